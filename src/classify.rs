@@ -1,0 +1,217 @@
+//! Deciding each region's [`Kind`] from its full name, its device and inode, and facts
+//! about the process (its executable, its stack, its threads' stack pointers).
+//!
+//! A basename alone is never enough: a file can be called `[heap]` or `SYSV00000000`, so
+//! pseudo names are only recognised where the kernel writes them (no leading `/`), and
+//! shared-memory names only on the kernel's internal shmem device (major 0).
+
+use crate::model::{Kind, ProcessInfo, Region};
+
+/// The suffix the kernel appends to the name of an unlinked file.
+const DELETED: &[u8] = b" (deleted)";
+
+/// True for a file name that looks like a shared object: `x.so` or `x.so.N...`.
+fn is_shared_object(base: &[u8]) -> bool {
+    base.windows(3)
+        .enumerate()
+        .any(|(i, w)| w == b".so" && (i + 3 == base.len() || base[i + 3] == b'.'))
+}
+
+/// True for the dynamic loader's file name: `ld-linux-x86-64.so.2`, `ld-linux.so.2`,
+/// `ld-2.31.so`, `ld-musl-x86_64.so.1`.
+fn is_loader(base: &[u8]) -> bool {
+    base.starts_with(b"ld-") && is_shared_object(base)
+}
+
+/// `/SYSV` followed by eight hex digits: the name the kernel gives a SysV shm segment.
+fn is_sysv_name(path: &[u8]) -> bool {
+    path.len() == 13 && path.starts_with(b"/SYSV") && path[5..].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// The kind of one region, given what is known of the process.
+pub fn kind_of(r: &Region, p: &ProcessInfo) -> Kind {
+    let name = r.name.as_slice();
+    if name.first() == Some(&b'/') {
+        return file_kind(r, p);
+    }
+    match name {
+        b"[heap]" => Kind::Heap,
+        b"[stack]" => Kind::Stack,
+        b"[vdso]" => Kind::Vdso,
+        b"[vvar]" | b"[vvar_vclock]" => Kind::Vvar,
+        b"[vsyscall]" => Kind::Vsyscall,
+        b"" => anon_kind(r, p),
+        _ if name.starts_with(b"[stack:") => {
+            // Kernels before 4.5 named thread stacks `[stack:TID]`.
+            let tid = std::str::from_utf8(&name[7..name.len().saturating_sub(1)])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
+            Kind::ThreadStack { tid }
+        }
+        _ if name.starts_with(b"[anon_shmem:") => Kind::SharedAnon,
+        _ if name.starts_with(b"[anon:") => Kind::NamedAnon,
+        _ => Kind::Special,
+    }
+}
+
+fn anon_kind(r: &Region, p: &ProcessInfo) -> Kind {
+    if p.start_stack.is_some_and(|s| r.contains(s)) {
+        return Kind::Stack;
+    }
+    if let Some(&(tid, _)) = p.thread_sps.iter().find(|(_, sp)| r.contains(*sp)) {
+        return Kind::ThreadStack { tid };
+    }
+    if !r.perms.read && !r.perms.write && !r.perms.exec {
+        return Kind::Guard;
+    }
+    Kind::Anon
+}
+
+fn file_kind(r: &Region, p: &ProcessInfo) -> Kind {
+    let name = r.name.as_slice();
+    let deleted = name.ends_with(DELETED);
+    let path = if deleted {
+        &name[..name.len() - DELETED.len()]
+    } else {
+        name
+    };
+    let is_exe = match p.exe_id {
+        Some((maj, min, ino)) if r.inode != 0 => {
+            maj == r.dev_major && min == r.dev_minor && ino == r.inode
+        }
+        _ => false,
+    } || p.exe_path.as_deref() == Some(name);
+    if is_exe {
+        return Kind::Program;
+    }
+    // Internal shmem objects live on a device with major 0 (no real block device).
+    let on_shmem = r.dev_major == 0;
+    if deleted && on_shmem {
+        if path.starts_with(b"/memfd:") {
+            return Kind::Memfd;
+        }
+        if is_sysv_name(path) {
+            return Kind::SysvShm { shmid: r.inode };
+        }
+        if path == b"/dev/zero" {
+            return Kind::SharedAnon;
+        }
+    }
+    if deleted {
+        return Kind::DeletedFile;
+    }
+    let base = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    };
+    if is_loader(base) {
+        Kind::Loader
+    } else if is_shared_object(base) {
+        Kind::Library
+    } else if path.starts_with(b"/dev/") {
+        Kind::Special
+    } else {
+        Kind::File
+    }
+}
+
+/// Set the kind of every region of a snapshot.
+pub fn classify(regions: &mut [Region], p: &ProcessInfo) {
+    for r in regions.iter_mut() {
+        r.kind = kind_of(r, p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_maps_line;
+
+    fn kind(line: &str, p: &ProcessInfo) -> Kind {
+        kind_of(&parse_maps_line(line.as_bytes()).unwrap(), p)
+    }
+
+    #[test]
+    fn names_that_look_special_but_are_files() {
+        let p = ProcessInfo::default();
+        assert_eq!(kind("1000-2000 r--p 0 fe:00 7 /tmp/[heap]", &p), Kind::File);
+        assert_eq!(
+            kind("1000-2000 r--p 0 fe:00 7 /SYSV00000000 (deleted)", &p),
+            Kind::DeletedFile
+        );
+        assert_eq!(
+            kind("1000-2000 r--p 0 fe:00 7 /tmp/not.sox", &p),
+            Kind::File
+        );
+        assert_eq!(kind("1000-2000 r--p 0 00:00 0 [heap]", &p), Kind::Heap);
+    }
+
+    #[test]
+    fn shared_memory_kinds() {
+        let p = ProcessInfo::default();
+        assert_eq!(
+            kind("1000-2000 rw-s 0 00:01 32769 /SYSV0000abcd (deleted)", &p),
+            Kind::SysvShm { shmid: 32769 }
+        );
+        assert_eq!(
+            kind("1000-2000 rw-s 0 00:01 5 /memfd:x (deleted)", &p),
+            Kind::Memfd
+        );
+        assert_eq!(
+            kind("1000-2000 rw-s 0 00:01 5 /dev/zero (deleted)", &p),
+            Kind::SharedAnon
+        );
+        assert_eq!(
+            kind("1000-2000 rw-s 0 00:00 0 [anon_shmem:pool]", &p),
+            Kind::SharedAnon
+        );
+        assert_eq!(
+            kind("1000-2000 rw-p 0 00:00 0 [anon:arena]", &p),
+            Kind::NamedAnon
+        );
+    }
+
+    #[test]
+    fn libraries_loader_and_program() {
+        let p = ProcessInfo {
+            exe_id: Some((0xfe, 0, 99)),
+            ..Default::default()
+        };
+        assert_eq!(
+            kind("1000-2000 r-xp 0 fe:00 99 /usr/bin/cat", &p),
+            Kind::Program
+        );
+        assert_eq!(
+            kind("1000-2000 r-xp 0 fe:00 98 /usr/lib/libc.so.6", &p),
+            Kind::Library
+        );
+        assert_eq!(
+            kind("1000-2000 r-xp 0 fe:00 98 /usr/lib/libz.so", &p),
+            Kind::Library
+        );
+        assert_eq!(
+            kind(
+                "1000-2000 r-xp 0 fe:00 97 /usr/lib/ld-linux-x86-64.so.2",
+                &p
+            ),
+            Kind::Loader
+        );
+    }
+
+    #[test]
+    fn anonymous_stacks_and_guards() {
+        let p = ProcessInfo {
+            start_stack: Some(0x1800),
+            thread_sps: vec![(77, 0x3800)],
+            ..Default::default()
+        };
+        assert_eq!(kind("1000-2000 rw-p 0 00:00 0 ", &p), Kind::Stack);
+        assert_eq!(
+            kind("3000-4000 rw-p 0 00:00 0 ", &p),
+            Kind::ThreadStack { tid: 77 }
+        );
+        assert_eq!(kind("5000-6000 ---p 0 00:00 0 ", &p), Kind::Guard);
+        assert_eq!(kind("6000-7000 rw-p 0 00:00 0 ", &p), Kind::Anon);
+    }
+}

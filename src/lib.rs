@@ -1,0 +1,15 @@
+//! vasmap: show the virtual address space of a Linux process.
+//!
+//! The library does the work; `main.rs` only parses the command line and maps errors to
+//! exit codes. Data flows one way: [`source`] reads `/proc` (or a saved file), [`parse`]
+//! turns bytes into [`model::Region`]s, [`classify`] gives each its [`model::Kind`], and a
+//! [`render`] function prints a [`model::Snapshot`].
+
+pub mod classify;
+pub mod cli;
+pub mod demo;
+pub mod model;
+pub mod parse;
+pub mod render;
+pub mod source;
+pub mod text;

@@ -1,0 +1,375 @@
+//! The plain data vasmap works on: a [`Snapshot`] of one address space, made of [`Region`]s.
+//!
+//! Nothing here does I/O. Names are kept as the raw bytes the kernel wrote, so that a
+//! renderer can reproduce them exactly (pmap mode, JSON) or escape them for a terminal.
+
+use serde::Serialize;
+
+/// Read, write, execute and shared/private, as in the `r-xp` column of `/proc/PID/maps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+pub struct Perms {
+    pub read: bool,
+    pub write: bool,
+    pub exec: bool,
+    /// `s` in the fourth column: `MAP_SHARED`. `p` (private, copy-on-write) otherwise.
+    pub shared: bool,
+}
+
+impl Perms {
+    /// The four characters the kernel prints, e.g. `r-xp`.
+    pub fn as_maps(&self) -> [u8; 4] {
+        [
+            if self.read { b'r' } else { b'-' },
+            if self.write { b'w' } else { b'-' },
+            if self.exec { b'x' } else { b'-' },
+            if self.shared { b's' } else { b'p' },
+        ]
+    }
+
+    /// The string form of [`Perms::as_maps`].
+    pub fn to_maps_string(&self) -> String {
+        self.as_maps().iter().map(|&b| b as char).collect()
+    }
+
+    /// The five characters procps-ng pmap prints, e.g. `r-x--` or `rw-s-`.
+    pub fn as_pmap(&self) -> [u8; 5] {
+        [
+            if self.read { b'r' } else { b'-' },
+            if self.write { b'w' } else { b'-' },
+            if self.exec { b'x' } else { b'-' },
+            if self.shared { b's' } else { b'-' },
+            b'-',
+        ]
+    }
+
+    /// True for a mapping that is both writable and executable (a security smell).
+    pub fn is_wx(&self) -> bool {
+        self.write && self.exec
+    }
+}
+
+/// What a region is. Decided by [`crate::classify`] from the full name, the device and
+/// inode, and the process itself (its executable, its stacks), never from a basename alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Kind {
+    /// The program's own executable (same device and inode as `/proc/PID/exe`).
+    Program,
+    /// The dynamic loader, `ld-linux*.so*` / `ld-*.so*`.
+    Loader,
+    /// A shared library (`*.so`, `*.so.N`).
+    Library,
+    /// Any other mapped file.
+    File,
+    /// A file that has been unlinked since it was mapped (`... (deleted)`).
+    DeletedFile,
+    /// `[heap]`: the program break area, grown by `brk`.
+    Heap,
+    /// The main thread's stack (`[stack]`, or the region holding `startstack`).
+    Stack,
+    /// Another thread's stack: the region holding that thread's stack pointer.
+    ThreadStack { tid: i32 },
+    /// A mapping with no access at all (`---p`), usually a guard page.
+    Guard,
+    /// Private anonymous memory (`malloc` arenas, `mmap(MAP_ANONYMOUS)`).
+    Anon,
+    /// Anonymous memory named with `prctl(PR_SET_VMA_ANON_NAME)`: `[anon:NAME]`.
+    NamedAnon,
+    /// Shared anonymous memory: `/dev/zero (deleted)` or `[anon_shmem:NAME]`.
+    SharedAnon,
+    /// A `memfd_create` file: `/memfd:NAME (deleted)`.
+    Memfd,
+    /// A System V shared memory segment: `/SYSV<key> (deleted)`; the inode is the shmid.
+    SysvShm { shmid: u64 },
+    /// `[vdso]`: code the kernel maps so some system calls need no switch to the kernel.
+    Vdso,
+    /// `[vvar]`, `[vvar_vclock]`: the data the vdso reads.
+    Vvar,
+    /// `[vsyscall]`: the legacy fixed page at `ffffffffff600000`.
+    Vsyscall,
+    /// A device file (`/dev/...`) or kernel object (`anon_inode:...`) or another pseudo name.
+    Special,
+}
+
+impl Kind {
+    /// A short lower-case label for tables: `program`, `thread stack`, ...
+    pub fn label(&self) -> &'static str {
+        match self {
+            Kind::Program => "program",
+            Kind::Loader => "loader",
+            Kind::Library => "library",
+            Kind::File => "file",
+            Kind::DeletedFile => "deleted file",
+            Kind::Heap => "heap",
+            Kind::Stack => "stack",
+            Kind::ThreadStack { .. } => "thread stack",
+            Kind::Guard => "guard",
+            Kind::Anon => "anon",
+            Kind::NamedAnon => "named anon",
+            Kind::SharedAnon => "shared anon",
+            Kind::Memfd => "memfd",
+            Kind::SysvShm { .. } => "sysv shm",
+            Kind::Vdso => "vdso",
+            Kind::Vvar => "vvar",
+            Kind::Vsyscall => "vsyscall",
+            Kind::Special => "special",
+        }
+    }
+
+    /// The label with its detail, e.g. `thread stack (tid 1234)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::ThreadStack { tid } => format!("thread stack (tid {tid})"),
+            Kind::SysvShm { shmid } => format!("sysv shm (shmid {shmid})"),
+            other => other.label().to_string(),
+        }
+    }
+
+    /// The name used on the command line (`--kind`): the label with `_` for spaces.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Kind::DeletedFile => "deleted_file",
+            Kind::ThreadStack { .. } => "thread_stack",
+            Kind::NamedAnon => "named_anon",
+            Kind::SharedAnon => "shared_anon",
+            Kind::SysvShm { .. } => "sysv_shm",
+            other => other.label(),
+        }
+    }
+
+    /// Every kind key, in the order they are documented.
+    pub const KEYS: &'static [&'static str] = &[
+        "program",
+        "loader",
+        "library",
+        "file",
+        "deleted_file",
+        "heap",
+        "stack",
+        "thread_stack",
+        "guard",
+        "anon",
+        "named_anon",
+        "shared_anon",
+        "memfd",
+        "sysv_shm",
+        "vdso",
+        "vvar",
+        "vsyscall",
+        "special",
+    ];
+}
+
+/// The index of a field name in [`Snapshot::smaps_fields`].
+pub type FieldId = u16;
+
+/// The figures `/proc/PID/smaps` gives for one mapping.
+///
+/// The set of fields varies with the kernel version, so every `Key: value` line is kept in
+/// `fields`, in the kernel's order; the common ones are also copied into named members.
+/// Values are in kB, except `THPeligible` and `ProtectionKey`, which are plain numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SmapsRecord {
+    pub rss: u64,
+    pub pss: u64,
+    pub shared_clean: u64,
+    pub shared_dirty: u64,
+    pub private_clean: u64,
+    pub private_dirty: u64,
+    pub referenced: u64,
+    pub anonymous: u64,
+    pub swap: u64,
+    pub swap_pss: u64,
+    pub locked: u64,
+    /// Every `Key: value` line in kernel order, as (index into the snapshot's field names, value).
+    pub fields: Vec<(FieldId, u64)>,
+    /// The `VmFlags:` line's two-letter flags, as the kernel wrote them (unknown ones kept).
+    pub vm_flags: Vec<[u8; 2]>,
+    /// Whether the record had a `VmFlags:` line at all.
+    pub has_vm_flags: bool,
+}
+
+impl SmapsRecord {
+    /// Dirty pages: shared dirty plus private dirty, as pmap's `Dirty` column.
+    pub fn dirty(&self) -> u64 {
+        self.shared_dirty + self.private_dirty
+    }
+
+    /// The value of field `id`, if this record has it.
+    pub fn get(&self, id: FieldId) -> Option<u64> {
+        self.fields.iter().find(|(f, _)| *f == id).map(|(_, v)| *v)
+    }
+
+    /// The VmFlags as one space-separated string, as in smaps.
+    pub fn vm_flags_string(&self) -> String {
+        let mut s = String::with_capacity(self.vm_flags.len() * 3);
+        for (i, f) in self.vm_flags.iter().enumerate() {
+            if i > 0 {
+                s.push(' ');
+            }
+            s.push(f[0] as char);
+            s.push(f[1] as char);
+        }
+        s
+    }
+}
+
+/// One mapping: one line of `/proc/PID/maps`, with its smaps record when it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub start: u64,
+    /// One past the last byte.
+    pub end: u64,
+    pub perms: Perms,
+    /// Offset into the file (or the page offset for anonymous memory), in bytes.
+    pub offset: u64,
+    pub dev_major: u32,
+    pub dev_minor: u32,
+    pub inode: u64,
+    /// The name exactly as the kernel wrote it (a newline in a path appears as `\012`).
+    /// Empty for anonymous memory.
+    pub name: Vec<u8>,
+    pub kind: Kind,
+    pub smaps: Option<SmapsRecord>,
+}
+
+impl Region {
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Size in KiB, as pmap prints it.
+    pub fn size_kb(&self) -> u64 {
+        self.size() >> 10
+    }
+
+    /// True when `addr` lies inside this region.
+    pub fn contains(&self, addr: u64) -> bool {
+        self.start <= addr && addr < self.end
+    }
+
+    /// The name with the kernel's `\012` escape turned back into a newline byte.
+    pub fn name_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        crate::text::unescape_kernel(&self.name)
+    }
+
+    /// True when the name is a path (starts with `/`), i.e. it came from a file.
+    pub fn is_path(&self) -> bool {
+        self.name.first() == Some(&b'/')
+    }
+
+    /// True when the kernel has marked the backing file as unlinked.
+    pub fn is_deleted(&self) -> bool {
+        self.name.ends_with(b" (deleted)")
+    }
+
+    /// The last path component of the name (the whole name when it is not a path).
+    pub fn basename(&self) -> &[u8] {
+        if !self.is_path() {
+            return &self.name;
+        }
+        match self.name.iter().rposition(|&b| b == b'/') {
+            Some(i) => &self.name[i + 1..],
+            None => &self.name,
+        }
+    }
+
+    /// The device as the kernel prints it, `fe:01`.
+    pub fn device(&self) -> String {
+        format!("{:02x}:{:02x}", self.dev_major, self.dev_minor)
+    }
+
+    /// The smaps figure named `rss`, `pss`, `dirty`, `swap`, ...: 0 when smaps was not read.
+    pub fn rss_kb(&self) -> u64 {
+        self.smaps.as_ref().map_or(0, |s| s.rss)
+    }
+}
+
+/// Facts about the process (not its mappings) that classification and headers need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProcessInfo {
+    pub pid: i32,
+    /// `/proc/PID/cmdline` with NULs turned into spaces, or `[comm]` when empty.
+    pub cmdline: Vec<u8>,
+    /// Device (major, minor) and inode of `/proc/PID/exe`.
+    pub exe_id: Option<(u32, u32, u64)>,
+    /// The target of `/proc/PID/exe`, as bytes.
+    pub exe_path: Option<Vec<u8>>,
+    /// Field 28 of `/proc/PID/stat`: the address of the bottom (start) of the main stack.
+    pub start_stack: Option<u64>,
+    /// (tid, stack pointer) of every thread but the main one, where it could be read.
+    pub thread_sps: Vec<(i32, u64)>,
+}
+
+/// One address space at one moment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Where it came from: a live process (pid set) or a saved file.
+    pub process: ProcessInfo,
+    /// Mappings in address order, as the kernel lists them.
+    pub regions: Vec<Region>,
+    /// True when the regions carry smaps records.
+    pub has_smaps: bool,
+    /// The smaps field names seen, in first-seen order; [`FieldId`] indexes this.
+    pub smaps_fields: Vec<String>,
+}
+
+impl Snapshot {
+    /// The id of a smaps field name, if any record had it.
+    pub fn field_id(&self, name: &str) -> Option<FieldId> {
+        self.smaps_fields
+            .iter()
+            .position(|f| f == name)
+            .map(|i| i as FieldId)
+    }
+
+    /// The region that holds `addr`, by binary search (regions are sorted and disjoint).
+    pub fn region_at(&self, addr: u64) -> Option<usize> {
+        let i = self.regions.partition_point(|r| r.end <= addr);
+        (i < self.regions.len() && self.regions[i].contains(addr)).then_some(i)
+    }
+
+    /// Totals over every region.
+    pub fn totals(&self) -> Totals {
+        Totals::over(self.regions.iter())
+    }
+}
+
+/// Sums over a set of regions, in KiB.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub regions: u64,
+    pub size_kb: u64,
+    pub rss_kb: u64,
+    pub pss_kb: u64,
+    pub dirty_kb: u64,
+    pub swap_kb: u64,
+    pub private_kb: u64,
+    pub shared_kb: u64,
+}
+
+impl Totals {
+    /// Add up the given regions.
+    pub fn over<'a>(regions: impl Iterator<Item = &'a Region>) -> Totals {
+        let mut t = Totals::default();
+        for r in regions {
+            t.add(r);
+        }
+        t
+    }
+
+    /// Add one region.
+    pub fn add(&mut self, r: &Region) {
+        self.regions += 1;
+        self.size_kb += r.size_kb();
+        if let Some(s) = &r.smaps {
+            self.rss_kb += s.rss;
+            self.pss_kb += s.pss;
+            self.dirty_kb += s.dirty();
+            self.swap_kb += s.swap;
+            self.private_kb += s.private_clean + s.private_dirty;
+            self.shared_kb += s.shared_clean + s.shared_dirty;
+        }
+    }
+}

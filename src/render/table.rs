@@ -1,0 +1,87 @@
+//! vasmap's own view: a comfy-table with one row per mapping, real names (escaped for the
+//! terminal), the kind of every region, and a total.
+
+use std::io::{self, Write};
+
+use comfy_table::{
+    Cell, CellAlignment, ColumnConstraint, ContentArrangement, LineStyle, Row, Table, TableStyle,
+};
+
+/// No borders; one rule under the header.
+const STYLE: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
+
+use crate::model::{Region, Snapshot};
+use crate::render::ViewOptions;
+use crate::text::escape_name;
+
+/// The name as the table shows it: escaped, basename unless `--show-path`, and for a
+/// thread stack the tid it belongs to.
+pub fn display_name(r: &Region, show_path: bool) -> String {
+    let raw = if show_path { &r.name[..] } else { r.basename() };
+    escape_name(raw)
+}
+
+/// Print the table.
+pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+    let p = &snap.process;
+    writeln!(
+        out,
+        "{}:   {}",
+        p.pid,
+        crate::text::escape_text(&p.cmdline, false)
+    )?;
+    let marking = !opts.marks.is_empty();
+    let mut table = Table::new();
+    table.load_style(STYLE);
+    table.set_content_arrangement(ContentArrangement::Dynamic);
+    if let Some(w) = opts.width {
+        table.set_width(w);
+    }
+    let mut header = vec!["Address", "Size", "Perm", "Kind", "Name"];
+    if marking {
+        header.push("");
+    }
+    table.set_header(header);
+    for r in &snap.regions {
+        let mut row = Row::new();
+        row.add_cell(Cell::new(format!("{:016x}", r.start)));
+        row.add_cell(Cell::new(format!("{}K", r.size_kb())).set_alignment(CellAlignment::Right));
+        row.add_cell(Cell::new(r.perms.to_maps_string()));
+        row.add_cell(Cell::new(r.kind.describe()));
+        row.add_cell(Cell::new(display_name(r, opts.show_path)));
+        if marking {
+            let note = opts
+                .marks
+                .iter()
+                .find(|m| m.start < r.end && r.start < m.end)
+                .map(|m| format!("◀ {}", m.note))
+                .unwrap_or_default();
+            row.add_cell(Cell::new(note));
+        }
+        table.add_row(row);
+    }
+    // Addresses, sizes, permissions and kinds never wrap; the name takes what is left.
+    let fixed = [
+        ColumnConstraint::ContentWidth,
+        ColumnConstraint::ContentWidth,
+        ColumnConstraint::ContentWidth,
+        ColumnConstraint::ContentWidth,
+    ];
+    for (i, c) in fixed.into_iter().enumerate() {
+        if let Some(col) = table.column_mut(i) {
+            col.set_constraint(c);
+        }
+    }
+    for line in table.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    let t = snap.totals();
+    writeln!(
+        out,
+        " total {}K in {} mappings ({})",
+        t.size_kb,
+        t.regions,
+        crate::text::human_kb(t.size_kb)
+    )
+}

@@ -1,0 +1,157 @@
+//! Turning names from the kernel into text that is safe to print.
+//!
+//! A file name can hold any byte but `/` and NUL: escape sequences that would drive a
+//! terminal, other control bytes, invalid UTF-8, right-to-left overrides. The kernel only
+//! escapes a newline (as `\012`). Everything vasmap shows in its own views goes through
+//! [`escape_name`]; JSON carries the exact bytes instead.
+
+use std::borrow::Cow;
+
+/// Undo the kernel's only escape in maps names: `\012` back to a newline byte.
+pub fn unescape_kernel(name: &[u8]) -> Cow<'_, [u8]> {
+    if !name.windows(4).any(|w| w == b"\\012") {
+        return Cow::Borrowed(name);
+    }
+    let mut out = Vec::with_capacity(name.len());
+    let mut i = 0;
+    while i < name.len() {
+        if name[i..].starts_with(b"\\012") {
+            out.push(b'\n');
+            i += 4;
+        } else {
+            out.push(name[i]);
+            i += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// True for characters that must not reach a terminal as they are: C0 and C1 controls,
+/// DEL, and the Unicode bidirectional controls that can make text read in another order.
+fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Escape a name (raw kernel bytes) for a terminal or a text table.
+///
+/// The kernel's `\012` becomes `\n`; other control bytes become `\t`, `\r`, `\e` or
+/// `\xNN`; a backslash becomes `\\` (so every escape is unambiguous); bytes that are not
+/// UTF-8 become `\xNN`; bidirectional controls become `\u{NNNN}`. Printable text, including
+/// valid non-ASCII UTF-8, is kept as it is.
+pub fn escape_name(raw: &[u8]) -> String {
+    let bytes = unescape_kernel(raw);
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\u{1b}' => out.push_str("\\e"),
+                c if (c as u32) < 0x80 && is_unsafe_char(c) => {
+                    out.push_str(&format!("\\x{:02x}", c as u32));
+                }
+                c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Escape arbitrary bytes that are not a kernel name (file contents, command lines):
+/// the same rules as [`escape_name`] but without the `\012` convention, and keeping
+/// newlines and tabs as they are when `keep_newlines` is set.
+pub fn escape_text(bytes: &[u8], keep_newlines: bool) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\n' | '\t' if keep_newlines => out.push(c),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\u{1b}' => out.push_str("\\e"),
+                '\0' => out.push_str("\\0"),
+                c if (c as u32) < 0x80 && is_unsafe_char(c) => {
+                    out.push_str(&format!("\\x{:02x}", c as u32));
+                }
+                c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// Human size from KiB: `4K`, `1.3M`, `2.0G`, as in `ls -h`, for the table and layout.
+pub fn human_kb(kb: u64) -> String {
+    const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
+    let mut v = kb as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 || v >= 100.0 || v.fract() == 0.0 {
+        format!("{:.0}{}", v, UNITS[u])
+    } else {
+        format!("{:.1}{}", v, UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_newline_escape_is_undone_then_shown_as_backslash_n() {
+        assert_eq!(&*unescape_kernel(b"/tmp/a\\012b"), b"/tmp/a\nb");
+        assert_eq!(escape_name(b"/tmp/a\\012b"), "/tmp/a\\nb");
+    }
+
+    #[test]
+    fn control_bytes_and_bad_utf8_are_escaped() {
+        assert_eq!(escape_name(b"/tmp/\x1b[31mred"), "/tmp/\\e[31mred");
+        assert_eq!(escape_name(b"/tmp/\x07\x7f"), "/tmp/\\x07\\x7f");
+        assert_eq!(escape_name(b"/tmp/\xff\xfe"), "/tmp/\\xff\\xfe");
+        assert_eq!(
+            escape_name("/tmp/\u{202e}txt".as_bytes()),
+            "/tmp/\\u{202e}txt"
+        );
+        assert_eq!(escape_name("/tmp/\u{85}".as_bytes()), "/tmp/\\u{0085}");
+        assert_eq!(escape_name(b"/tmp/back\\slash"), "/tmp/back\\\\slash");
+    }
+
+    #[test]
+    fn printable_utf8_is_kept() {
+        assert_eq!(
+            escape_name("/tmp/héllo wörld ".as_bytes()),
+            "/tmp/héllo wörld "
+        );
+    }
+
+    #[test]
+    fn escaped_output_has_no_control_bytes() {
+        let all: Vec<u8> = (0u8..=255).collect();
+        let s = escape_name(&all);
+        assert!(s.bytes().all(|b| b >= 0x20 && b != 0x7f));
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human_kb(4), "4K");
+        assert_eq!(human_kb(1024), "1M");
+        assert_eq!(human_kb(1536), "1.5M");
+        assert_eq!(human_kb(132), "132K");
+    }
+}
