@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The vasmap benchmark: vasmap against `cat` of the /proc file each view reads and against
+# procps-ng pmap, on a process with 100, 10,000 and 60,000 mappings. Writes the results
+# into docs/performance.md (between the bench markers) and prints them.
+#
+#   bench/run.sh                      # all sizes, 15 rounds
+#   ROUNDS=5 SIZES=100,10000 bench/run.sh
+#   OUT= bench/run.sh                 # print only, leave docs/performance.md alone
+#
+# Needs: cargo, gcc, python3, pmap (procps), cat. Installs what is missing from Debian's
+# packages with apt-get (as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { # need COMMAND DEBIAN-PACKAGE
+    command -v "$1" >/dev/null 2>&1 && return 0
+    echo "bench: $1 is missing: installing the Debian package $2" >&2
+    if [ -z "${APT_UPDATED:-}" ]; then
+        apt-get update -qq
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+need gcc gcc
+need python3 python3
+need pmap procps
+
+max=$(cat /proc/sys/vm/max_map_count)
+SIZES=${SIZES:-100,10000,60000}
+for n in ${SIZES//,/ }; do
+    if [ "$n" -ge "$max" ]; then
+        echo "bench: $n mappings is over vm.max_map_count ($max)" >&2
+        exit 2
+    fi
+done
+
+cargo build --release --quiet
+build=$(mktemp -d)
+trap 'rm -rf "$build"' EXIT
+gcc -O2 -Wall -o "$build/mapper" bench/mapper.c
+gcc -O2 -Wall -o "$build/spawn" bench/spawn.c
+
+python3 bench/bench.py \
+    --vasmap target/release/vasmap \
+    --mapper "$build/mapper" \
+    --spawn "$build/spawn" \
+    --sizes "$SIZES" \
+    --rounds "${ROUNDS:-15}" \
+    --warmup "${WARMUP:-2}" \
+    ${OUT-docs/performance.md:+--out "${OUT-docs/performance.md}"}
