@@ -134,7 +134,7 @@ fn kernel_names_this_kernel_cannot_make() {
             Kind::Special
         ]
     );
-    assert_eq!(regions[2].offset, 0x7ffffff_f000);
+    assert_eq!(regions[2].offset, 0x07ff_ffff_f000);
     assert_eq!(regions[0].name, b"[anon:vasmap test]");
 }
 
