@@ -234,6 +234,23 @@ pub struct Region {
 }
 
 impl Region {
+    /// An empty anonymous region at address 0, to parse into
+    /// ([`crate::parse::RegionStream::next_into`] reuses its buffers).
+    pub fn blank() -> Region {
+        Region {
+            start: 0,
+            end: 0,
+            perms: Perms::default(),
+            offset: 0,
+            dev_major: 0,
+            dev_minor: 0,
+            inode: 0,
+            name: Vec::new(),
+            kind: Kind::Anon,
+            smaps: None,
+        }
+    }
+
     /// Size in bytes.
     pub fn size(&self) -> u64 {
         self.end.saturating_sub(self.start)

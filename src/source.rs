@@ -4,8 +4,13 @@
 //! The files of one process are all opened relative to one opened `/proc/PID` directory
 //! (through `procfs`), so that a pid reused by a new process between two reads cannot mix
 //! two processes: once the first process is gone, reads fail rather than switch.
-//! Each file is read whole before it is parsed.
+//! Each file is read in chunks and parsed as it comes ([`RegionStream`]), so that memory
+//! does not grow with the size of the text (smaps of a process with 60,000 mappings is
+//! about 45 MB). That gives up no consistency: the kernel produces these files a `read()`
+//! at a time, dropping the process's mmap lock between reads, so a whole-file read is no
+//! more a snapshot than a chunked one (see [`RegionStream`]).
 
+use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -13,8 +18,9 @@ use procfs::ProcError;
 use procfs::process::Process;
 
 use crate::classify::classify;
+use crate::model::Region;
 use crate::model::{ProcessInfo, Snapshot};
-use crate::parse::{ParseError, parse_any, parse_maps, parse_smaps};
+use crate::parse::{ParseError, RegionStream, StreamError, parse_any};
 
 /// `PF_KTHREAD` in the `flags` field of `/proc/PID/stat` (include/linux/sched.h).
 const PF_KTHREAD: u32 = 0x0020_0000;
@@ -159,6 +165,58 @@ impl ProcDir {
         Ok(buf)
     }
 
+    /// Open `maps` (or `smaps` when `smaps` is set) for reading region by region: the
+    /// streaming counterpart of [`ProcDir::snapshot`], for views that print as they read.
+    /// Turn the stream's errors into [`SourceError`]s with [`ProcDir::stream_error`].
+    pub fn regions(&self, smaps: bool) -> Result<RegionStream<File>, SourceError> {
+        let file = if smaps { "smaps" } else { "maps" };
+        let f = self
+            .process
+            .open_relative(file)
+            .map_err(|e| proc_error(self.pid, file, e))?;
+        Ok(if smaps {
+            RegionStream::smaps(f)
+        } else {
+            RegionStream::maps(f)
+        })
+    }
+
+    /// The [`SourceError`] for an error of a stream from [`ProcDir::regions`].
+    pub fn stream_error(&self, smaps: bool, e: StreamError) -> SourceError {
+        let file = if smaps { "smaps" } else { "maps" };
+        match e {
+            StreamError::Io(e) => io_kind_error(self.pid, file, e),
+            StreamError::Parse(source) => SourceError::BadProcFile {
+                pid: self.pid,
+                file: file.to_string(),
+                source,
+            },
+        }
+    }
+
+    /// Why a process has no mappings to show: a kernel thread, a zombie, or a process that
+    /// exited while it was read. `Ok` when none of these is the case (an empty address
+    /// space is then just empty). `before` is the `stat` read before the maps.
+    pub fn why_empty(
+        &self,
+        before: &procfs::process::Stat,
+        info: &ProcessInfo,
+    ) -> Result<(), SourceError> {
+        match self.process.stat() {
+            Err(_) => Err(SourceError::Exited { pid: self.pid }),
+            Ok(now) if now.state == 'Z' || now.state == 'X' => {
+                Err(SourceError::Zombie { pid: self.pid })
+            }
+            Ok(now) if now.flags & PF_KTHREAD != 0 || before.flags & PF_KTHREAD != 0 => {
+                Err(SourceError::KernelThread {
+                    pid: self.pid,
+                    name: String::from_utf8_lossy(&info.cmdline).into_owned(),
+                })
+            }
+            Ok(_) => Ok(()),
+        }
+    }
+
     /// The facts about the process that classification and headers need. Only `stat` is
     /// required; the rest is best effort (another user's `exe` link is unreadable, say).
     pub fn info(&self) -> Result<(ProcessInfo, procfs::process::Stat), SourceError> {
@@ -239,35 +297,22 @@ impl ProcDir {
     /// Take a snapshot of the process.
     pub fn snapshot(&self, opts: ReadOptions) -> Result<Snapshot, SourceError> {
         let (info, stat) = self.info()?;
-        let file = if opts.smaps { "smaps" } else { "maps" };
-        let text = self.read(file)?;
-        let mut fields = Vec::new();
-        let parsed = if opts.smaps {
-            parse_smaps(&text, &mut fields)
-        } else {
-            parse_maps(&text)
-        };
-        let mut regions = parsed.map_err(|source| SourceError::BadProcFile {
-            pid: self.pid,
-            file: file.to_string(),
-            source,
-        })?;
+        let mut stream = self.regions(opts.smaps)?;
+        let mut regions = Vec::new();
+        let mut scratch = Region::blank();
+        loop {
+            match stream.next_into(&mut scratch) {
+                // A clone has buffers of exactly the size used; the scratch keeps its own.
+                Ok(true) => regions.push(scratch.clone()),
+                Ok(false) => break,
+                Err(e) => return Err(self.stream_error(opts.smaps, e)),
+            }
+        }
+        let fields = stream.into_field_names();
         if regions.is_empty() {
             // An empty maps file: a kernel thread, a zombie, or a process that exited
             // while it was being read. Look again to tell which.
-            match self.process.stat() {
-                Err(_) => return Err(SourceError::Exited { pid: self.pid }),
-                Ok(now) if now.state == 'Z' || now.state == 'X' => {
-                    return Err(SourceError::Zombie { pid: self.pid });
-                }
-                Ok(now) if now.flags & PF_KTHREAD != 0 || stat.flags & PF_KTHREAD != 0 => {
-                    return Err(SourceError::KernelThread {
-                        pid: self.pid,
-                        name: String::from_utf8_lossy(&info.cmdline).into_owned(),
-                    });
-                }
-                Ok(_) => {}
-            }
+            self.why_empty(&stat, &info)?;
         }
         classify(&mut regions, &info);
         Ok(Snapshot {
