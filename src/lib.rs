@@ -9,6 +9,8 @@ pub mod classify;
 pub mod cli;
 pub mod demo;
 pub mod model;
+pub mod numfmt;
+pub mod packed;
 pub mod parse;
 pub mod render;
 pub mod source;

@@ -324,6 +324,52 @@ impl ProcDir {
     }
 }
 
+/// Why [`ProcDir::visit_regions`] stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum VisitError {
+    /// The process could not be read (see [`SourceError`]).
+    #[error("{0}")]
+    Source(#[from] SourceError),
+    /// The visitor failed (writing the output, say).
+    #[error("{0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl ProcDir {
+    /// Read `maps` (or `smaps`) a chunk at a time and hand each region, classified, to
+    /// `visit` with the smaps field names seen so far (a record's [`crate::model::FieldId`]s
+    /// index them), without keeping any: memory stays at one chunk and one region however
+    /// many mappings the process has. `info` and `before` come from [`ProcDir::info`].
+    /// Returns the number of regions; none at all is checked as [`ProcDir::snapshot`] does
+    /// (a kernel thread, a zombie, an exit).
+    pub fn visit_regions(
+        &self,
+        info: &ProcessInfo,
+        before: &procfs::process::Stat,
+        smaps: bool,
+        mut visit: impl FnMut(&Region, &[String]) -> std::io::Result<()>,
+    ) -> Result<usize, VisitError> {
+        let mut stream = self.regions(smaps)?;
+        let mut r = Region::blank();
+        let mut n = 0;
+        loop {
+            match stream.next_into(&mut r) {
+                Ok(true) => {
+                    r.kind = crate::classify::kind_of(&r, info);
+                    visit(&r, stream.field_names())?;
+                    n += 1;
+                }
+                Ok(false) => break,
+                Err(e) => return Err(self.stream_error(smaps, e).into()),
+            }
+        }
+        if n == 0 {
+            self.why_empty(before, info)?;
+        }
+        Ok(n)
+    }
+}
+
 /// Take a snapshot of a live process.
 pub fn read_pid(pid: i32, opts: ReadOptions) -> Result<Snapshot, SourceError> {
     ProcDir::open(pid)?.snapshot(opts)
