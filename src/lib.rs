@@ -5,6 +5,7 @@
 //! turns bytes into [`model::Region`]s, [`classify`] gives each its [`model::Kind`], and a
 //! [`render`] function prints a [`model::Snapshot`].
 
+pub mod chunked;
 pub mod classify;
 pub mod cli;
 pub mod demo;
