@@ -40,6 +40,11 @@ trap 'rm -rf "$build"' EXIT
 gcc -O2 -Wall -o "$build/mapper" bench/mapper.c
 gcc -O2 -Wall -o "$build/spawn" bench/spawn.c
 
+out=${OUT-docs/performance.md}
+write=()
+if [ -n "$out" ]; then
+    write=(--out "$out")
+fi
 python3 bench/bench.py \
     --vasmap target/release/vasmap \
     --mapper "$build/mapper" \
@@ -47,4 +52,4 @@ python3 bench/bench.py \
     --sizes "$SIZES" \
     --rounds "${ROUNDS:-15}" \
     --warmup "${WARMUP:-2}" \
-    ${OUT-docs/performance.md:+--out "${OUT-docs/performance.md}"}
+    "${write[@]}"
