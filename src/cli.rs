@@ -83,6 +83,11 @@ pub struct ViewArgs {
     /// Show full paths instead of file names (pmap -p).
     #[arg(short = 'p', long = "show-path")]
     pub show_path: bool,
+
+    /// Add a column saying what each region is, in plain words: for a mapping of an ELF
+    /// file (program, library, loader), which of its sections it holds.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `--output` values.
@@ -116,6 +121,7 @@ impl ViewArgs {
         ViewOptions {
             format,
             show_path: self.show_path,
+            explain: self.explain,
             ..ViewOptions::default()
         }
     }

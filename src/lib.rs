@@ -8,6 +8,7 @@
 pub mod classify;
 pub mod cli;
 pub mod demo;
+pub mod explain;
 pub mod model;
 pub mod parse;
 pub mod render;

@@ -37,6 +37,8 @@ pub struct ViewOptions {
     pub marks: Vec<Mark>,
     /// Table width in columns; `None` fits the terminal when there is one.
     pub width: Option<u16>,
+    /// Add a column saying what each region is, in plain words (`--explain`).
+    pub explain: bool,
 }
 
 /// Print a snapshot in the chosen format.

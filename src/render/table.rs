@@ -39,17 +39,28 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         table.set_width(w);
     }
     let mut header = vec!["Address", "Size", "Perm", "Kind", "Name"];
+    if opts.explain {
+        header.push("What it is");
+    }
     if marking {
         header.push("");
     }
     table.set_header(header);
-    for r in &snap.regions {
+    let explained = if opts.explain {
+        crate::explain::explain_all(snap)
+    } else {
+        Vec::new()
+    };
+    for (i, r) in snap.regions.iter().enumerate() {
         let mut row = Row::new();
         row.add_cell(Cell::new(format!("{:016x}", r.start)));
         row.add_cell(Cell::new(format!("{}K", r.size_kb())).set_alignment(CellAlignment::Right));
         row.add_cell(Cell::new(r.perms.to_maps_string()));
         row.add_cell(Cell::new(r.kind.describe()));
         row.add_cell(Cell::new(display_name(r, opts.show_path)));
+        if let Some(e) = explained.get(i) {
+            row.add_cell(Cell::new(&e.text));
+        }
         if marking {
             let note = opts
                 .marks
