@@ -50,6 +50,62 @@ pub enum Command {
     /// Map files into vasmap's own process and show where they landed (the demo).
     #[command(name = "self")]
     Myself(SelfArgs),
+    /// Draw a picture of a whole address space, high addresses at the top: stack, mmap
+    /// area, heap and program, with the unmapped gaps between them drawn collapsed.
+    Layout(LayoutArgs),
+}
+
+/// `vasmap layout`'s options.
+#[derive(Debug, Args)]
+pub struct LayoutArgs {
+    /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file.
+    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
+    pub target: Target,
+
+    /// Also write the picture as an SVG file (`-` writes the SVG to stdout instead of
+    /// the text picture).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+
+    /// Colour rows by permission: `auto` only on a terminal (and not when NO_COLOR is
+    /// set), `always`, or `never`.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Width of the picture in columns (at least 60).
+    #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u16).range(60..))]
+    pub width: u16,
+
+    /// Merge neighbouring rows until at most this many remain.
+    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
+    pub rows: u16,
+}
+
+/// What `layout` draws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Pid(i32),
+    Myself,
+    File(PathBuf),
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A pid, `self`, or else a path to a saved maps file.
+fn parse_target(s: &str) -> Result<Target, String> {
+    if s == "self" {
+        Ok(Target::Myself)
+    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        parse_pid(s).map(Target::Pid)
+    } else {
+        Ok(Target::File(PathBuf::from(s)))
+    }
 }
 
 /// The demo's options.

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use crate::model::Snapshot;
 
+pub mod layout;
 pub mod pmap;
 pub mod table;
 
