@@ -120,8 +120,58 @@ pub struct SelfArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Which pages to read through the mapping: `none`, the `first`, or `all` (one byte
+    /// of each page). The demo shows what became resident and the page faults it took.
+    #[arg(long, value_enum, default_value_t = TouchArg::All)]
+    pub touch: TouchArg,
+
+    /// Map with MAP_POPULATE: the kernel faults every page in inside mmap, so all of it is
+    /// resident before anything is read.
+    #[arg(long)]
+    pub populate: bool,
+
+    /// Map with MAP_SHARED instead of MAP_PRIVATE (`s` in the permissions).
+    #[arg(long)]
+    pub shared: bool,
+
+    /// Map writable and write '#' at the start of every page. Private (the default): the
+    /// pages are copied (copy-on-write) and the file is NOT changed. With --shared: the
+    /// FILE ITSELF IS CHANGED.
+    #[arg(long)]
+    pub write: bool,
+
     #[command(flatten)]
     pub view: ViewArgs,
+}
+
+/// `--touch` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TouchArg {
+    None,
+    First,
+    All,
+}
+
+impl SelfArgs {
+    /// The demo's plain options.
+    pub fn to_options(&self) -> crate::demo::DemoOptions {
+        use crate::demo::{DemoOptions, MapMode, Touch};
+        DemoOptions {
+            files: self.maps.clone(),
+            wait: self.wait,
+            touch: match self.touch {
+                TouchArg::None => Touch::None,
+                TouchArg::First => Touch::First,
+                TouchArg::All => Touch::All,
+            },
+            mode: MapMode {
+                shared: self.shared,
+                write: self.write,
+                populate: self.populate,
+            },
+            view: self.view.to_options(),
+        }
+    }
 }
 
 /// How the map is shown: shared by the inspector and the demo.

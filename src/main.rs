@@ -64,12 +64,7 @@ fn inspect(cli: &Cli) -> ExitCode {
 }
 
 fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
-    let opts = DemoOptions {
-        files: args.maps.clone(),
-        wait: args.wait,
-        view: args.view.to_options(),
-        ..DemoOptions::default()
-    };
+    let opts: DemoOptions = args.to_options();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
