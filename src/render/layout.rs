@@ -575,9 +575,18 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
     )?;
     writeln!(
         out,
-        "{} mappings, {} mapped; high addresses at the top, each row starts at its address",
+        "{} mappings, {} mapped",
         t.regions,
         human_bytes(t.size_kb * 1024)
+    )?;
+    writeln!(
+        out,
+        "{}",
+        fit(
+            "high addresses at the top; each row starts at the address on its left",
+            width
+        )
+        .trim_end()
     )?;
     let pad = " ".repeat(ADDR + 2);
     writeln!(out, "{pad}┌{}┐", "─".repeat(inner))?;
@@ -620,7 +629,7 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
     writeln!(out, "{pad}└{}┘", "─".repeat(inner))?;
     writeln!(
         out,
-        "0000000000000000  bottom: the first pages are never mapped, so a NULL pointer faults"
+        "0000000000000000  address 0: never mapped, so a NULL pointer faults"
     )?;
     if opts.color {
         writeln!(
