@@ -130,6 +130,11 @@ pub struct SelfArgs {
     #[arg(long)]
     pub populate: bool,
 
+    /// Drop the file's pages from the page cache first (posix_fadvise DONTNEED), so the
+    /// reads go to the disk: major faults and readahead instead of fault-around.
+    #[arg(long)]
+    pub uncached: bool,
+
     /// Map with MAP_SHARED instead of MAP_PRIVATE (`s` in the permissions).
     #[arg(long)]
     pub shared: bool,
@@ -139,6 +144,10 @@ pub struct SelfArgs {
     /// FILE ITSELF IS CHANGED.
     #[arg(long)]
     pub write: bool,
+
+    /// Print only the demo's account of each mapping, not vasmap's whole map after it.
+    #[arg(long)]
+    pub no_map: bool,
 
     #[command(flatten)]
     pub view: ViewArgs,
@@ -168,7 +177,9 @@ impl SelfArgs {
                 shared: self.shared,
                 write: self.write,
                 populate: self.populate,
+                uncached: self.uncached,
             },
+            no_map: self.no_map,
             view: self.view.to_options(),
         }
     }

@@ -39,6 +39,9 @@ pub struct MapMode {
     pub write: bool,
     /// `MAP_POPULATE`: fault every page in when the mapping is made.
     pub populate: bool,
+    /// Ask the kernel to drop the file's clean pages from the page cache before mapping
+    /// (`posix_fadvise(POSIX_FADV_DONTNEED)`), so that reads go to the disk.
+    pub uncached: bool,
 }
 
 impl MapMode {
@@ -66,6 +69,8 @@ pub struct DemoOptions {
     pub wait: bool,
     pub touch: Touch,
     pub mode: MapMode,
+    /// Skip printing vasmap's own map after the demo (`--no-map`).
+    pub no_map: bool,
     pub view: ViewOptions,
 }
 
@@ -148,6 +153,16 @@ fn map_with(file: &File, mode: MapMode) -> io::Result<Map> {
     }
 }
 
+/// Ask the kernel to drop the file's clean, unmapped pages from the page cache. Only
+/// advice: pages another process maps, or dirty ones, stay.
+fn drop_from_page_cache(file: &File) {
+    use std::os::fd::AsRawFd;
+    // Write back anything dirty first, or those pages could not be dropped.
+    let _ = file.sync_data();
+    // SAFETY: the fd is open for the call's duration; posix_fadvise only gives advice.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+}
+
 fn open_and_map(path: &Path, mode: MapMode) -> Result<Mapped, DemoError> {
     let io_err = |e: io::Error| match e.kind() {
         io::ErrorKind::NotFound => DemoError::Missing(path.to_path_buf()),
@@ -177,6 +192,9 @@ fn open_and_map(path: &Path, mode: MapMode) -> Result<Mapped, DemoError> {
     // Another process may truncate the file while it is mapped; touching a page past
     // the new end would raise SIGBUS, so every access below first re-checks the file's
     // length (see `current_len`).
+    if mode.uncached {
+        drop_from_page_cache(&file);
+    }
     let before = page_faults();
     let map = map_with(&file, mode).map_err(io_err)?;
     let after = page_faults();
@@ -350,6 +368,18 @@ fn show_mapping(
         out,
         "  the file's bytes, read through the mapping:"
     ))?;
+    // At most SHOW_LINES lines: a big file's text is not the point of the demo.
+    let mut end = 0;
+    for (n, line) in m.map.bytes()[..shown]
+        .split_inclusive(|&b| b == b'\n')
+        .enumerate()
+    {
+        if n == SHOW_LINES {
+            break;
+        }
+        end += line.len();
+    }
+    let shown = end;
     let text = escape_text(&m.map.bytes()[..shown], true);
     for line in text.lines() {
         w(writeln!(out, "  | {line}"))?;
@@ -386,6 +416,13 @@ fn paging_notes(
         notes.push("no fault at all: every page was already resident".to_string());
         return notes;
     }
+    if major > 0 {
+        notes.push(format!(
+            "{}: the data was not in the page cache, so the kernel read it from the",
+            plural(major, "major fault")
+        ));
+        notes.push("  disk, and readahead read the pages after it in the same trip".to_string());
+    }
     if resident_pages > read && before_kb == 0 {
         notes.push(format!(
             "fault-around: {} read, {} resident. On a fault the kernel also maps the neighbouring",
@@ -403,13 +440,6 @@ fn paging_notes(
             plural(minor + major, "page fault")
         ));
         notes.push("  pages already in the page cache, up to 64 kB (fault-around)".to_string());
-    }
-    if major > 0 {
-        notes.push(
-            "major faults: pages were not in the page cache and were read from disk; readahead"
-                .to_string(),
-        );
-        notes.push("  read further ahead in the same trip".to_string());
     }
     notes
 }
@@ -508,6 +538,8 @@ fn write_pages_and_report(
 
 /// How much of the file's text the demo prints.
 const SHOW_BYTES: usize = 4096;
+/// And at most this many lines of it.
+const SHOW_LINES: usize = 8;
 
 /// Run the demo, printing to `out`. Files that cannot be mapped are reported on `err`
 /// and the others still shown; the result says whether all of them were.
@@ -547,8 +579,10 @@ pub fn run(
             note: format!("{name} mapped by vasmap"),
         });
     }
-    let snap = me.snapshot(ReadOptions::default())?;
-    w(render(&snap, &view, out))?;
+    if !opts.no_map {
+        let snap = me.snapshot(ReadOptions::default())?;
+        w(render(&snap, &view, out))?;
+    }
     if opts.wait {
         w(writeln!(
             out,

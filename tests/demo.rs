@@ -144,7 +144,10 @@ fn writing_a_shared_mapping_changes_the_file_and_says_so_first() {
 fn shared_read_only_shows_s_in_the_permissions() {
     let (_dir, path) = file();
     let out = demo(&path, &["--shared"]);
-    assert!(out.contains("read-only and shared (PROT_READ, MAP_SHARED)"), "{out}");
+    assert!(
+        out.contains("read-only and shared (PROT_READ, MAP_SHARED)"),
+        "{out}"
+    );
     let row = out
         .lines()
         .find(|l| l.contains("pages.txt mapped by vasmap"))
@@ -163,7 +166,13 @@ fn unwritable_file_with_shared_write_is_a_clear_error() {
     if std::fs::OpenOptions::new().write(true).open(&path).is_ok() {
         return;
     }
-    let (_, err, code) = run_vasmap(&["self", "--map", path.to_str().unwrap(), "--shared", "--write"]);
+    let (_, err, code) = run_vasmap(&[
+        "self",
+        "--map",
+        path.to_str().unwrap(),
+        "--shared",
+        "--write",
+    ]);
     assert_eq!(code, 1);
     assert!(String::from_utf8_lossy(&err).contains("--shared --write needs"));
 }
