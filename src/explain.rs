@@ -113,7 +113,7 @@ fn parse_elf<Elf: FileHeader<Endian = object::Endianness>>(
         }
         let name = table
             .section_name(endian, s)
-            .map(|n| escape_name(n))
+            .map(escape_name)
             .unwrap_or_else(|_| "?".to_string());
         out.sections.push(Section {
             name,
@@ -129,7 +129,7 @@ fn parse_elf<Elf: FileHeader<Endian = object::Endianness>>(
 /// file is not ELF at all.
 pub fn read_elf(mut file: File) -> Result<Option<ElfLayout>, String> {
     let mut magic = [0u8; 5];
-    if file.read_exact(&mut magic).is_err() || &magic[..4] != elf::ELFMAG {
+    if file.read_exact(&mut magic).is_err() || magic[..4] != elf::ELFMAG {
         return Ok(None);
     }
     let cache = ReadCache::new(file);
@@ -439,7 +439,11 @@ impl Explainer {
                 _ => "writable data",
             }
         } else if r.offset == 0 {
-            "headers and tables for the loader"
+            if names.iter().any(|n| n == ".rodata" || n == ".text") {
+                "headers and tables for the loader, and read-only data"
+            } else {
+                "headers and tables for the loader"
+            }
         } else {
             "read-only data"
         };

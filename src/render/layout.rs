@@ -735,7 +735,7 @@ pub fn render_svg(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) ->
                     out,
                     r#"<text x="{}" y="{ty}">{}</text>"#,
                     X + 130,
-                    xml(&fit(&b.name, 46).trim_end().to_string())
+                    xml(fit(&b.name, 46).trim_end())
                 )?;
                 writeln!(
                     out,
