@@ -16,6 +16,10 @@ Examples:
   vasmap self --map message.txt   map a file into vasmap itself and show where it went
   vasmap self --map message.txt --wait
                                   ...and wait, so `pmap PID` can look at it too
+  vasmap --explain 4972           say what every region is (sections of ELF files)
+  vasmap layout self              a picture of the whole address space
+  vasmap self --map big.txt --touch first
+                                  demand paging: what one read makes resident
 
 Exit status:
   0  every process was read
