@@ -219,7 +219,9 @@ impl ElfLayout {
 /// where the loader put the file's first segment.
 pub fn base_of(snap: &Snapshot, index: usize) -> Option<u64> {
     let r = snap.regions.get(index)?;
-    snap.regions[..=index]
+    // A file's segments are mapped side by side: look back a bounded distance, so a
+    // process with very many mappings stays linear.
+    snap.regions[index.saturating_sub(NEAR)..=index]
         .iter()
         .rev()
         .find(|b| {
@@ -229,6 +231,24 @@ pub fn base_of(snap: &Snapshot, index: usize) -> Option<u64> {
                 && b.dev_minor == r.dev_minor
         })
         .map(|b| b.start)
+}
+
+/// How far (in regions) to look for the other mappings of the same file.
+const NEAR: usize = 64;
+
+/// True when some mapping of the same file near region `index` is executable: the mark
+/// of an ELF image loaded to run. Plain data files are then never opened to look for ELF
+/// headers (they may be device or sysfs files where even a read has effects).
+fn runs_code(snap: &Snapshot, index: usize) -> bool {
+    let r = &snap.regions[index];
+    let lo = index.saturating_sub(NEAR);
+    let hi = (index + NEAR + 1).min(snap.regions.len());
+    snap.regions[lo..hi].iter().any(|o| {
+        o.perms.exec
+            && o.inode == r.inode
+            && o.dev_major == r.dev_major
+            && o.dev_minor == r.dev_minor
+    })
 }
 
 /// A file, by device and inode.
@@ -326,19 +346,16 @@ impl Explainer {
         let pid = snap.process.pid;
         match r.kind {
             Kind::Program | Kind::Loader | Kind::Library => self.explain_elf(snap, index, None),
-            Kind::File => {
-                let words = file_words(r);
-                match self.elf_of(r, pid) {
-                    Ok(Some(_)) => self.explain_elf(snap, index, None),
-                    _ => Explanation::plain(words),
-                }
-            }
-            Kind::DeletedFile => match self.elf_of(r, pid) {
-                Ok(Some(_)) => self.explain_elf(snap, index, Some("the file was deleted since")),
-                _ => Explanation::plain(
-                    "a file deleted after it was mapped: its pages stay until it is unmapped",
-                ),
+            Kind::File if runs_code(snap, index) => match self.elf_of(r, pid) {
+                Ok(Some(_)) => self.explain_elf(snap, index, None),
+                _ => Explanation::plain(file_words(r)),
             },
+            Kind::File => Explanation::plain(file_words(r)),
+            Kind::DeletedFile if runs_code(snap, index) => match self.elf_of(r, pid) {
+                Ok(Some(_)) => self.explain_elf(snap, index, Some("the file was deleted since")),
+                _ => Explanation::plain(DELETED_WORDS),
+            },
+            Kind::DeletedFile => Explanation::plain(DELETED_WORDS),
             Kind::Heap => Explanation::plain(
                 "the heap: malloc's small blocks; grows up from the program break (brk)",
             ),
@@ -470,6 +487,9 @@ impl Explainer {
         if prev.end != r.start || !prev.perms.write || prev.inode == 0 || !r.perms.write {
             return None;
         }
+        if !runs_code(snap, index - 1) {
+            return None;
+        }
         let elf = self.elf_of(prev, snap.process.pid).ok()??;
         let bias = elf.bias_for(prev, base_of(snap, index - 1))?;
         let file_end = elf.data_file_end()?.wrapping_add(bias);
@@ -489,6 +509,9 @@ impl Explainer {
         })
     }
 }
+
+const DELETED_WORDS: &str =
+    "a file deleted after it was mapped: its pages stay until it is unmapped";
 
 /// Words for a mapping of a file that is not ELF.
 fn file_words(r: &Region) -> &'static str {
