@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::range::AddrRange;
 use crate::render::{OutputFormat, ViewOptions};
 
 const EXAMPLES: &str = "\
@@ -83,6 +84,35 @@ pub struct ViewArgs {
     /// Show full paths instead of file names (pmap -p).
     #[arg(short = 'p', long = "show-path")]
     pub show_path: bool,
+
+    /// Add resident (RSS), proportional (PSS), dirty and swapped sizes per mapping, with
+    /// totals (pmap -x). Reads /proc/PID/smaps.
+    #[arg(short = 'x', long)]
+    pub extended: bool,
+
+    /// Add the smaps fields pmap -X shows; give it twice (-XX) for every field the
+    /// kernel provides, VmFlags included.
+    #[arg(short = 'X', action = clap::ArgAction::Count)]
+    pub extra: u8,
+
+    /// Add the file offset and device columns, and pmap's `mapped / writeable/private /
+    /// shared` summary (pmap -d).
+    #[arg(short = 'd', long)]
+    pub device: bool,
+
+    /// No header row and no footer; the `PID:   command` line stays (pmap -q).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Only mappings overlapping LOW..=HIGH (hexadecimal). One address: the mapping
+    /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A).
+    #[arg(short = 'A', long = "range", value_name = "LOW[,HIGH]", value_parser = parse_range)]
+    pub range: Option<AddrRange>,
+}
+
+/// `-A`/`--range`: pmap's `low[,high]`.
+fn parse_range(s: &str) -> Result<AddrRange, String> {
+    AddrRange::parse(s)
 }
 
 /// `--output` values.
@@ -116,6 +146,12 @@ impl ViewArgs {
         ViewOptions {
             format,
             show_path: self.show_path,
+            extended: self.extended,
+            extra: self.extra,
+            device: self.device,
+            quiet: self.quiet,
+            range: self.range,
+            utf8_locale: format == OutputFormat::Pmap && crate::render::pmap::locale_is_utf8(),
             ..ViewOptions::default()
         }
     }

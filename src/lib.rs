@@ -10,6 +10,7 @@ pub mod cli;
 pub mod demo;
 pub mod model;
 pub mod parse;
+pub mod range;
 pub mod render;
 pub mod source;
 pub mod text;
