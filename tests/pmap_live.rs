@@ -579,7 +579,11 @@ fn command_line_escaping_matches_pmap_in_utf8_and_c_locales() {
             .unwrap()
             .stdout;
         let first = |b: &[u8]| b.split(|&c| c == b'\n').next().unwrap().to_vec();
-        assert!(show(&first(&want)).contains("read x hold sl"), "{}", show(&want));
+        assert!(
+            show(&first(&want)).contains("read x hold sl"),
+            "{}",
+            show(&want)
+        );
         assert_eq!(show(&first(&got)), show(&first(&want)), "LC_ALL={lang}");
     }
 }

@@ -210,3 +210,47 @@ impl Drop for Hold {
         let _ = self.child.wait();
     }
 }
+
+/// A snapshot built from a capture under tests/fixtures/ (`NAME.smaps`, `NAME.cmdline`,
+/// `NAME.comm`, `NAME.stat`, written by `tests/fixtures/capture-pmap.sh`), as vasmap
+/// would have read it from the live process.
+pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let read = |ext: &str| std::fs::read(dir.join(format!("{name}.{ext}"))).unwrap();
+    let stat = String::from_utf8(read("stat")).unwrap();
+    let pid: i32 = stat.split(' ').next().unwrap().parse().unwrap();
+    let after_comm: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    // Field 28 of stat, counting from 1; `after_comm` starts at field 3.
+    let start_stack: u64 = after_comm[25].parse().unwrap();
+    let raw_cmdline = read("cmdline");
+    let mut comm = read("comm");
+    if comm.last() == Some(&b'\n') {
+        comm.pop();
+    }
+    let mut cmdline = raw_cmdline.clone();
+    while cmdline.last() == Some(&0) {
+        cmdline.pop();
+    }
+    for b in cmdline.iter_mut() {
+        if *b == 0 {
+            *b = b' ';
+        }
+    }
+    let process = vasmap::model::ProcessInfo {
+        pid,
+        cmdline,
+        raw_cmdline,
+        comm,
+        start_stack: (start_stack != 0).then_some(start_stack),
+        ..Default::default()
+    };
+    let mut fields = Vec::new();
+    let mut regions = vasmap::parse::parse_smaps(&read("smaps"), &mut fields).unwrap();
+    vasmap::classify::classify(&mut regions, &process);
+    vasmap::model::Snapshot {
+        process,
+        regions,
+        has_smaps: true,
+        smaps_fields: fields,
+    }
+}
