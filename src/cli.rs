@@ -14,6 +14,8 @@ Examples:
   vasmap -x 4972                  with resident, dirty and swap figures (from smaps)
   vasmap --output pmap 4972       exactly what `pmap 4972` prints
   vasmap --pmap -x 4972           exactly what `pmap -x 4972` prints
+  vasmap -XX -d 4972              every smaps field, VmFlags, offsets and devices
+  vasmap -x -A 7f0000000000, 4972 only mappings from 7f0000000000 up, totals for those
   vasmap self --map message.txt   map a file into vasmap itself and show where it went
   vasmap self --map message.txt --wait
                                   ...and wait, so `pmap PID` can look at it too
@@ -21,7 +23,8 @@ Examples:
 Exit status:
   0  every process was read
   1  a process (or file) could not be read: stderr says which and why; the others are printed
-  2  the command line is wrong (unknown option, not a pid)";
+  2  the command line is wrong (unknown option, not a pid, a bad -A range, -x/-X/-d
+     together with --pmap, which pmap refuses)";
 
 /// Show the virtual address space of Linux processes: a pmap you can trust, and a way
 /// to learn how a process's memory is laid out.
@@ -152,6 +155,7 @@ impl ViewArgs {
             quiet: self.quiet,
             range: self.range,
             utf8_locale: format == OutputFormat::Pmap && crate::render::pmap::locale_is_utf8(),
+            terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             ..ViewOptions::default()
         }
     }

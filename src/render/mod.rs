@@ -51,6 +51,10 @@ pub struct ViewOptions {
     /// The pmap output mode escapes the command line as procps does for the locale's
     /// character set: true when it is UTF-8 (see [`pmap::locale_is_utf8`]).
     pub utf8_locale: bool,
+    /// Standard output is a terminal. pmap `-X`/`-XX` print mapping names raw (an escape
+    /// sequence in a file name would reach the terminal); the pmap mode then prints `?`
+    /// for control bytes instead. Off (byte-for-byte) when writing to a pipe or file.
+    pub terminal: bool,
 }
 
 impl ViewOptions {

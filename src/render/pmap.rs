@@ -416,7 +416,11 @@ impl Session {
                     None => desc,
                 }
             };
-            buf.extend_from_slice(shown);
+            if opts.terminal {
+                push_terminal_safe(buf, shown);
+            } else {
+                buf.extend_from_slice(shown);
+            }
             buf.push(b'\n');
         }
         if !q && !cols.is_empty() {
@@ -435,6 +439,24 @@ impl Session {
             buf.extend_from_slice(b"KB \n");
         }
         self.columns = Some(cols);
+    }
+}
+
+/// `bytes` with every C0 control, DEL and UTF-8-encoded C1 control (U+0080..U+009F)
+/// replaced by `?`, so a name cannot drive the terminal.
+fn push_terminal_safe(buf: &mut Vec<u8>, bytes: &[u8]) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x20 || b == 0x7f {
+            buf.push(b'?');
+        } else if b == 0xc2 && bytes.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c)) {
+            buf.extend_from_slice(b"??");
+            i += 1;
+        } else {
+            buf.push(b);
+        }
+        i += 1;
     }
 }
 
@@ -577,4 +599,77 @@ pub fn conflict(opts: &ViewOptions) -> Option<&'static str> {
         "-x, -X and -d cannot be combined in the pmap output (pmap refuses them too); \
          drop --pmap to see them together in vasmap's table",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(raw: &[u8], comm: &[u8]) -> ProcessInfo {
+        ProcessInfo {
+            pid: 7,
+            raw_cmdline: raw.to_vec(),
+            comm: comm.to_vec(),
+            ..ProcessInfo::default()
+        }
+    }
+
+    #[test]
+    fn header_escaping_follows_procps_4_0_2() {
+        let p = info(
+            b"sl\x1b[31mp\tx\x7f\0h\xc3\xa9llo\0\xc2\x85\0a\nb\0\0\xff\x01\0",
+            b"x",
+        );
+        // UTF-8: controls become '?', valid UTF-8 (even C1) stays, and from the first
+        // invalid byte on the rest goes through esc_all ('.' for controls, '?' above 0x7f).
+        assert_eq!(
+            header_command(&p, true, false),
+            b"sl?[31mp?x? h\xc3\xa9llo \xc2\x85 a b  ?.".to_vec()
+        );
+        // Other locales: esc_all everywhere.
+        assert_eq!(
+            header_command(&p, false, false),
+            b"sl.[31mp.x. h??llo ?? a b  ?.".to_vec()
+        );
+        // A truncated sequence at the end is invalid too.
+        assert_eq!(
+            header_command(&info(b"a\xe2\x80", b""), true, false),
+            b"a??"
+        );
+    }
+
+    #[test]
+    fn header_trailing_bytes_and_empty_command_lines() {
+        // One trailing space (no NUL after it) goes; trailing NULs are not spaces.
+        assert_eq!(header_command(&info(b"a b ", b""), true, false), b"a b");
+        assert_eq!(header_command(&info(b"a\0\0\0", b""), true, false), b"a");
+        // A command line of NULs only is an empty string, not [comm].
+        assert_eq!(header_command(&info(b"\0", b"x"), true, false), b"");
+        assert_eq!(
+            header_command(&info(b"", b"kthreadd"), true, false),
+            b"[kthreadd]"
+        );
+        assert_eq!(
+            header_command(&info(b"", b"sl\x1bp"), true, true),
+            b"[sl?p] <defunct>"
+        );
+    }
+
+    #[test]
+    fn terminal_safe_names() {
+        let mut out = Vec::new();
+        push_terminal_safe(&mut out, b"esc\x1b[31m\x7f\xc2\x9b\xc3\xa9");
+        assert_eq!(out, b"esc?[31m???\xc3\xa9");
+    }
+
+    #[test]
+    fn conflicting_views() {
+        let mut o = ViewOptions::default();
+        assert!(conflict(&o).is_none());
+        o.extended = true;
+        o.quiet = true;
+        assert!(conflict(&o).is_none());
+        o.device = true;
+        assert!(conflict(&o).is_some());
+    }
 }
