@@ -587,3 +587,47 @@ fn command_line_escaping_matches_pmap_in_utf8_and_c_locales() {
         assert_eq!(show(&first(&got)), show(&first(&want)), "LC_ALL={lang}");
     }
 }
+
+#[test]
+fn zombies_print_what_pmap_prints_and_say_why() {
+    if pmap().is_none() {
+        return;
+    }
+    // `sleep 0` exits at once and its parent (which became `sleep 10`) never reaps it.
+    let mut parent = std::process::Command::new("/bin/sh")
+        .args(["-c", "sleep 0 & exec sleep 10"])
+        .spawn()
+        .unwrap();
+    let ppid = parent.id();
+    let mut zombie = None;
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let children = std::fs::read_to_string(format!("/proc/{ppid}/task/{ppid}/children"))
+            .unwrap_or_default();
+        if let Some(z) = children.split_whitespace().next()
+            && std::fs::read_to_string(format!("/proc/{z}/stat")).is_ok_and(|s| s.contains(") Z "))
+        {
+            zombie = Some(z.to_string());
+            break;
+        }
+    }
+    let Some(z) = zombie else {
+        let _ = parent.kill();
+        let _ = parent.wait();
+        eprintln!("skipping: no zombie appeared");
+        return;
+    };
+    for view in [&[][..], &["-x"], &["-X"], &["-d"]] {
+        let mut args = view.to_vec();
+        args.push(&z);
+        assert_same(&args);
+        let mut ours = vec!["--pmap"];
+        ours.extend_from_slice(&args);
+        let (out, err, code) = run_vasmap(&ours);
+        assert!(show(&out).starts_with(&format!("{z}:   [sleep] <defunct>\n")));
+        assert!(show(&err).contains("is a zombie"));
+        assert_eq!(code, 1);
+    }
+    let _ = parent.kill();
+    let _ = parent.wait();
+}
