@@ -84,6 +84,6 @@ fn table_options_change_the_columns() {
         predicate::str::contains("KernelPageSize").and(predicate::str::contains("VmFlags")),
     );
     vasmap().args(["-X", &me]).assert().success().stdout(
-        predicate::str::contains("Pss_Dirty").and(predicate::str::contains("VmFlags").not()),
+        predicate::str::contains("Referenced").and(predicate::str::contains("VmFlags").not()),
     );
 }
