@@ -580,7 +580,9 @@ pub fn run(
         });
     }
     if !opts.no_map {
-        let snap = me.snapshot(ReadOptions::default())?;
+        let snap = me.snapshot(ReadOptions {
+            smaps: view.needs_smaps(),
+        })?;
         w(render(&snap, &view, out))?;
     }
     if opts.wait {

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod explain;
 pub mod model;
 pub mod parse;
+pub mod range;
 pub mod render;
 pub mod source;
 pub mod text;
