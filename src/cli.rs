@@ -119,7 +119,8 @@ fn parse_target(s: &str) -> Result<Target, String> {
 /// The demo's options.
 #[derive(Debug, Args)]
 pub struct SelfArgs {
-    /// A file to map read-only and private into vasmap (repeat for several files).
+    /// A file to map into vasmap: read-only and private unless --shared or --write say
+    /// otherwise (repeat for several files).
     #[arg(long = "map", value_name = "FILE")]
     pub maps: Vec<PathBuf>,
 

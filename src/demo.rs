@@ -1,7 +1,8 @@
 //! `vasmap self --map FILE`: the article's `ex_mmap.c`, without C and without its bugs.
 //!
-//! vasmap maps each file read-only and private with `memmap2` (`PROT_READ`,
-//! `MAP_PRIVATE`, as the article does), shows where the kernel put it, reads the file's
+//! vasmap maps each file with `memmap2`, by default read-only and private (`PROT_READ`,
+//! `MAP_PRIVATE`, as the article does; `--shared`, `--write` and `--populate` change
+//! that), shows where the kernel put it, reads the file's
 //! bytes through the mapping (bounded by the file's length: the article's loop reads until
 //! it meets a `'0'` and runs off the end of the mapping when the file has none), and shows
 //! demand paging: how much of the mapping is resident before and after its pages are read.

@@ -327,6 +327,11 @@ impl Explainer {
         Explainer::default()
     }
 
+    /// How many files have been opened so far (each at most once).
+    pub fn files_read(&self) -> usize {
+        self.cache.len()
+    }
+
     /// Parse (or recall) the ELF headers of the file behind region `r`.
     fn elf_of(&mut self, r: &Region, pid: i32) -> Result<Option<Rc<ElfLayout>>, String> {
         let key = (r.dev_major, r.dev_minor, r.inode);

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use vasmap::explain::{Explanation, explain_all};
+use vasmap::explain::{Explainer, Explanation, explain_all};
 use vasmap::model::{Kind, Region, Snapshot};
 use vasmap::source::{ReadOptions, read_pid};
 
@@ -229,4 +229,24 @@ fn the_table_has_the_column_when_asked() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("What it is"), "{text}");
     assert!(text.contains("(code)"), "{text}");
+}
+
+#[test]
+fn each_file_is_read_once() {
+    let snap = read_pid(std::process::id() as i32, ReadOptions::default()).unwrap();
+    let mut ex = Explainer::new();
+    for i in 0..snap.regions.len() {
+        ex.explain(&snap, i);
+    }
+    let mut files: Vec<(u32, u32, u64)> = snap
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::Program | Kind::Library | Kind::Loader))
+        .map(|r| (r.dev_major, r.dev_minor, r.inode))
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    // The program, libc, the loader... each once, though each has four or five mappings.
+    assert!(files.len() >= 3);
+    assert_eq!(ex.files_read(), files.len());
 }
