@@ -124,3 +124,19 @@ fn bad_targets_are_clear_errors() {
     assert_eq!(code, 1);
     assert!(String::from_utf8_lossy(&err).contains("/nonexistent/maps"));
 }
+
+#[test]
+fn narrow_pictures_stay_inside_their_width() {
+    for fixture in ["simple.maps", "many.maps"] {
+        let snap = read_file(&Path::new("tests/fixtures").join(fixture)).unwrap();
+        let opts = LayoutOptions {
+            width: 60,
+            ..LayoutOptions::default()
+        };
+        let mut out = Vec::new();
+        render_text(&snap, &opts, &mut out).unwrap();
+        for line in String::from_utf8(out).unwrap().lines() {
+            assert!(line.width() <= 60, "wider than 60 columns: {line:?}");
+        }
+    }
+}

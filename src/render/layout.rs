@@ -617,10 +617,16 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
                 writeln!(out, "{pad}┆{}┆", centre(&text, inner))?;
             }
             Row::Top { addr, bits } => {
-                let text = format!(
+                let mut text = format!(
                     " top of user space ({bits}-bit addresses, {}) ",
                     human_bytes(*addr)
                 );
+                if text.width() + 3 > inner {
+                    text = format!(" top of user space, {} ", human_bytes(*addr));
+                }
+                if text.width() + 3 > inner {
+                    text = fit(&text, inner.saturating_sub(3));
+                }
                 let rest = inner.saturating_sub(text.width() + 3);
                 writeln!(out, "{:016x}  ╞═══{text}{}╡", addr, "═".repeat(rest))?;
             }
