@@ -635,7 +635,12 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
     writeln!(out, "{pad}└{}┘", "─".repeat(inner))?;
     writeln!(
         out,
-        "0000000000000000  address 0: never mapped, so a NULL pointer faults"
+        "{}",
+        fit(
+            "0000000000000000  address 0: never mapped, so a NULL pointer faults",
+            width
+        )
+        .trim_end()
     )?;
     if opts.color {
         writeln!(
