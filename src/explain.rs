@@ -187,6 +187,15 @@ impl ElfLayout {
         Some(r.start.wrapping_sub(file_addr))
     }
 
+    /// The address (in the file's terms) where the ELF header lands: the start of the
+    /// load segment that begins at file offset 0.
+    pub fn header_addr(&self) -> Option<u64> {
+        self.loads
+            .iter()
+            .find(|l| page_down(l.offset) == 0)
+            .map(|l| page_down(l.vaddr))
+    }
+
     /// The sections whose memory overlaps `[start, end)` (file addresses).
     pub fn sections_in(&self, start: u64, end: u64) -> Vec<&Section> {
         self.sections
@@ -219,18 +228,26 @@ impl ElfLayout {
 /// where the loader put the file's first segment.
 pub fn base_of(snap: &Snapshot, index: usize) -> Option<u64> {
     let r = snap.regions.get(index)?;
-    // A file's segments are mapped side by side: look back a bounded distance, so a
-    // process with very many mappings stays linear.
-    snap.regions[index.saturating_sub(NEAR)..=index]
+    let same =
+        |b: &Region| b.inode == r.inode && b.dev_major == r.dev_major && b.dev_minor == r.dev_minor;
+    // Walk down through this load of the file (its mappings, and anonymous ones between
+    // them) and keep the lowest mapping at offset 0: a small file can map its first page
+    // twice (code, then the read-only-after-relocation data), and the first is the base.
+    // Bounded, so a process with very many mappings stays linear.
+    let mut base = None;
+    for b in snap.regions[index.saturating_sub(NEAR)..=index]
         .iter()
         .rev()
-        .find(|b| {
-            b.offset == 0
-                && b.inode == r.inode
-                && b.dev_major == r.dev_major
-                && b.dev_minor == r.dev_minor
-        })
-        .map(|b| b.start)
+    {
+        if same(b) {
+            if b.offset == 0 {
+                base = Some(b.start);
+            }
+        } else if b.inode != 0 {
+            break;
+        }
+    }
+    base
 }
 
 /// How far (in regions) to look for the other mappings of the same file.
@@ -437,7 +454,8 @@ impl Explainer {
         let start = r.start.wrapping_sub(bias);
         let end = r.end.wrapping_sub(bias);
         let mut names: Vec<String> = Vec::new();
-        if r.offset == 0 {
+        let header = elf.header_addr().is_some_and(|h| start <= h && h < end);
+        if header {
             names.push("ELF header".to_string());
         }
         names.extend(elf.sections_in(start, end).iter().map(|s| s.name.clone()));
@@ -460,7 +478,7 @@ impl Explainer {
                 (false, true) => "zeroed data",
                 _ => "writable data",
             }
-        } else if r.offset == 0 {
+        } else if header {
             if names.iter().any(|n| n == ".rodata" || n == ".text") {
                 "headers and tables for the loader, and read-only data"
             } else {
