@@ -431,9 +431,10 @@ fn paging_notes(
             resident_pages
         ));
         notes.push(
-            "  pages that are already in the page cache, up to 64 kB (fault_around_bytes)"
+            "  pages already in the page cache: up to 16 (64 kB, fault_around_bytes), fewer"
                 .to_string(),
         );
+        notes.push("  at the mapping's ends or at a page table's (2 MiB) edge".to_string());
     } else if read > 0 && minor + major > 0 && minor + major < read {
         notes.push(format!(
             "{} read with only {}: on each fault the kernel also mapped the neighbouring",

@@ -108,6 +108,7 @@ const VARIABLE: &[&str] = &[
     "fault-around",
     "pages that are already",
     "pages already in the page cache",
+    "at the mapping's ends",
     "pages read with only",
     "major fault",
     "disk, and readahead",
