@@ -11,8 +11,8 @@ use clap::Parser;
 
 use vasmap::cli::{Cli, Command};
 use vasmap::demo::{self, DemoError, DemoOptions};
-use vasmap::render::render;
-use vasmap::source::{ReadOptions, read_pid};
+use vasmap::inspect::{InspectError, show_file, show_pid};
+use vasmap::source::ReadOptions;
 
 /// True for the error a write to a closed pipe gives.
 fn is_broken_pipe(e: &io::Error) -> bool {
@@ -32,17 +32,22 @@ fn output_failed(e: &io::Error) -> ExitCode {
 
 fn inspect(cli: &Cli) -> ExitCode {
     let opts = cli.view.to_options();
+    let inspect = cli.inspect.to_options();
     let read = ReadOptions::default();
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut failed = false;
-    for &pid in &cli.pids {
-        match read_pid(pid, read) {
-            Ok(snap) => {
-                if let Err(e) = render(&snap, &opts, &mut out) {
-                    return output_failed(&e);
-                }
-            }
+    let pids = cli.pids.iter().map(|&p| (Some(p), None));
+    let files = cli.inspect.from.iter().map(|f| (None, Some(f)));
+    for (pid, file) in pids.chain(files) {
+        let shown = match (pid, file) {
+            (Some(pid), _) => show_pid(pid, read, &opts, &inspect, &mut out),
+            (None, Some(file)) => show_file(file, &opts, &inspect, &mut out),
+            (None, None) => Ok(()),
+        };
+        match shown {
+            Ok(()) => {}
+            Err(InspectError::Output(e)) => return output_failed(&e),
             Err(e) => {
                 // Keep stdout and stderr in order when both go to one terminal.
                 if let Err(e) = out.flush() {
@@ -86,10 +91,74 @@ fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
     }
 }
 
+fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
+    use vasmap::saved::Side;
+    // Read smaps for live sides, so RSS, dirty and swap can be compared.
+    let read = ReadOptions { smaps: true };
+    let (a, b) = match (
+        Side::parse(&args.a).read(read),
+        Side::parse(&args.b).read(read),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("vasmap: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let color = args.color.enabled();
+    match vasmap::diff::render(&a, &b, args.show_path, color, &mut out).and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output_failed(&e),
+    }
+}
+
+fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use vasmap::watch::{WatchError, WatchOptions, run};
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
+        eprintln!("vasmap: cannot catch Ctrl-C ({e}); stop the watch with kill");
+    }
+    let opts = WatchOptions {
+        pid: args.pid,
+        interval: args.interval,
+        show_path: args.show_path,
+        color: args.color.enabled(),
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match run(&opts, &stop, &mut out) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(WatchError::Output(e)) => output_failed(&e),
+        Err(e) => {
+            eprintln!("vasmap: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
+        Some(Command::Diff(args)) => run_diff(args),
+        Some(Command::Watch(args)) => run_watch(args),
+        Some(Command::Completions { shell }) => {
+            let mut out = io::stdout().lock();
+            vasmap::cli::write_completions(*shell, &mut out);
+            out.flush()
+                .map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let mut out = io::stdout().lock();
+            vasmap::cli::write_man(&mut out)
+                .and_then(|_| out.flush())
+                .map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS)
+        }
         None => inspect(&cli),
     }
 }

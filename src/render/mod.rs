@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use crate::model::Snapshot;
 
+pub mod csv;
+pub mod json;
 pub mod pmap;
 pub mod table;
 
@@ -16,6 +18,12 @@ pub enum OutputFormat {
     Table,
     /// Byte for byte what procps-ng pmap 4.0.2 prints.
     Pmap,
+    /// One JSON document per snapshot (docs/json.md).
+    Json,
+    /// One CSV row per region.
+    Csv,
+    /// Totals per kind and per file (`--summary`).
+    Summary,
 }
 
 /// A row the demo wants marked, with the note to show beside it.
@@ -37,6 +45,10 @@ pub struct ViewOptions {
     pub marks: Vec<Mark>,
     /// Table width in columns; `None` fits the terminal when there is one.
     pub width: Option<u16>,
+    /// Which rows to show, in what order (`--perms`, `--kind`, `--name`, `--sort`).
+    pub select: crate::filter::Selection,
+    /// Colour the table by permission and kind (already decided: terminal, `--color`).
+    pub color: bool,
 }
 
 /// Print a snapshot in the chosen format.
@@ -44,5 +56,8 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     match opts.format {
         OutputFormat::Table => table::render(snap, opts, out),
         OutputFormat::Pmap => pmap::render(snap, opts, out),
+        OutputFormat::Json => json::render(snap, opts, out),
+        OutputFormat::Csv => csv::render(snap, opts, out),
+        OutputFormat::Summary => crate::summary::render(snap, opts, out),
     }
 }

@@ -35,6 +35,10 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     let mut table = Table::new();
     table.load_style(STYLE);
     table.set_content_arrangement(ContentArrangement::Dynamic);
+    if opts.color {
+        table.enforce_styling();
+        table.style_text_only();
+    }
     if let Some(w) = opts.width {
         table.set_width(w);
     }
@@ -45,11 +49,27 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     table.set_header(header);
     for r in &snap.regions {
         let mut row = Row::new();
-        row.add_cell(Cell::new(format!("{:016x}", r.start)));
-        row.add_cell(Cell::new(format!("{}K", r.size_kb())).set_alignment(CellAlignment::Right));
-        row.add_cell(Cell::new(r.perms.to_maps_string()));
-        row.add_cell(Cell::new(r.kind.describe()));
-        row.add_cell(Cell::new(display_name(r, opts.show_path)));
+        let paint = crate::color::paint_of(r);
+        // Colour goes on cells whose text is already escaped.
+        let cell = |text: String| {
+            let c = Cell::new(text);
+            if opts.color {
+                crate::color::style_cell(c, paint)
+            } else {
+                c
+            }
+        };
+        row.add_cell(cell(format!("{:016x}", r.start)));
+        row.add_cell(cell(format!("{}K", r.size_kb())).set_alignment(CellAlignment::Right));
+        // W+X is flagged in the text too, so it shows without colour.
+        let perm = if r.perms.is_wx() {
+            format!("{} W+X", r.perms.to_maps_string())
+        } else {
+            r.perms.to_maps_string()
+        };
+        row.add_cell(cell(perm));
+        row.add_cell(cell(r.kind.describe()));
+        row.add_cell(cell(display_name(r, opts.show_path)));
         if marking {
             let note = opts
                 .marks

@@ -1,0 +1,236 @@
+//! `--addr ADDR`: which mapping holds an address, how far into it (and into its file) the
+//! address is, and, for an address in no mapping, which gap it falls in.
+
+use std::io::{self, Write};
+
+use crate::model::{Region, Snapshot};
+use crate::render::ViewOptions;
+use crate::render::table::display_name;
+use crate::text::human_kb;
+
+/// Parse an address: hexadecimal, with or without `0x`; `_` may group digits.
+pub fn parse_addr(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t)
+        .replace('_', "");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "'{s}' is not an address: give it in hex, with or without 0x (e.g. 0x7fa13a3f6123)"
+        ));
+    }
+    u64::from_str_radix(&digits, 16)
+        .map_err(|_| format!("'{s}' is not an address: it does not fit in 64 bits"))
+}
+
+/// Where an address is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Inside region `index`, `offset` bytes from its start.
+    Inside { index: usize, offset: u64 },
+    /// In no mapping: between region `below` (ending under the address) and region `above`
+    /// (starting over it); either is `None` below the first or above the last mapping.
+    Gap {
+        below: Option<usize>,
+        above: Option<usize>,
+    },
+}
+
+/// Find `addr` in a snapshot whose regions are in address order.
+pub fn locate(snap: &Snapshot, addr: u64) -> Place {
+    let i = snap.regions.partition_point(|r| r.end <= addr);
+    match snap.regions.get(i) {
+        Some(r) if r.contains(addr) => Place::Inside {
+            index: i,
+            offset: addr - r.start,
+        },
+        _ => Place::Gap {
+            below: i.checked_sub(1),
+            above: (i < snap.regions.len()).then_some(i),
+        },
+    }
+}
+
+/// `0x1f40 (8K)`: a distance in bytes, in hex and human units.
+fn distance(bytes: u64) -> String {
+    if bytes < 64 * 1024 {
+        format!("{bytes:#x} ({bytes} bytes)")
+    } else {
+        format!("{bytes:#x} ({})", human_kb(bytes >> 10))
+    }
+}
+
+fn describe(r: &Region, show_path: bool) -> String {
+    let name = display_name(r, show_path);
+    if name.is_empty() {
+        format!("{} {}", r.kind.describe(), r.perms.to_maps_string())
+    } else {
+        format!(
+            "{name} ({}, {})",
+            r.kind.describe(),
+            r.perms.to_maps_string()
+        )
+    }
+}
+
+fn row(out: &mut dyn Write, mark: &str, r: &Region, show_path: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "{mark:>3} {:016x}-{:016x} {:>8} {} {:<12} {}",
+        r.start,
+        r.end,
+        format!("{}K", r.size_kb()),
+        r.perms.to_maps_string(),
+        r.kind.describe(),
+        display_name(r, show_path)
+    )
+}
+
+/// Print where each address is, with the mapping before and after it.
+pub fn render(
+    snap: &Snapshot,
+    addrs: &[u64],
+    opts: &ViewOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let p = &snap.process;
+    writeln!(
+        out,
+        "{}:   {}",
+        p.pid,
+        crate::text::escape_text(&p.cmdline, false)
+    )?;
+    let regions = &snap.regions;
+    let sp = opts.show_path;
+    for (n, &addr) in addrs.iter().enumerate() {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        match locate(snap, addr) {
+            Place::Inside { index, offset } => {
+                let r = &regions[index];
+                write!(
+                    out,
+                    "{addr:#x} is in {}, {} into the mapping",
+                    describe(r, sp),
+                    distance(offset)
+                )?;
+                if r.is_path() && r.inode != 0 {
+                    write!(out, "; file offset {:#x}", r.offset + offset)?;
+                }
+                writeln!(out)?;
+                if let Some(prev) = index.checked_sub(1) {
+                    row(out, "", &regions[prev], sp)?;
+                }
+                row(out, "▶", r, sp)?;
+                if let Some(next) = regions.get(index + 1) {
+                    row(out, "", next, sp)?;
+                }
+            }
+            Place::Gap { below, above } => {
+                match (below.map(|i| &regions[i]), above.map(|i| &regions[i])) {
+                    (None, None) => writeln!(out, "{addr:#x} is in no mapping: there are none")?,
+                    (None, Some(a)) => writeln!(
+                        out,
+                        "{addr:#x} is in no mapping: below the first one, {} under the start of {}",
+                        distance(a.start - addr),
+                        describe(a, sp)
+                    )?,
+                    (Some(b), None) => writeln!(
+                        out,
+                        "{addr:#x} is in no mapping: above the last one, {} above the last byte of {}",
+                        distance(addr - b.end + 1),
+                        describe(b, sp)
+                    )?,
+                    (Some(b), Some(a)) => writeln!(
+                        out,
+                        "{addr:#x} is in no mapping: in the {} gap {:#x}-{:#x}, {} above the last byte of {} and {} under the start of {}",
+                        human_kb((a.start - b.end) >> 10),
+                        b.end,
+                        a.start,
+                        distance(addr - b.end + 1),
+                        describe(b, sp),
+                        distance(a.start - addr),
+                        describe(a, sp)
+                    )?,
+                }
+                if let Some(b) = below {
+                    row(out, "", &regions[b], sp)?;
+                }
+                writeln!(out, "{:>3} {addr:016x}  (no mapping)", "▶")?;
+                if let Some(a) = above {
+                    row(out, "", &regions[a], sp)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_maps;
+
+    fn snap() -> Snapshot {
+        Snapshot {
+            regions: parse_maps(
+                b"1000-3000 r--p 00001000 fe:00 5 /bin/x\n5000-6000 rw-p 00000000 00:00 0 \n",
+            )
+            .unwrap(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn addresses_parse_as_hex() {
+        assert_eq!(parse_addr("0x7fA1"), Ok(0x7fa1));
+        assert_eq!(parse_addr("7fa1"), Ok(0x7fa1));
+        assert_eq!(parse_addr("0x7fff_ffff"), Ok(0x7fff_ffff));
+        assert!(parse_addr("main").is_err());
+        assert!(parse_addr("0x").is_err());
+        assert!(parse_addr("0x10000000000000000").is_err());
+    }
+
+    #[test]
+    fn places() {
+        let s = snap();
+        assert_eq!(
+            locate(&s, 0x1000),
+            Place::Inside {
+                index: 0,
+                offset: 0
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x2fff),
+            Place::Inside {
+                index: 0,
+                offset: 0x1fff
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x3000),
+            Place::Gap {
+                below: Some(0),
+                above: Some(1)
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x10),
+            Place::Gap {
+                below: None,
+                above: Some(0)
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x6000),
+            Place::Gap {
+                below: Some(1),
+                above: None
+            }
+        );
+    }
+}
