@@ -53,7 +53,8 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         // Colour goes on cells whose text is already escaped.
         let cell = |text: String| {
             let c = Cell::new(text);
-            if opts.color {
+            // Empty cells stay unstyled so the line's trailing spaces can be trimmed.
+            if opts.color && !c.content().is_empty() {
                 crate::color::style_cell(c, paint)
             } else {
                 c
