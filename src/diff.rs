@@ -12,7 +12,6 @@ use std::io::{self, Write};
 use crate::color::{paint, paint_code, paint_of};
 use crate::model::{Kind, Region, Snapshot, Totals};
 use crate::render::table::display_name;
-use crate::text::escape_text;
 
 /// What happened to one mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,12 +342,7 @@ fn totals_line(name: &str, x: u64, y: u64) -> String {
 }
 
 fn header(s: &Snapshot, side: &str) -> String {
-    let p = &s.process;
-    if p.pid > 0 {
-        format!("{side}: {}:   {}", p.pid, escape_text(&p.cmdline, false))
-    } else {
-        format!("{side}: {}", escape_text(&p.cmdline, false))
-    }
+    format!("{side}: {}", crate::lookup::header(&s.process))
 }
 
 /// Print the differences between A and B, then the totals.

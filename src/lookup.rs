@@ -65,7 +65,11 @@ fn distance(bytes: u64) -> String {
 fn describe(r: &Region, show_path: bool) -> String {
     let name = display_name(r, show_path);
     if name.is_empty() {
-        format!("{} {}", r.kind.describe(), r.perms.to_maps_string())
+        format!(
+            "the {} mapping ({})",
+            r.kind.describe(),
+            r.perms.to_maps_string()
+        )
     } else {
         format!(
             "{name} ({}, {})",
@@ -76,8 +80,7 @@ fn describe(r: &Region, show_path: bool) -> String {
 }
 
 fn row(out: &mut dyn Write, mark: &str, r: &Region, show_path: bool) -> io::Result<()> {
-    writeln!(
-        out,
+    let line = format!(
         "{mark:>3} {:016x}-{:016x} {:>8} {} {:<12} {}",
         r.start,
         r.end,
@@ -85,7 +88,18 @@ fn row(out: &mut dyn Write, mark: &str, r: &Region, show_path: bool) -> io::Resu
         r.perms.to_maps_string(),
         r.kind.describe(),
         display_name(r, show_path)
-    )
+    );
+    writeln!(out, "{}", line.trim_end())
+}
+
+/// The first line of a view: `PID:   cmdline`, or the file name for a saved capture.
+pub fn header(p: &crate::model::ProcessInfo) -> String {
+    let cmd = crate::text::escape_text(&p.cmdline, false);
+    if p.pid > 0 {
+        format!("{}:   {cmd}", p.pid)
+    } else {
+        cmd
+    }
 }
 
 /// Print where each address is, with the mapping before and after it.
@@ -95,13 +109,7 @@ pub fn render(
     opts: &ViewOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let p = &snap.process;
-    writeln!(
-        out,
-        "{}:   {}",
-        p.pid,
-        crate::text::escape_text(&p.cmdline, false)
-    )?;
+    writeln!(out, "{}", header(&snap.process))?;
     let regions = &snap.regions;
     let sp = opts.show_path;
     for (n, &addr) in addrs.iter().enumerate() {

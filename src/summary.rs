@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment, LineStyle, Row, Table, TableStyle};
 
 use crate::model::{Kind, Region, SmapsRecord, Snapshot, Totals};
 use crate::render::ViewOptions;
-use crate::text::{escape_name, escape_text};
+use crate::text::escape_name;
 
 const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
@@ -144,8 +144,7 @@ fn table(title: &str, groups: &[Group], total: &Totals, width: Option<u16>) -> T
 
 /// Print both summaries.
 pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    let p = &snap.process;
-    writeln!(out, "{}:   {}", p.pid, escape_text(&p.cmdline, false))?;
+    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
     let total = snap.totals();
     for (n, (title, groups)) in [
         ("Kind", by_kind(snap)),
@@ -192,8 +191,7 @@ pub fn render_totals(
     opts: &ViewOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let p = &snap.process;
-    writeln!(out, "{}:   {}", p.pid, escape_text(&p.cmdline, false))?;
+    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
     let t = table("Process", &[], totals, opts.width);
     for line in t.lines() {
         writeln!(out, "{}", line.trim_end())?;

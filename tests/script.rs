@@ -225,7 +225,7 @@ fn addr_on_the_first_and_last_byte() {
 fn addr_in_a_gap_says_how_far_from_each_side() {
     let out = addr("0x7f77407a4000");
     assert!(
-        out.contains("0x7f77407a4000 is in no mapping: in the 36K gap 0x7f77407a3000-0x7f77407ac000, 0x1001 (4097 bytes) above the last byte of anon rw-p and 0x8000 (32768 bytes) under the start of anon rw-p"),
+        out.contains("0x7f77407a4000 is in no mapping: in the 36K gap 0x7f77407a3000-0x7f77407ac000, 0x1001 (4097 bytes) above the last byte of the anon mapping (rw-p) and 0x8000 (32768 bytes) under the start of the anon mapping (rw-p)"),
         "{out}"
     );
     assert!(out.contains("  ▶ 00007f77407a4000  (no mapping)"));

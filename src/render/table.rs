@@ -24,13 +24,8 @@ pub fn display_name(r: &Region, show_path: bool) -> String {
 
 /// Print the table.
 pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    let p = &snap.process;
-    writeln!(
-        out,
-        "{}:   {}",
-        p.pid,
-        crate::text::escape_text(&p.cmdline, false)
-    )?;
+    // A saved capture has no pid: its header is the file name.
+    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
     let marking = !opts.marks.is_empty();
     let mut table = Table::new();
     table.load_style(STYLE);
