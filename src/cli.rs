@@ -13,6 +13,13 @@ Examples:
   vasmap -x 4972                  with resident, dirty and swap figures (from smaps)
   vasmap --output pmap 4972       exactly what `pmap 4972` prints
   vasmap --pmap -x 4972           exactly what `pmap -x 4972` prints
+  vasmap 4972 --addr 0x7fa13a3f6123
+                                  which mapping holds that address, and how far into it
+  vasmap 4972 --perms wx          only the writable and executable mappings
+  vasmap 4972 --summary           totals per kind and per file, like `vmmap -summary`
+  vasmap --json 4972 > a.json     every figure, for scripts (docs/json.md)
+  vasmap diff a.json 4972         what changed since a.json was saved
+  vasmap watch 4972               print each change as it happens
   vasmap self --map message.txt   map a file into vasmap itself and show where it went
   vasmap self --map message.txt --wait
                                   ...and wait, so `pmap PID` can look at it too

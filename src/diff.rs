@@ -183,8 +183,11 @@ pub fn describe(a: &Snapshot, b: &Snapshot, c: &Change, show_path: bool, color: 
         return String::new();
     };
     let name = display_name(r, show_path);
+    // `[heap]`, `[stack]`, `[anon:x]` say what they are; a path gets its kind beside it.
     let label = if name.is_empty() {
         paint(&r.kind.describe(), paint_of(r), color)
+    } else if !r.is_path() {
+        paint(&name, paint_of(r), color)
     } else {
         format!(
             "{} ({})",

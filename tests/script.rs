@@ -415,7 +415,7 @@ fn diff_between_a_saved_snapshot_and_the_live_process() {
         "{out}"
     );
     assert_eq!(
-        count(&|l| l.starts_with("> ") && l.contains("[heap] (heap) grown at the top")),
+        count(&|l| l.starts_with("> ") && l.contains("[heap] grown at the top")),
         1,
         "{out}"
     );
@@ -438,7 +438,7 @@ fn diff_between_a_saved_snapshot_and_the_live_process() {
     std::fs::write(&after, ok(&["--json", &pid])).unwrap();
     let back = ok(&["diff", after.to_str().unwrap(), before.to_str().unwrap()]);
     assert!(back.contains("diffed-file.bin (file) removed"), "{back}");
-    assert!(back.contains("[heap] (heap) shrunk at the top"), "{back}");
+    assert!(back.contains("[heap] shrunk at the top"), "{back}");
     let same = ok(&["diff", after.to_str().unwrap(), after.to_str().unwrap()]);
     assert!(same.contains("no mapping changed"));
 }
@@ -503,7 +503,7 @@ fn watch_reports_each_change_once_and_ends_when_the_process_exits() {
         l.contains("watched-file.bin (file) added")
     });
     d.send("heap 2097152");
-    wait_for(&rx, &mut seen, |l| l.contains("[heap] (heap) grown"));
+    wait_for(&rx, &mut seen, |l| l.contains("[heap] grown"));
     let tid = d.send("thread");
     let stack = format!("thread stack (tid {tid})");
     wait_for(&rx, &mut seen, |l| l.contains(&stack));
@@ -523,6 +523,32 @@ fn watch_reports_each_change_once_and_ends_when_the_process_exits() {
     let summary = seen.last().unwrap();
     assert!(summary.contains("1 grown"), "{summary}");
     assert!(!summary.contains(" 0 added"), "{summary}");
+}
+
+#[test]
+fn watch_stops_on_ctrl_c_with_a_summary() {
+    let Some(d) = Driven::start() else { return };
+    let pid = d.pid.to_string();
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_vasmap"))
+        .args(["watch", &pid, "-n", "50ms"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start vasmap watch");
+    let rx = lines_of(watch.stdout.take().unwrap());
+    let mut seen = Vec::new();
+    wait_for(&rx, &mut seen, |l| l.starts_with("watching "));
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: kill(2) on the pid of a child this test started.
+    let r = unsafe { libc::kill(watch.id() as i32, libc::SIGINT) };
+    assert_eq!(r, 0);
+    wait_for(&rx, &mut seen, |l| l.starts_with("stopped after "));
+    assert!(watch.wait().unwrap().success());
+    let last = seen.last().unwrap();
+    assert!(
+        last.contains("0 added (+0K), 0 removed (-0K), 0 grown (+0K), 0 shrunk (-0K)"),
+        "{last}"
+    );
+    drop(d);
 }
 
 #[test]
