@@ -60,7 +60,12 @@ pub struct Cli {
 pub struct InspectArgs {
     /// Say which mapping holds ADDR (hex, with or without 0x), how far into it and into
     /// its file, with the rows around it; or which gap it falls in. Repeat for several.
-    #[arg(long = "addr", value_name = "ADDR", value_parser = crate::lookup::parse_addr)]
+    #[arg(
+        long = "addr",
+        value_name = "ADDR",
+        value_parser = crate::lookup::parse_addr,
+        conflicts_with_all = ["summary", "totals", "json", "output", "pmap"]
+    )]
     pub addrs: Vec<u64>,
 
     /// Read a saved maps or smaps file (`cat /proc/PID/smaps > FILE`) or vasmap's own
@@ -200,8 +205,8 @@ pub struct SelectArgs {
     #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_parser = crate::filter::parse_kind)]
     pub kinds: Vec<&'static str>,
 
-    /// Only mappings whose name contains PATTERN, or matches it as a glob (`*`, `?`, `[`)
-    /// on the full path or the file name. Repeat for any of several.
+    /// Only mappings whose name contains PATTERN as written, or matches it as a glob (`*`,
+    /// `?`, `[...]`) on the full path or the file name. Repeat for any of several.
     #[arg(long = "name", value_name = "PATTERN", value_parser = crate::filter::NamePattern::parse)]
     pub names: Vec<crate::filter::NamePattern>,
 

@@ -58,41 +58,49 @@ impl PermsFilter {
     }
 }
 
-/// A `--name` pattern: a glob when it holds `*`, `?`, `[` or `{`, a substring otherwise.
-/// Either way it is tried on the full name and on the file name alone.
+/// A `--name` pattern. A name matches when it contains the pattern as it is written, or,
+/// when the pattern has glob characters (`*`, `?`, `[`, `{`), when the glob matches the full
+/// name or the file name alone. So `--name '[heap]'` finds the heap and `--name 'lib*.so*'`
+/// every library.
 #[derive(Debug, Clone)]
-pub enum NamePattern {
-    Substring(Vec<u8>),
-    Glob(GlobMatcher),
+pub struct NamePattern {
+    literal: Vec<u8>,
+    glob: Option<GlobMatcher>,
 }
 
 impl NamePattern {
-    /// Parse a pattern; a glob that does not compile is an error.
+    /// Parse a pattern. A pattern that is not a valid glob (`[` alone) is still a substring.
     pub fn parse(s: &str) -> Result<NamePattern, String> {
-        if s.contains(['*', '?', '[', '{']) {
-            let glob = Glob::new(s).map_err(|e| format!("bad glob '{s}': {e}"))?;
-            Ok(NamePattern::Glob(glob.compile_matcher()))
-        } else {
-            Ok(NamePattern::Substring(s.as_bytes().to_vec()))
+        if s.is_empty() {
+            return Err("an empty name pattern matches everything: leave --name out".into());
         }
+        let glob = if s.contains(['*', '?', '[', '{']) {
+            Glob::new(s).ok().map(|g| g.compile_matcher())
+        } else {
+            None
+        };
+        Ok(NamePattern {
+            literal: s.as_bytes().to_vec(),
+            glob,
+        })
     }
 
     /// True when the region's name (with the kernel's `\012` undone) matches.
     pub fn matches(&self, r: &Region) -> bool {
         let name = r.name_bytes();
-        match self {
-            NamePattern::Substring(needle) => {
-                needle.is_empty() || name.windows(needle.len()).any(|w| w == &needle[..])
-            }
-            NamePattern::Glob(m) => {
-                let base = match name.iter().rposition(|&b| b == b'/') {
-                    Some(i) if name.first() == Some(&b'/') => &name[i + 1..],
-                    _ => &name[..],
-                };
-                m.is_match(std::ffi::OsStr::from_bytes(&name))
-                    || m.is_match(std::ffi::OsStr::from_bytes(base))
-            }
+        let needle = &self.literal[..];
+        if name.windows(needle.len()).any(|w| w == needle) {
+            return true;
         }
+        let Some(m) = &self.glob else {
+            return false;
+        };
+        let base = match name.iter().rposition(|&b| b == b'/') {
+            Some(i) if name.first() == Some(&b'/') => &name[i + 1..],
+            _ => &name[..],
+        };
+        m.is_match(std::ffi::OsStr::from_bytes(&name))
+            || m.is_match(std::ffi::OsStr::from_bytes(base))
     }
 }
 
@@ -221,7 +229,12 @@ mod tests {
         assert!(NamePattern::parse("/usr/lib/*").unwrap().matches(&libc));
         assert!(!NamePattern::parse("libm*").unwrap().matches(&libc));
         assert!(NamePattern::parse("new\nline").unwrap().matches(&nl));
-        assert!(NamePattern::parse("[").is_err());
+        assert!(NamePattern::parse("lib[cm].so*").unwrap().matches(&libc));
+        let heap = region("1000-2000 rw-p 0 00:00 0 [heap]", Kind::Heap);
+        assert!(NamePattern::parse("[heap]").unwrap().matches(&heap));
+        assert!(!NamePattern::parse("[heap]").unwrap().matches(&libc));
+        assert!(!NamePattern::parse("[").unwrap().matches(&libc));
+        assert!(NamePattern::parse("").is_err());
     }
 
     #[test]
