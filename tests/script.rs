@@ -441,6 +441,17 @@ fn diff_between_a_saved_snapshot_and_the_live_process() {
     assert!(back.contains("[heap] shrunk at the top"), "{back}");
     let same = ok(&["diff", after.to_str().unwrap(), after.to_str().unwrap()]);
     assert!(same.contains("no mapping changed"));
+    // Colour only when asked: green for added, red for removed, around escaped text.
+    assert!(!back.contains('\x1b'));
+    let coloured = ok(&[
+        "diff",
+        "--color",
+        "always",
+        after.to_str().unwrap(),
+        before.to_str().unwrap(),
+    ]);
+    assert!(coloured.contains("\x1b[31m-\x1b[0m "), "{coloured:?}");
+    assert_eq!(strip_sgr(&coloured), back);
 }
 
 #[test]
