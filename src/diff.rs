@@ -118,7 +118,7 @@ pub fn diff(a: &Snapshot, b: &Snapshot, figures: bool) -> Vec<Change> {
         let rb = &b.regions[j];
         let what = if rb.size() > ra.size() {
             Some(ChangeKind::Grown)
-        } else if rb.size() < ra.size() || rb.start != ra.start {
+        } else if rb.size() < ra.size() {
             Some(ChangeKind::Shrunk)
         } else if rb.perms != ra.perms {
             Some(ChangeKind::Perms)

@@ -80,7 +80,8 @@ pub fn run(
         humantime::format_duration(opts.interval)
     )?;
     out.flush()?;
-    let mut prev: Snapshot = first.clone();
+    let first_totals = first.totals();
+    let mut prev: Snapshot = first;
     let mut counts = DiffTotals::default();
     let ended = loop {
         if sleep_unless(stop, opts.interval) {
@@ -113,7 +114,7 @@ pub fn run(
         Ended::Exited => format!("process {} exited", opts.pid),
         Ended::Interrupted => "stopped".to_string(),
     };
-    let (a, b) = (first.totals(), prev.totals());
+    let (a, b) = (first_totals, prev.totals());
     writeln!(
         out,
         "{why} after {:.1}s: {}; mappings {} -> {}, virtual {}K -> {}K ({})",
