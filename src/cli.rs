@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::range::AddrRange;
 use crate::render::{OutputFormat, ViewOptions};
 
 const EXAMPLES: &str = "\
@@ -13,6 +14,8 @@ Examples:
   vasmap -x 4972                  with resident, dirty and swap figures (from smaps)
   vasmap --output pmap 4972       exactly what `pmap 4972` prints
   vasmap --pmap -x 4972           exactly what `pmap -x 4972` prints
+  vasmap -XX -d 4972              every smaps field, VmFlags, offsets and devices
+  vasmap -x -A 7f0000000000, 4972 only mappings from 7f0000000000 up, totals for those
   vasmap 4972 --addr 0x7fa13a3f6123
                                   which mapping holds that address, and how far into it
   vasmap 4972 --perms wx          only the writable and executable mappings
@@ -27,7 +30,8 @@ Examples:
 Exit status:
   0  every process was read
   1  a process (or file) could not be read: stderr says which and why; the others are printed
-  2  the command line is wrong (unknown option, not a pid)";
+  2  the command line is wrong (unknown option, not a pid, a bad -A range, -x/-X/-d
+     together with --pmap, which pmap refuses)";
 
 /// Show the virtual address space of Linux processes: a pmap you can trust, and a way
 /// to learn how a process's memory is laid out.
@@ -297,8 +301,37 @@ pub struct ViewArgs {
     #[arg(short = 'p', long = "show-path")]
     pub show_path: bool,
 
+    /// Add resident (RSS), proportional (PSS), dirty and swapped sizes per mapping, with
+    /// totals (pmap -x). Reads /proc/PID/smaps.
+    #[arg(short = 'x', long)]
+    pub extended: bool,
+
+    /// Add the smaps fields pmap -X shows; give it twice (-XX) for every field the
+    /// kernel provides, VmFlags included.
+    #[arg(short = 'X', action = clap::ArgAction::Count)]
+    pub extra: u8,
+
+    /// Add the file offset and device columns, and pmap's `mapped / writeable/private /
+    /// shared` summary (pmap -d).
+    #[arg(short = 'd', long)]
+    pub device: bool,
+
+    /// No header row and no footer; the `PID:   command` line stays (pmap -q).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Only mappings overlapping LOW..=HIGH (hexadecimal). One address: the mapping
+    /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A).
+    #[arg(short = 'A', long = "range", value_name = "LOW[,HIGH]", value_parser = parse_range)]
+    pub range: Option<AddrRange>,
+
     #[command(flatten)]
     pub select: SelectArgs,
+}
+
+/// `-A`/`--range`: pmap's `low[,high]`.
+fn parse_range(s: &str) -> Result<AddrRange, String> {
+    AddrRange::parse(s)
 }
 
 /// `--output` values.
@@ -342,6 +375,13 @@ impl ViewArgs {
             show_path: self.show_path,
             select: self.select.selection(),
             color: self.select.color.enabled(),
+            extended: self.extended,
+            extra: self.extra,
+            device: self.device,
+            quiet: self.quiet,
+            range: self.range,
+            utf8_locale: format == OutputFormat::Pmap && crate::render::pmap::locale_is_utf8(),
+            terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             ..ViewOptions::default()
         }
     }

@@ -278,7 +278,9 @@ pub fn run(
             note: format!("{name} mapped by vasmap"),
         });
     }
-    let snap = me.snapshot(ReadOptions::default())?;
+    let snap = me.snapshot(ReadOptions {
+        smaps: view.needs_smaps(),
+    })?;
     w(render(&snap, &view, out))?;
     if opts.wait {
         w(writeln!(

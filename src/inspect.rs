@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::model::Snapshot;
 use crate::parse::parse_smaps;
+use crate::render::pmap::Session;
 use crate::render::{OutputFormat, ViewOptions, render};
 use crate::saved::{SavedError, read_saved};
 use crate::source::{ProcDir, ReadOptions, SourceError};
@@ -47,10 +48,12 @@ pub fn needs_smaps(view: &ViewOptions, inspect: &InspectOptions) -> bool {
 }
 
 /// Show one snapshot: filter, sort and print it as asked.
+/// `session` carries the pmap output's state from one process to the next.
 pub fn show(
     mut snap: Snapshot,
     view: &ViewOptions,
     inspect: &InspectOptions,
+    session: &mut Session,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     if !inspect.addrs.is_empty() {
@@ -63,7 +66,10 @@ pub fn show(
         let t = snap.totals();
         return crate::summary::render_totals(&snap, &t, view, out);
     }
-    render(&snap, view, out)
+    match view.format {
+        OutputFormat::Pmap => session.render(&snap, view, out),
+        _ => render(&snap, view, out),
+    }
 }
 
 /// Show a live process.
@@ -72,6 +78,7 @@ pub fn show_pid(
     read: ReadOptions,
     view: &ViewOptions,
     inspect: &InspectOptions,
+    session: &mut Session,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
     let read = ReadOptions {
@@ -95,10 +102,10 @@ pub fn show_pid(
         }
         // An empty rollup (the process is exiting): fall back to the sum of smaps.
         let snap = dir.snapshot(ReadOptions { smaps: true })?;
-        show(snap, view, inspect, out)?;
+        show(snap, view, inspect, session, out)?;
         return Ok(());
     }
-    show(snap, view, inspect, out)?;
+    show(snap, view, inspect, session, out)?;
     Ok(())
 }
 
@@ -107,6 +114,7 @@ pub fn show_file(
     path: &Path,
     view: &ViewOptions,
     inspect: &InspectOptions,
+    session: &mut Session,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
     let snaps = read_saved(path)?;
@@ -117,7 +125,7 @@ pub fn show_file(
                 path.display()
             );
         }
-        show(snap, view, inspect, out)?;
+        show(snap, view, inspect, session, out)?;
     }
     Ok(())
 }

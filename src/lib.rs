@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod lookup;
 pub mod model;
 pub mod parse;
+pub mod range;
 pub mod render;
 pub mod saved;
 pub mod source;

@@ -12,7 +12,11 @@ use clap::Parser;
 use vasmap::cli::{Cli, Command};
 use vasmap::demo::{self, DemoError, DemoOptions};
 use vasmap::inspect::{InspectError, show_file, show_pid};
-use vasmap::source::ReadOptions;
+use vasmap::model::ProcessInfo;
+use vasmap::render::OutputFormat;
+use vasmap::render::pmap::{self, Shortfall};
+use vasmap::saved::SavedError;
+use vasmap::source::{ProcDir, ReadOptions, SourceError};
 
 /// True for the error a write to a closed pipe gives.
 fn is_broken_pipe(e: &io::Error) -> bool {
@@ -32,25 +36,46 @@ fn output_failed(e: &io::Error) -> ExitCode {
 
 fn inspect(cli: &Cli) -> ExitCode {
     let opts = cli.view.to_options();
+    if opts.format == OutputFormat::Pmap
+        && let Some(why) = pmap::conflict(&opts)
+    {
+        eprintln!("vasmap: {why}");
+        return ExitCode::from(2);
+    }
     let inspect = cli.inspect.to_options();
-    let read = ReadOptions::default();
+    let read = ReadOptions {
+        smaps: opts.needs_smaps(),
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut failed = false;
+    // The pmap output carries state from one pid to the next, as pmap does.
+    let mut session = pmap::Session::default();
     let pids = cli.pids.iter().map(|&p| (Some(p), None));
     let files = cli.inspect.from.iter().map(|f| (None, Some(f)));
     for (pid, file) in pids.chain(files) {
         let shown = match (pid, file) {
-            (Some(pid), _) => show_pid(pid, read, &opts, &inspect, &mut out),
-            (None, Some(file)) => show_file(file, &opts, &inspect, &mut out),
+            (Some(pid), _) => show_pid(pid, read, &opts, &inspect, &mut session, &mut out),
+            (None, Some(file)) => show_file(file, &opts, &inspect, &mut session, &mut out),
             (None, None) => Ok(()),
         };
         match shown {
             Ok(()) => {}
             Err(InspectError::Output(e)) => return output_failed(&e),
             Err(e) => {
+                // In the pmap output, print what pmap prints for such a pid (its header
+                // line, or an empty map for a kernel thread); stderr still says why.
+                let partial = match (&e, pid) {
+                    (InspectError::Saved(SavedError::Source(se)), Some(pid))
+                        if opts.format == OutputFormat::Pmap =>
+                    {
+                        let (info, why) = pmap_shortfall(pid, se);
+                        session.render_shortfall(info.as_ref(), why, &opts, &mut out)
+                    }
+                    _ => Ok(()),
+                };
                 // Keep stdout and stderr in order when both go to one terminal.
-                if let Err(e) = out.flush() {
+                if let Err(e) = partial.and_then(|()| out.flush()) {
                     return output_failed(&e);
                 }
                 eprintln!("vasmap: {e}");
@@ -66,6 +91,21 @@ fn inspect(cli: &Cli) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// What pmap would still print for a pid vasmap could not read, and what is known of it.
+fn pmap_shortfall(pid: i32, e: &SourceError) -> (Option<ProcessInfo>, Shortfall) {
+    let why = match e {
+        SourceError::NoSuchProcess { .. } => return (None, Shortfall::Missing),
+        SourceError::KernelThread { .. } => Shortfall::Empty { zombie: false },
+        SourceError::Zombie { .. } => Shortfall::Empty { zombie: true },
+        _ => Shortfall::Unreadable,
+    };
+    let info = ProcDir::open(pid)
+        .and_then(|d| d.info())
+        .ok()
+        .map(|(info, _)| info);
+    (info, why)
 }
 
 fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {

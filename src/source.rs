@@ -166,7 +166,12 @@ impl ProcDir {
             .process
             .stat()
             .map_err(|e| proc_error(self.pid, "stat", e))?;
-        let mut cmdline = self.read("cmdline").unwrap_or_default();
+        let raw_cmdline = self.read("cmdline").unwrap_or_default();
+        let mut comm = self.read("comm").unwrap_or_default();
+        if comm.last() == Some(&b'\n') {
+            comm.pop();
+        }
+        let mut cmdline = raw_cmdline.clone();
         while cmdline.last() == Some(&0) {
             cmdline.pop();
         }
@@ -195,6 +200,8 @@ impl ProcDir {
             ProcessInfo {
                 pid: self.pid,
                 cmdline,
+                raw_cmdline,
+                comm,
                 exe_id,
                 exe_path,
                 start_stack,

@@ -104,6 +104,30 @@ fn json_of_an_awkward_process_validates_and_round_trips() {
     assert_eq!(ok(&["--from", f]), ok(&[&pid]));
     assert_eq!(ok(&["--from", f, "--pmap"]), ok(&["--pmap", &pid]));
     assert_eq!(ok(&["--from", f, "-p"]), ok(&["-p", &pid]));
+    // The figures too. PSS moves whenever another process maps the same pages, so the
+    // live process is captured once and both sides are read from that capture.
+    let cap = p.dir.path().join("capture.smaps");
+    std::fs::write(&cap, std::fs::read(format!("/proc/{pid}/smaps")).unwrap()).unwrap();
+    let cap = cap.to_str().unwrap();
+    let cap_json = p.dir.path().join("capture.json");
+    std::fs::write(&cap_json, ok(&["--from", cap, "--json"])).unwrap();
+    let cap_json = cap_json.to_str().unwrap();
+    let bytes = |args: &[&str]| run_vasmap(args).0;
+    for view in [
+        &["-x"][..],
+        &["-XX", "-d"],
+        &["--summary"],
+        &["--output", "csv"],
+    ] {
+        let mut a = vec!["--from", cap];
+        a.extend_from_slice(view);
+        let mut b = vec!["--from", cap_json];
+        b.extend_from_slice(view);
+        assert!(
+            bytes(&a) == bytes(&b),
+            "{view:?} differs after the JSON round trip"
+        );
+    }
     // And JSON again, byte for byte.
     assert_eq!(ok(&["--from", f, "--json"]), json);
 }

@@ -49,6 +49,13 @@ struct ProcessOut<'a> {
     cmdline: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cmdline_bytes: Option<&'a [u8]>,
+    /// `/proc/PID/cmdline` as read: arguments ending in NUL (`\u0000` in JSON).
+    cmdline_raw: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cmdline_raw_bytes: Option<&'a [u8]>,
+    comm: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comm_bytes: Option<&'a [u8]>,
     exe: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     exe_bytes: Option<&'a [u8]>,
@@ -63,6 +70,8 @@ struct ProcessOut<'a> {
 impl<'a> ProcessOut<'a> {
     fn new(p: &'a ProcessInfo) -> Self {
         let (cmdline, cmdline_bytes) = text_and_bytes(&p.cmdline);
+        let (cmdline_raw, cmdline_raw_bytes) = text_and_bytes(&p.raw_cmdline);
+        let (comm, comm_bytes) = text_and_bytes(&p.comm);
         let (exe, exe_bytes) = match &p.exe_path {
             Some(e) => {
                 let (t, b) = text_and_bytes(e);
@@ -74,6 +83,10 @@ impl<'a> ProcessOut<'a> {
             pid: (p.pid > 0).then_some(p.pid),
             cmdline,
             cmdline_bytes,
+            cmdline_raw,
+            cmdline_raw_bytes,
+            comm,
+            comm_bytes,
             exe,
             exe_bytes,
             exe_device: p.exe_id.map(|(a, b, _)| format!("{a:02x}:{b:02x}")),
@@ -233,6 +246,12 @@ struct ProcessIn {
     pid: Option<i32>,
     cmdline: String,
     cmdline_bytes: Option<Vec<u8>>,
+    #[serde(default)]
+    cmdline_raw: String,
+    cmdline_raw_bytes: Option<Vec<u8>>,
+    #[serde(default)]
+    comm: String,
+    comm_bytes: Option<Vec<u8>>,
     exe: Option<String>,
     exe_bytes: Option<Vec<u8>>,
     exe_device: Option<String>,
@@ -269,6 +288,10 @@ impl ProcessIn {
             cmdline: self
                 .cmdline_bytes
                 .unwrap_or_else(|| self.cmdline.into_bytes()),
+            raw_cmdline: self
+                .cmdline_raw_bytes
+                .unwrap_or_else(|| self.cmdline_raw.into_bytes()),
+            comm: self.comm_bytes.unwrap_or_else(|| self.comm.into_bytes()),
             exe_id,
             exe_path: self.exe_bytes.or(self.exe.map(String::into_bytes)),
             start_stack: match self.start_stack {
@@ -576,6 +599,8 @@ VmFlags: rd wr mr mw me ac \n";
             process: ProcessInfo {
                 pid: 7,
                 cmdline: b"x \xfe".to_vec(),
+                raw_cmdline: b"x\0\xfe\0".to_vec(),
+                comm: b"x".to_vec(),
                 start_stack: Some(0x401800),
                 thread_sps: vec![(42, 0x401100)],
                 exe_id: Some((0xfe, 0, 1)),

@@ -49,6 +49,36 @@ pub struct ViewOptions {
     pub select: crate::filter::Selection,
     /// Colour the table by permission and kind (already decided: terminal, `--color`).
     pub color: bool,
+    /// `-x`: resident, PSS, dirty and swap figures from smaps.
+    pub extended: bool,
+    /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`
+    /// (every field the kernel gives, VmFlags included).
+    pub extra: u8,
+    /// `-d`: offset and device columns, and pmap's mapped/writeable/shared summary.
+    pub device: bool,
+    /// `-q`: no header row and no footer (the `PID:   cmd` line stays).
+    pub quiet: bool,
+    /// `-A`: only mappings overlapping this range.
+    pub range: Option<crate::range::AddrRange>,
+    /// The pmap output mode escapes the command line as procps does for the locale's
+    /// character set: true when it is UTF-8 (see [`pmap::locale_is_utf8`]).
+    pub utf8_locale: bool,
+    /// Standard output is a terminal. pmap `-X`/`-XX` print mapping names raw (an escape
+    /// sequence in a file name would reach the terminal); the pmap mode then prints `?`
+    /// for control bytes instead. Off (byte-for-byte) when writing to a pipe or file.
+    pub terminal: bool,
+}
+
+impl ViewOptions {
+    /// True when a column or total needs `/proc/PID/smaps` rather than `maps`.
+    pub fn needs_smaps(&self) -> bool {
+        self.extended || self.extra > 0
+    }
+
+    /// True when the mapping `[start, end)` is in the `-A` range (or there is none).
+    pub fn in_range(&self, start: u64, end: u64) -> bool {
+        self.range.is_none_or(|r| r.overlaps(start, end))
+    }
 }
 
 /// Print a snapshot in the chosen format.
