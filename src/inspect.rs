@@ -44,7 +44,7 @@ pub fn needs_smaps(view: &ViewOptions, inspect: &InspectOptions) -> bool {
         view.format,
         OutputFormat::Json | OutputFormat::Csv | OutputFormat::Summary
     ) || view.select.needs_smaps()
-        || (inspect.totals && !view.select.keeps_all())
+        || (inspect.totals && (!view.select.keeps_all() || view.range.is_some()))
 }
 
 /// Show one snapshot: filter, sort and print it as asked.
@@ -62,6 +62,12 @@ pub fn show(
         return crate::lookup::render(&snap, &inspect.addrs, view, out);
     }
     view.select.apply(&mut snap);
+    // The table and pmap views apply `-A` themselves (pmap's totals have their quirks);
+    // the others show only the mappings in the range.
+    let own_range = matches!(view.format, OutputFormat::Table | OutputFormat::Pmap);
+    if view.range.is_some() && (inspect.totals || !own_range) {
+        snap.regions.retain(|r| view.in_range(r.start, r.end));
+    }
     if inspect.totals {
         let t = snap.totals();
         return crate::summary::render_totals(&snap, &t, view, out);
@@ -86,7 +92,12 @@ pub fn show_pid(
     };
     let dir = ProcDir::open(pid)?;
     let snap = dir.snapshot(read)?;
-    if inspect.totals && inspect.addrs.is_empty() && view.select.keeps_all() && !read.smaps {
+    if inspect.totals
+        && inspect.addrs.is_empty()
+        && view.select.keeps_all()
+        && view.range.is_none()
+        && !read.smaps
+    {
         // Nothing but the whole process is asked: the kernel's own sum is one read.
         let text = dir.read("smaps_rollup")?;
         let mut names = Vec::new();

@@ -376,6 +376,33 @@ fn sort_by_size_and_rss() {
 }
 
 #[test]
+fn range_applies_to_json_summary_and_totals() {
+    let json = ok(&["--from", SMAPS, "--json", "-A", "7f77405c1000,7f7740795fff"]);
+    assert_eq!(docs(&json)[0]["regions"].as_array().unwrap().len(), 5);
+    let totals = ok(&[
+        "--from",
+        SMAPS,
+        "--totals",
+        "-A",
+        "7f77405c1000,7f7740795fff",
+    ]);
+    assert!(totals.contains(" total          5     1876K "), "{totals}");
+    let summary = ok(&[
+        "--from",
+        SMAPS,
+        "--summary",
+        "-A",
+        "7f77405c1000,7f7740795fff",
+    ]);
+    assert_eq!(
+        summary.lines().filter(|l| l.starts_with(" total ")).count(),
+        2
+    );
+    assert!(summary.contains(" libc.so.6 "));
+    assert!(!summary.contains("[heap]"));
+}
+
+#[test]
 fn summary_groups_libc_into_one_row() {
     let out = ok(&["--from", SMAPS, "--summary"]);
     let libc: Vec<&str> = out.lines().filter(|l| l.contains("libc.so.6")).collect();
