@@ -386,7 +386,10 @@ fn range_applies_to_json_summary_and_totals() {
         "-A",
         "7f77405c1000,7f7740795fff",
     ]);
-    assert!(totals.contains(" total           5     1876K   976K "), "{totals}");
+    assert!(
+        totals.contains(" total           5     1876K   976K "),
+        "{totals}"
+    );
     let summary = ok(&[
         "--from",
         SMAPS,
@@ -742,4 +745,37 @@ fn completions_and_man_page() {
     assert!(man.contains("\\-\\-addr"));
     let (_, _, code) = run_vasmap(&["completions", "tcsh"]);
     assert_eq!(code, 2);
+}
+
+#[test]
+fn the_examples_in_docs_json_md_follow_the_schema() {
+    let text = std::fs::read_to_string("docs/json.md").expect("docs/json.md");
+    let schema_text = std::fs::read_to_string("docs/vasmap.schema.json").unwrap();
+    let full: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let region_schema = serde_json::json!({
+        "$ref": "#/$defs/region",
+        "$defs": full["$defs"].clone(),
+    });
+    let region = jsonschema::validator_for(&region_schema).unwrap();
+    let mut checked = 0;
+    for line in text.lines().filter(|l| l.starts_with("{\"start\"")) {
+        // The doc shortens smaps objects to `{…}`.
+        let line = line.trim_end_matches(',').replace("{…}", "{}");
+        let v: serde_json::Value = serde_json::from_str(&line).expect("an example region is JSON");
+        let errors: Vec<String> = region.iter_errors(&v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{line}: {errors:?}");
+        checked += 1;
+    }
+    assert!(checked >= 6, "only {checked} example regions found");
+    // The document's first and last lines put together are a whole document minus regions.
+    let head = text
+        .lines()
+        .find(|l| l.starts_with("{\"schema_version\""))
+        .unwrap();
+    let tail = text
+        .lines()
+        .find(|l| l.starts_with("],\"totals\""))
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&format!("{head}{tail}")).unwrap();
+    assert_valid(&doc);
 }
