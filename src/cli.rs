@@ -64,11 +64,12 @@ pub struct Cli {
 pub struct InspectArgs {
     /// Say which mapping holds ADDR (hex, with or without 0x), how far into it and into
     /// its file, with the rows around it; or which gap it falls in. Repeat for several.
+    /// With --json, the answers as JSON (docs/json.md).
     #[arg(
         long = "addr",
         value_name = "ADDR",
         value_parser = crate::lookup::parse_addr,
-        conflicts_with_all = ["summary", "totals", "json", "output", "pmap"]
+        conflicts_with_all = ["summary", "totals", "output", "pmap"]
     )]
     pub addrs: Vec<u64>,
 

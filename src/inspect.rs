@@ -59,6 +59,9 @@ pub fn show(
     if !inspect.addrs.is_empty() {
         // Lookups search every mapping, in address order: a filter would hide the very
         // neighbours that say where a gap is.
+        if view.format == OutputFormat::Json {
+            return crate::lookup::render_json(&snap, &inspect.addrs, out);
+        }
         return crate::lookup::render(&snap, &inspect.addrs, view, out);
     }
     view.select.apply(&mut snap);

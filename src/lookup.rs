@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use crate::model::{Region, Snapshot};
 use crate::render::ViewOptions;
+use crate::render::json::{Hex, ProcessOut, RegionOut, json_err};
 use crate::render::table::display_name;
 use crate::text::human_kb;
 
@@ -175,6 +176,80 @@ pub fn render(
         }
     }
     Ok(())
+}
+
+/// One `--addr` answer in JSON.
+#[derive(serde::Serialize)]
+struct LookupOut<'a> {
+    addr: Hex,
+    /// True when a mapping holds the address.
+    inside: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<RegionOut<'a>>,
+    /// Bytes from the start of the mapping.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+    /// The offset in the mapped file, for a file mapping.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_offset: Option<Hex>,
+    /// The mapping before (below) the address or its mapping.
+    below: Option<RegionOut<'a>>,
+    /// The mapping after (above) it.
+    above: Option<RegionOut<'a>>,
+    /// In a gap: bytes from the last byte of `below` up to the address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_below: Option<u64>,
+    /// In a gap: bytes from the address up to the start of `above`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_above: Option<u64>,
+}
+
+/// `--addr ... --json`: one document with the process and an answer per address.
+pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::Result<()> {
+    let regions = &snap.regions;
+    let names = &snap.smaps_fields[..];
+    let out_of = |i: usize| RegionOut::new(&regions[i], names);
+    let mut answers = Vec::with_capacity(addrs.len());
+    for &addr in addrs {
+        answers.push(match locate(snap, addr) {
+            Place::Inside { index, offset } => {
+                let r = &regions[index];
+                LookupOut {
+                    addr: Hex(addr),
+                    inside: true,
+                    region: Some(out_of(index)),
+                    offset: Some(offset),
+                    file_offset: (r.is_path() && r.inode != 0).then(|| Hex(r.offset + offset)),
+                    below: index.checked_sub(1).map(out_of),
+                    above: (index + 1 < regions.len()).then(|| out_of(index + 1)),
+                    distance_below: None,
+                    distance_above: None,
+                }
+            }
+            Place::Gap { below, above } => LookupOut {
+                addr: Hex(addr),
+                inside: false,
+                region: None,
+                offset: None,
+                file_offset: None,
+                below: below.map(out_of),
+                above: above.map(out_of),
+                distance_below: below.map(|i| addr - regions[i].end + 1),
+                distance_above: above.map(|i| regions[i].start - addr),
+            },
+        });
+    }
+    let mut w = io::BufWriter::new(out);
+    write!(
+        w,
+        "{{\"schema_version\":{},\"process\":",
+        crate::render::json::SCHEMA_VERSION
+    )?;
+    serde_json::to_writer(&mut w, &ProcessOut::new(&snap.process)).map_err(json_err)?;
+    w.write_all(b",\"lookups\":")?;
+    serde_json::to_writer(&mut w, &answers).map_err(json_err)?;
+    w.write_all(b"}\n")?;
+    w.flush()
 }
 
 #[cfg(test)]

@@ -277,6 +277,43 @@ fn several_addrs_each_get_an_answer() {
 }
 
 #[test]
+fn addr_as_json_follows_the_schema() {
+    let out = ok(&[
+        "--from",
+        MAPS,
+        "--json",
+        "--addr",
+        "0x7f77405e8123",
+        "--addr",
+        "0x7f77407a4000",
+        "--addr",
+        "0x10",
+        "--addr",
+        "0xfffffffffffff000",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let text = std::fs::read_to_string("docs/vasmap.schema.json").unwrap();
+    let full: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let schema =
+        serde_json::json!({"$ref": "#/$defs/lookup_document", "$defs": full["$defs"].clone()});
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let l = &doc["lookups"];
+    assert_eq!(l[0]["inside"], true);
+    assert_eq!(l[0]["offset"], 0x1123);
+    assert_eq!(l[0]["file_offset"], "0x27123");
+    assert_eq!(l[0]["region"]["start"], "0x7f77405e7000");
+    assert_eq!(l[1]["inside"], false);
+    assert_eq!(l[1]["distance_below"], 0x1001);
+    assert_eq!(l[1]["distance_above"], 0x8000);
+    assert_eq!(l[2]["below"], serde_json::Value::Null);
+    assert_eq!(l[2]["above"]["start"], "0x557af4e7b000");
+    assert_eq!(l[3]["above"], serde_json::Value::Null);
+    assert_eq!(l[3]["below"]["name"], "[vsyscall]");
+}
+
+#[test]
 fn addr_that_is_not_a_number_is_a_usage_error() {
     let (_, err, code) = run_vasmap(&["--from", MAPS, "--addr", "main+4"]);
     assert_eq!(code, 2);

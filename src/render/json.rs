@@ -21,7 +21,7 @@ use crate::render::ViewOptions;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A number written as `"0x..."`.
-struct Hex(u64);
+pub(crate) struct Hex(pub(crate) u64);
 
 impl Serialize for Hex {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -44,7 +44,7 @@ struct ThreadOut {
 }
 
 #[derive(Serialize)]
-struct ProcessOut<'a> {
+pub(crate) struct ProcessOut<'a> {
     pid: Option<i32>,
     cmdline: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,7 +68,7 @@ struct ProcessOut<'a> {
 }
 
 impl<'a> ProcessOut<'a> {
-    fn new(p: &'a ProcessInfo) -> Self {
+    pub(crate) fn new(p: &'a ProcessInfo) -> Self {
         let (cmdline, cmdline_bytes) = text_and_bytes(&p.cmdline);
         let (cmdline_raw, cmdline_raw_bytes) = text_and_bytes(&p.raw_cmdline);
         let (comm, comm_bytes) = text_and_bytes(&p.comm);
@@ -119,7 +119,7 @@ impl Serialize for SmapsOut<'_> {
 }
 
 #[derive(Serialize)]
-struct RegionOut<'a> {
+pub(crate) struct RegionOut<'a> {
     start: Hex,
     end: Hex,
     size: u64,
@@ -144,7 +144,7 @@ struct RegionOut<'a> {
 }
 
 impl<'a> RegionOut<'a> {
-    fn new(r: &'a Region, names: &'a [String]) -> Self {
+    pub(crate) fn new(r: &'a Region, names: &'a [String]) -> Self {
         let bytes = r.name_bytes();
         let (name, name_bytes) = match bytes {
             Cow::Borrowed(b) => {
@@ -193,7 +193,7 @@ impl<'a> RegionOut<'a> {
     }
 }
 
-fn json_err(e: serde_json::Error) -> io::Error {
+pub(crate) fn json_err(e: serde_json::Error) -> io::Error {
     io::Error::other(e)
 }
 
