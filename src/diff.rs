@@ -296,19 +296,19 @@ impl DiffTotals {
         match what {
             ChangeKind::Added => {
                 self.added += 1;
-                self.added_kb += kb;
+                self.added_kb = self.added_kb.saturating_add(kb);
             }
             ChangeKind::Removed => {
                 self.removed += 1;
-                self.removed_kb += ka;
+                self.removed_kb = self.removed_kb.saturating_add(ka);
             }
             ChangeKind::Grown => {
                 self.grown += 1;
-                self.grown_kb += kb.saturating_sub(ka);
+                self.grown_kb = self.grown_kb.saturating_add(kb.saturating_sub(ka));
             }
             ChangeKind::Shrunk => {
                 self.shrunk += 1;
-                self.shrunk_kb += ka.saturating_sub(kb);
+                self.shrunk_kb = self.shrunk_kb.saturating_add(ka.saturating_sub(kb));
             }
             ChangeKind::Perms => self.perms += 1,
             ChangeKind::Kind => self.identified += 1,

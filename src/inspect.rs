@@ -58,7 +58,9 @@ pub fn show(
 ) -> io::Result<()> {
     if !inspect.addrs.is_empty() {
         // Lookups search every mapping, in address order: a filter would hide the very
-        // neighbours that say where a gap is.
+        // neighbours that say where a gap is. The kernel lists mappings in order; a
+        // hand-edited capture may not.
+        snap.regions.sort_by_key(|r| r.start);
         if view.format == OutputFormat::Json {
             return crate::lookup::render_json(&snap, &inspect.addrs, out);
         }

@@ -127,7 +127,7 @@ pub fn render(
                     distance(offset)
                 )?;
                 if r.is_path() && r.inode != 0 {
-                    write!(out, "; file offset {:#x}", r.offset + offset)?;
+                    write!(out, "; file offset {:#x}", r.offset.saturating_add(offset))?;
                 }
                 writeln!(out)?;
                 if let Some(prev) = index.checked_sub(1) {
@@ -144,24 +144,24 @@ pub fn render(
                     (None, Some(a)) => writeln!(
                         out,
                         "{addr:#x} is in no mapping: below the first one, {} under the start of {}",
-                        distance(a.start - addr),
+                        distance(a.start.saturating_sub(addr)),
                         describe(a, sp)
                     )?,
                     (Some(b), None) => writeln!(
                         out,
                         "{addr:#x} is in no mapping: above the last one, {} above the last byte of {}",
-                        distance(addr - b.end + 1),
+                        distance(addr.saturating_sub(b.end) + 1),
                         describe(b, sp)
                     )?,
                     (Some(b), Some(a)) => writeln!(
                         out,
                         "{addr:#x} is in no mapping: in the {} gap {:#x}-{:#x}, {} above the last byte of {} and {} under the start of {}",
-                        human_kb((a.start - b.end) >> 10),
+                        human_kb(a.start.saturating_sub(b.end) >> 10),
                         b.end,
                         a.start,
-                        distance(addr - b.end + 1),
+                        distance(addr.saturating_sub(b.end) + 1),
                         describe(b, sp),
-                        distance(a.start - addr),
+                        distance(a.start.saturating_sub(addr)),
                         describe(a, sp)
                     )?,
                 }
@@ -219,7 +219,8 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
                     inside: true,
                     region: Some(out_of(index)),
                     offset: Some(offset),
-                    file_offset: (r.is_path() && r.inode != 0).then(|| Hex(r.offset + offset)),
+                    file_offset: (r.is_path() && r.inode != 0)
+                        .then(|| Hex(r.offset.saturating_add(offset))),
                     below: index.checked_sub(1).map(out_of),
                     above: (index + 1 < regions.len()).then(|| out_of(index + 1)),
                     distance_below: None,
@@ -234,8 +235,8 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
                 file_offset: None,
                 below: below.map(out_of),
                 above: above.map(out_of),
-                distance_below: below.map(|i| addr - regions[i].end + 1),
-                distance_above: above.map(|i| regions[i].start - addr),
+                distance_below: below.map(|i| addr.saturating_sub(regions[i].end) + 1),
+                distance_above: above.map(|i| regions[i].start.saturating_sub(addr)),
             },
         });
     }

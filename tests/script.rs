@@ -184,6 +184,60 @@ fn csv_has_a_row_per_region() {
 }
 
 #[test]
+fn crafted_captures_never_panic() {
+    // Out of order, overlapping, huge offsets and figures: a hand-made file, not the kernel.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("crafted.smaps");
+    let rec = |range: &str, figure: &str| {
+        format!(
+            "{range} rw-p ffffffffffffffff 00:00 0 /x\nRss: {figure} kB\nPss: {figure} kB\n\
+             Private_Dirty: {figure} kB\nShared_Dirty: {figure} kB\nSwap: {figure} kB\n"
+        )
+    };
+    let text = [
+        rec("ffffffffff000000-ffffffffffffffff", "18446744073709551615"),
+        rec("1000-9000", "18446744073709551615"),
+        rec("2000-3000", "5"),
+        rec("0-ffffffffffffffff", "18446744073709551615"),
+    ]
+    .concat();
+    std::fs::write(&f, text).unwrap();
+    let f = f.to_str().unwrap();
+    for args in [
+        &["--from", f][..],
+        &["--from", f, "--summary"],
+        &["--from", f, "--totals"],
+        &["--from", f, "--json"],
+        &["--from", f, "--output", "csv"],
+        &["--from", f, "--sort", "rss"],
+        &["--from", f, "-XX", "-d"],
+        &["--from", f, "-x"],
+        &["--from", f, "--pmap", "-XX"],
+        &["--from", f, "--pmap", "-d"],
+        &[
+            "--from",
+            f,
+            "--addr",
+            "0x2500",
+            "--addr",
+            "0x9800",
+            "--addr",
+            "0xffffffffffffffff",
+        ],
+        &["--from", f, "--addr", "0x2500", "--json"],
+        &["diff", f, f],
+        &["diff", MAPS, f],
+    ] {
+        let (_, err, code) = run_vasmap(args);
+        let err = String::from_utf8_lossy(&err);
+        assert!(
+            code == 0 && !err.contains("panicked"),
+            "{args:?}: exit {code}: {err}"
+        );
+    }
+}
+
+#[test]
 fn bad_from_files_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("broken.json");

@@ -616,6 +616,72 @@ VmFlags: rd wr mr mw me ac \n";
         assert_eq!(back, vec![snap]);
     }
 
+    fn any_kind() -> impl proptest::strategy::Strategy<Value = Kind> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Kind::Program),
+            Just(Kind::Library),
+            Just(Kind::Heap),
+            Just(Kind::Anon),
+            Just(Kind::Guard),
+            Just(Kind::Vsyscall),
+            (1i32..4_000_000).prop_map(|tid| Kind::ThreadStack { tid }),
+            any::<u64>().prop_map(|shmid| Kind::SysvShm { shmid }),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Any region (any name bytes, any figures) comes back from JSON exactly.
+        #[test]
+        fn any_snapshot_round_trips(
+            raw in proptest::collection::vec(
+                (any_kind(), proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+                 proptest::option::of(proptest::collection::vec(proptest::num::u64::ANY, 0..4)),
+                 proptest::num::u64::ANY, proptest::num::u64::ANY),
+                0..6),
+            cmd in proptest::collection::vec(proptest::num::u8::ANY, 0..20),
+        ) {
+            let names = vec!["Rss".to_string(), "Pss".to_string(), "Swap".to_string(), "X".to_string()];
+            let mut start = 0u64;
+            let mut regions = Vec::new();
+            for (kind, name, figures, len, offset) in raw {
+                let end = start.saturating_add(len % (1 << 40));
+                // Names as the kernel writes them: never a raw newline, never a NUL.
+                let name: Vec<u8> = name.into_iter().filter(|&b| b != b'\n' && b != 0).collect();
+                let smaps = figures.map(|v| {
+                    let mut rec = SmapsRecord::default();
+                    for (i, x) in v.into_iter().enumerate() {
+                        rec.fields.push((i as u16, x));
+                        match i { 0 => rec.rss = x, 1 => rec.pss = x, 2 => rec.swap = x, _ => {} }
+                    }
+                    rec
+                });
+                regions.push(Region {
+                    start, end, perms: Perms { read: true, write: len % 2 == 0, exec: len % 3 == 0, shared: len % 5 == 0 },
+                    offset, dev_major: (len % 256) as u32, dev_minor: 1, inode: offset / 3,
+                    name, kind, smaps,
+                });
+                start = end;
+            }
+            let has_smaps = regions.iter().any(|r| r.smaps.is_some());
+            let snap = Snapshot {
+                process: ProcessInfo { pid: 9, cmdline: cmd.clone(), raw_cmdline: cmd, ..Default::default() },
+                regions,
+                has_smaps,
+                smaps_fields: names,
+            };
+            let mut buf = Vec::new();
+            render(&snap, &ViewOptions::default(), &mut buf).unwrap();
+            let mut back = read(&buf[..]).unwrap();
+            proptest::prop_assert_eq!(back.len(), 1);
+            let mut back = back.remove(0);
+            // Field names only referenced by no region are not needed to read it back.
+            back.smaps_fields.truncate(snap.smaps_fields.len());
+            proptest::prop_assert_eq!(back.regions, snap.regions);
+            proptest::prop_assert_eq!(back.process, snap.process);
+        }
+    }
+
     #[test]
     fn bad_documents_are_errors() {
         assert!(read(&b"{\"schema_version\":99,\"regions\":[]}"[..]).is_err());

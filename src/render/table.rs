@@ -172,7 +172,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
                 let sum: u64 = regions
                     .iter()
                     .filter_map(|r| r.smaps.as_ref()?.get(*id))
-                    .sum();
+                    .fold(0, u64::saturating_add);
                 format!("{sum}K")
             };
             row.add_cell(right(text));
@@ -210,9 +210,9 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         let (mut shared, mut writeable) = (0u64, 0u64);
         for r in &regions {
             if r.perms.shared {
-                shared += r.size_kb();
+                shared = shared.saturating_add(r.size_kb());
             } else if r.perms.write {
-                writeable += r.size_kb();
+                writeable = writeable.saturating_add(r.size_kb());
             }
         }
         writeln!(
