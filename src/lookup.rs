@@ -80,7 +80,14 @@ fn describe(r: &Region, show_path: bool) -> String {
     }
 }
 
-fn row(out: &mut dyn Write, mark: &str, r: &Region, show_path: bool) -> io::Result<()> {
+/// One mapping's row; coloured like the table when `color` (the name is escaped first).
+fn row(
+    out: &mut dyn Write,
+    mark: &str,
+    r: &Region,
+    show_path: bool,
+    color: bool,
+) -> io::Result<()> {
     let line = format!(
         "{mark:>3} {:016x}-{:016x} {:>8} {} {:<12} {}",
         r.start,
@@ -90,7 +97,12 @@ fn row(out: &mut dyn Write, mark: &str, r: &Region, show_path: bool) -> io::Resu
         r.kind.describe(),
         display_name(r, show_path)
     );
-    writeln!(out, "{}", line.trim_end())
+    let line = line.trim_end();
+    writeln!(
+        out,
+        "{}",
+        crate::color::paint(line, crate::color::paint_of(r), color)
+    )
 }
 
 /// The first line of a view: `PID:   cmdline`, or the file name for a saved capture.
@@ -131,11 +143,11 @@ pub fn render(
                 }
                 writeln!(out)?;
                 if let Some(prev) = index.checked_sub(1) {
-                    row(out, "", &regions[prev], sp)?;
+                    row(out, "", &regions[prev], sp, opts.color)?;
                 }
-                row(out, "▶", r, sp)?;
+                row(out, "▶", r, sp, opts.color)?;
                 if let Some(next) = regions.get(index + 1) {
-                    row(out, "", next, sp)?;
+                    row(out, "", next, sp, opts.color)?;
                 }
             }
             Place::Gap { below, above } => {
@@ -166,11 +178,11 @@ pub fn render(
                     )?,
                 }
                 if let Some(b) = below {
-                    row(out, "", &regions[b], sp)?;
+                    row(out, "", &regions[b], sp, opts.color)?;
                 }
                 writeln!(out, "{:>3} {addr:016x}  (no mapping)", "▶")?;
                 if let Some(a) = above {
-                    row(out, "", &regions[a], sp)?;
+                    row(out, "", &regions[a], sp, opts.color)?;
                 }
             }
         }

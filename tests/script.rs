@@ -318,6 +318,25 @@ fn addr_below_the_first_and_above_the_last_mapping() {
 }
 
 #[test]
+fn addr_rows_are_coloured_only_when_asked() {
+    let plain = addr("0x557b1610e010");
+    assert!(!plain.contains('\x1b'));
+    let coloured = ok(&[
+        "--from",
+        MAPS,
+        "--addr",
+        "0x557b1610e010",
+        "--color",
+        "always",
+    ]);
+    assert!(
+        coloured.contains("\x1b[34m  ▶ 0000557b1610e000"),
+        "the heap is blue: {coloured:?}"
+    );
+    assert_eq!(strip_sgr(&coloured), plain);
+}
+
+#[test]
 fn several_addrs_each_get_an_answer() {
     let out = ok(&[
         "--from",
