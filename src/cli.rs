@@ -128,6 +128,9 @@ pub struct DiffArgs {
     #[arg(value_name = "B")]
     pub b: String,
 
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
     /// Show full paths instead of file names.
     #[arg(short = 'p', long = "show-path")]
     pub show_path: bool,
@@ -143,6 +146,9 @@ pub struct WatchArgs {
     /// The process to watch.
     #[arg(value_name = "PID", value_parser = parse_pid)]
     pub pid: i32,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
 
     /// How often to look: `1s`, `250ms`, `2m`.
     #[arg(long, short = 'n', value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
@@ -199,6 +205,22 @@ pub struct SelectArgs {
     #[arg(long, conflicts_with_all = ["output", "pmap", "json"])]
     pub summary: bool,
 
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Row order: addr (default), or largest first by size, rss, pss, dirty or swap.
+    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortArg::Addr)]
+    pub sort: SortArg,
+
+    /// Colour by permission and kind: `auto` (on a terminal, unless NO_COLOR is set),
+    /// `always` or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// The row filters: every view, and `diff` and `watch`.
+#[derive(Debug, Args, Clone)]
+pub struct FilterArgs {
     /// Only mappings with these permission letters: `w` writable, `x` executable, `wx`
     /// both, `r`, `s` shared, `p` private.
     #[arg(long, value_name = "LETTERS", value_parser = crate::filter::PermsFilter::parse)]
@@ -214,15 +236,18 @@ pub struct SelectArgs {
     /// `?`, `[...]`) on the full path or the file name. Repeat for any of several.
     #[arg(long = "name", value_name = "PATTERN", value_parser = crate::filter::NamePattern::parse)]
     pub names: Vec<crate::filter::NamePattern>,
+}
 
-    /// Row order: addr (default), or largest first by size, rss, pss, dirty or swap.
-    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortArg::Addr)]
-    pub sort: SortArg,
-
-    /// Colour by permission and kind: `auto` (on a terminal, unless NO_COLOR is set),
-    /// `always` or `never`.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+impl FilterArgs {
+    /// The filters as plain data, in address order.
+    pub fn selection(&self) -> crate::filter::Selection {
+        crate::filter::Selection {
+            perms: self.perms,
+            kinds: self.kinds.clone(),
+            names: self.names.clone(),
+            sort: crate::filter::SortKey::Addr,
+        }
+    }
 }
 
 /// `--sort` values.
@@ -240,9 +265,6 @@ impl SelectArgs {
     fn selection(&self) -> crate::filter::Selection {
         use crate::filter::SortKey;
         crate::filter::Selection {
-            perms: self.perms,
-            kinds: self.kinds.clone(),
-            names: self.names.clone(),
             sort: match self.sort {
                 SortArg::Addr => SortKey::Addr,
                 SortArg::Size => SortKey::Size,
@@ -251,6 +273,7 @@ impl SelectArgs {
                 SortArg::Dirty => SortKey::Dirty,
                 SortArg::Swap => SortKey::Swap,
             },
+            ..self.filter.selection()
         }
     }
 }

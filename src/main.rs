@@ -139,7 +139,12 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
         Side::parse(&args.a).read(read),
         Side::parse(&args.b).read(read),
     ) {
-        (Ok(a), Ok(b)) => (a, b),
+        (Ok(mut a), Ok(mut b)) => {
+            let select = args.filter.selection();
+            select.apply(&mut a);
+            select.apply(&mut b);
+            (a, b)
+        }
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("vasmap: {e}");
             return ExitCode::from(1);
@@ -168,6 +173,7 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
         interval: args.interval,
         show_path: args.show_path,
         color: args.color.enabled(),
+        select: args.filter.selection(),
     };
     let stdout = io::stdout();
     let mut out = stdout.lock();

@@ -20,6 +20,8 @@ pub struct WatchOptions {
     pub interval: Duration,
     pub show_path: bool,
     pub color: bool,
+    /// Only changes to the mappings these filters keep (`--kind heap`...).
+    pub select: crate::filter::Selection,
 }
 
 /// Why the watch stopped.
@@ -68,7 +70,8 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<Ended, WatchError> {
     let read = ReadOptions::default();
-    let first = read_pid(opts.pid, read)?;
+    let mut first = read_pid(opts.pid, read)?;
+    opts.select.apply(&mut first);
     let began = Instant::now();
     writeln!(
         out,
@@ -92,6 +95,7 @@ pub fn run(
             Err(e) if is_gone(&e) => break Ended::Exited,
             Err(e) => return Err(e.into()),
         };
+        opts.select.apply(&mut cur);
         carry_kinds(&prev, &mut cur);
         let changes = diff(&prev, &cur, false);
         if !changes.is_empty() {

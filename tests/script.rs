@@ -597,6 +597,15 @@ fn diff_between_a_saved_snapshot_and_the_live_process() {
     assert!(out.contains(" added (+"));
     assert!(out.contains("\n virtual: "));
     assert!(out.contains("\n     RSS: "));
+    // Filters narrow a diff to the mappings of interest.
+    let heap_only = ok(&["diff", before.to_str().unwrap(), &pid, "--kind", "heap"]);
+    let changes: Vec<&str> = heap_only
+        .lines()
+        .filter(|l| l.starts_with(['+', '-', '>', '<', '~', '=']))
+        .collect();
+    assert_eq!(changes.len(), 1, "{heap_only}");
+    assert!(changes[0].contains("[heap] grown"));
+    assert!(heap_only.contains("0 added (+0K), 0 removed (-0K), 1 grown"));
     // Diff of two saved files, and the reverse direction.
     let after = dir.path().join("after.json");
     std::fs::write(&after, ok(&["--json", &pid])).unwrap();
