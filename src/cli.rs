@@ -26,6 +26,10 @@ Examples:
   vasmap self --map message.txt   map a file into vasmap itself and show where it went
   vasmap self --map message.txt --wait
                                   ...and wait, so `pmap PID` can look at it too
+  vasmap --explain 4972           say what every region is (sections of ELF files)
+  vasmap layout self              a picture of the whole address space
+  vasmap self --map big.txt --touch first
+                                  demand paging: what one read makes resident
 
 Exit status:
   0  every process was read
@@ -114,6 +118,10 @@ pub enum Command {
 
     /// Print the man page (roff): `vasmap man > vasmap.1; man ./vasmap.1`.
     Man,
+
+    /// Draw a picture of a whole address space, high addresses at the top: stack, mmap
+    /// area, heap and program, with the unmapped gaps between them drawn collapsed.
+    Layout(LayoutArgs),
 }
 
 /// `vasmap diff A B`.
@@ -173,6 +181,40 @@ fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
         ));
     }
     Ok(d)
+}
+
+/// `vasmap layout`'s options.
+#[derive(Debug, Args)]
+pub struct LayoutArgs {
+    /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file.
+    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
+    pub target: Target,
+
+    /// Also write the picture as an SVG file (`-` writes the SVG to stdout instead of
+    /// the text picture).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+
+    /// Colour rows by permission: `auto` only on a terminal (and not when NO_COLOR is
+    /// set), `always`, or `never`.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// Width of the picture in columns (at least 60).
+    #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u16).range(60..))]
+    pub width: u16,
+
+    /// Merge neighbouring rows until at most this many remain.
+    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
+    pub rows: u16,
+}
+
+/// What `layout` draws.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Pid(i32),
+    Myself,
+    File(PathBuf),
 }
 
 /// `--color` values.
@@ -293,10 +335,22 @@ pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
     clap_mangen::Man::new(command()).render(out)
 }
 
+/// A pid, `self`, or else a path to a saved maps file.
+fn parse_target(s: &str) -> Result<Target, String> {
+    if s == "self" {
+        Ok(Target::Myself)
+    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        parse_pid(s).map(Target::Pid)
+    } else {
+        Ok(Target::File(PathBuf::from(s)))
+    }
+}
+
 /// The demo's options.
 #[derive(Debug, Args)]
 pub struct SelfArgs {
-    /// A file to map read-only and private into vasmap (repeat for several files).
+    /// A file to map into vasmap: read-only and private unless --shared or --write say
+    /// otherwise (repeat for several files).
     #[arg(long = "map", value_name = "FILE")]
     pub maps: Vec<PathBuf>,
 
@@ -305,8 +359,69 @@ pub struct SelfArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Which pages to read through the mapping: `none`, the `first`, or `all` (one byte
+    /// of each page). The demo shows what became resident and the page faults it took.
+    #[arg(long, value_enum, default_value_t = TouchArg::All)]
+    pub touch: TouchArg,
+
+    /// Map with MAP_POPULATE: the kernel faults every page in inside mmap, so all of it is
+    /// resident before anything is read.
+    #[arg(long)]
+    pub populate: bool,
+
+    /// Drop the file's pages from the page cache first (posix_fadvise DONTNEED), so the
+    /// reads go to the disk: major faults and readahead instead of fault-around.
+    #[arg(long)]
+    pub uncached: bool,
+
+    /// Map with MAP_SHARED instead of MAP_PRIVATE (`s` in the permissions).
+    #[arg(long)]
+    pub shared: bool,
+
+    /// Map writable and write '#' at the start of every page. Private (the default): the
+    /// pages are copied (copy-on-write) and the file is NOT changed. With --shared: the
+    /// FILE ITSELF IS CHANGED.
+    #[arg(long)]
+    pub write: bool,
+
+    /// Print only the demo's account of each mapping, not vasmap's whole map after it.
+    #[arg(long)]
+    pub no_map: bool,
+
     #[command(flatten)]
     pub view: ViewArgs,
+}
+
+/// `--touch` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TouchArg {
+    None,
+    First,
+    All,
+}
+
+impl SelfArgs {
+    /// The demo's plain options.
+    pub fn to_options(&self) -> crate::demo::DemoOptions {
+        use crate::demo::{DemoOptions, MapMode, Touch};
+        DemoOptions {
+            files: self.maps.clone(),
+            wait: self.wait,
+            touch: match self.touch {
+                TouchArg::None => Touch::None,
+                TouchArg::First => Touch::First,
+                TouchArg::All => Touch::All,
+            },
+            mode: MapMode {
+                shared: self.shared,
+                write: self.write,
+                populate: self.populate,
+                uncached: self.uncached,
+            },
+            no_map: self.no_map,
+            view: self.view.to_options(),
+        }
+    }
 }
 
 /// How the map is shown: shared by the inspector and the demo.
@@ -324,6 +439,11 @@ pub struct ViewArgs {
     /// Show full paths instead of file names (pmap -p).
     #[arg(short = 'p', long = "show-path")]
     pub show_path: bool,
+
+    /// Add a column saying what each region is, in plain words: for a mapping of an ELF
+    /// file (program, library, loader), which of its sections it holds.
+    #[arg(long)]
+    pub explain: bool,
 
     /// Add resident (RSS), proportional (PSS), dirty and swapped sizes per mapping, with
     /// totals (pmap -x). Reads /proc/PID/smaps.
@@ -399,6 +519,7 @@ impl ViewArgs {
             show_path: self.show_path,
             select: self.select.selection(),
             color: self.select.color.enabled(),
+            explain: self.explain,
             extended: self.extended,
             extra: self.extra,
             device: self.device,

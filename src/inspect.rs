@@ -66,6 +66,27 @@ pub fn show(
         }
         return crate::lookup::render(&snap, &inspect.addrs, view, out);
     }
+    // Explaining a mapping looks at its neighbours in address order: work the texts out
+    // before filters and sorting take rows away or move them.
+    let explained_view;
+    let view = if view.explain
+        && (!view.select.keeps_all() || view.select.sort != crate::filter::SortKey::Addr)
+    {
+        let texts = crate::explain::explain_all(&snap);
+        let by_start = snap
+            .regions
+            .iter()
+            .zip(texts)
+            .map(|(r, e)| (r.start, e.text))
+            .collect();
+        explained_view = ViewOptions {
+            explained: Some(std::sync::Arc::new(by_start)),
+            ..view.clone()
+        };
+        &explained_view
+    } else {
+        view
+    };
     view.select.apply(&mut snap);
     // The table and pmap views apply `-A` themselves (pmap's totals have their quirks);
     // the others show only the mappings in the range.

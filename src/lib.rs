@@ -10,6 +10,7 @@ pub mod cli;
 pub mod color;
 pub mod demo;
 pub mod diff;
+pub mod explain;
 pub mod filter;
 pub mod inspect;
 pub mod lookup;

@@ -16,7 +16,7 @@ use vasmap::model::ProcessInfo;
 use vasmap::render::OutputFormat;
 use vasmap::render::pmap::{self, Shortfall};
 use vasmap::saved::SavedError;
-use vasmap::source::{ProcDir, ReadOptions, SourceError};
+use vasmap::source::{ProcDir, ReadOptions, SourceError, read_pid};
 
 /// True for the error a write to a closed pipe gives.
 fn is_broken_pipe(e: &io::Error) -> bool {
@@ -109,12 +109,7 @@ fn pmap_shortfall(pid: i32, e: &SourceError) -> (Option<ProcessInfo>, Shortfall)
 }
 
 fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
-    let opts = DemoOptions {
-        files: args.maps.clone(),
-        wait: args.wait,
-        view: args.view.to_options(),
-        ..DemoOptions::default()
-    };
+    let opts: DemoOptions = args.to_options();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
@@ -187,10 +182,65 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
     }
 }
 
+fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    use vasmap::cli::{ColorArg, Target};
+    use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
+    let snap = match &args.target {
+        Target::Pid(pid) => read_pid(*pid, ReadOptions::default()),
+        Target::Myself => read_pid(std::process::id() as i32, ReadOptions::default()),
+        Target::File(path) => vasmap::source::read_file(path),
+    };
+    let snap = match snap {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vasmap: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = io::stdout();
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            stdout.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    };
+    let opts = LayoutOptions {
+        width: usize::from(args.width),
+        color,
+        max_rows: usize::from(args.rows),
+    };
+    let mut out = io::BufWriter::new(stdout.lock());
+    let svg_to_stdout = args.svg.as_deref() == Some(std::path::Path::new("-"));
+    if let Some(path) = args.svg.as_deref().filter(|_| !svg_to_stdout) {
+        let mut svg = Vec::new();
+        if let Err(e) = render_svg(&snap, &opts, &mut svg) {
+            return output_failed(&e);
+        }
+        if let Err(e) = std::fs::write(path, svg) {
+            eprintln!("vasmap: {}: cannot write the SVG: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    let printed = if svg_to_stdout {
+        render_svg(&snap, &opts, &mut out)
+    } else {
+        render_text(&snap, &opts, &mut out)
+    };
+    match printed.and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output_failed(&e),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
+        Some(Command::Layout(args)) => run_layout(args),
         Some(Command::Diff(args)) => run_diff(args),
         Some(Command::Watch(args)) => run_watch(args),
         Some(Command::Completions { shell }) => {

@@ -516,6 +516,37 @@ fn range_applies_to_json_summary_and_totals() {
 }
 
 #[test]
+fn explain_is_the_same_with_filters_and_sorting() {
+    let mut child = Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("start sleep");
+    std::thread::sleep(Duration::from_millis(100));
+    let pid = child.id().to_string();
+    let rows = |args: &[&str]| -> Vec<String> {
+        let mut a = vec![pid.as_str(), "--explain"];
+        a.extend_from_slice(args);
+        let mut v: Vec<String> = ok(&a)
+            .lines()
+            .skip(3)
+            .filter(|l| l.contains(" r-xp "))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        v.sort();
+        v
+    };
+    let all = rows(&[]);
+    assert!(all.iter().any(|l| l.contains(".text")), "{all:?}");
+    assert_eq!(rows(&["--perms", "x", "--sort", "size"]), all);
+    assert_eq!(
+        rows(&["--kind", "library,loader,program,vdso", "--sort", "size"]),
+        all
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
 fn summary_groups_libc_into_one_row() {
     let out = ok(&["--from", SMAPS, "--summary"]);
     let libc: Vec<&str> = out.lines().filter(|l| l.contains("libc.so.6")).collect();

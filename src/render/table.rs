@@ -88,10 +88,18 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         header.push("VmFlags".into());
     }
     header.push("Name".into());
+    let name_column = header.len() - 1;
+    if opts.explain {
+        header.push("What it is".into());
+    }
     if marking {
         header.push(String::new());
     }
-    let name_column = header.len() - 1 - usize::from(marking);
+    let explained = if opts.explain && opts.explained.is_none() {
+        crate::explain::explain_all(snap)
+    } else {
+        Vec::new()
+    };
     if !opts.quiet {
         table.set_header(header);
     }
@@ -143,6 +151,17 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
             )));
         }
         row.add_cell(cell(Cell::new(display_name(r, opts.show_path))));
+        if opts.explain {
+            let text = match &opts.explained {
+                Some(by_start) => by_start.get(&r.start).map_or("", String::as_str),
+                None => snap
+                    .region_at(r.start)
+                    .and_then(|i| explained.get(i))
+                    .map(|e| e.text.as_str())
+                    .unwrap_or_default(),
+            };
+            row.add_cell(cell(Cell::new(text)));
+        }
         if marking {
             let note = opts
                 .marks
