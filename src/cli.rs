@@ -186,7 +186,8 @@ fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
 /// `vasmap layout`'s options.
 #[derive(Debug, Args)]
 pub struct LayoutArgs {
-    /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file.
+    /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file
+    /// (or vasmap's own `--json` output).
     #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
     pub target: Target,
 

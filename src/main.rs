@@ -187,9 +187,12 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
     use vasmap::cli::{ColorArg, Target};
     use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
     let snap = match &args.target {
-        Target::Pid(pid) => read_pid(*pid, ReadOptions::default()),
-        Target::Myself => read_pid(std::process::id() as i32, ReadOptions::default()),
-        Target::File(path) => vasmap::source::read_file(path),
+        Target::Pid(pid) => read_pid(*pid, ReadOptions::default()).map_err(SavedError::from),
+        Target::Myself => {
+            read_pid(std::process::id() as i32, ReadOptions::default()).map_err(SavedError::from)
+        }
+        // A saved maps/smaps capture or vasmap's own JSON.
+        Target::File(path) => vasmap::saved::read_one(path),
     };
     let snap = match snap {
         Ok(s) => s,

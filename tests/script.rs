@@ -146,6 +146,14 @@ fn json_of_saved_captures_validates() {
 }
 
 #[test]
+fn layout_reads_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("s.json");
+    std::fs::write(&f, ok(&["--from", SMAPS, "--json"])).unwrap();
+    assert_eq!(ok(&["layout", f.to_str().unwrap()]), ok(&["layout", SMAPS]));
+}
+
+#[test]
 fn the_schema_rejects_what_is_wrong() {
     let json = ok(&["--from", SMAPS, "--json"]);
     let mut doc = docs(&json).remove(0);
