@@ -937,3 +937,27 @@ fn the_examples_in_docs_json_md_follow_the_schema() {
     let doc: serde_json::Value = serde_json::from_str(&format!("{head}{tail}")).unwrap();
     assert_valid(&doc);
 }
+
+#[test]
+fn the_demo_takes_filters_too() {
+    let out = ok(&[
+        "self",
+        "--map",
+        "examples/message.txt",
+        "--kind",
+        "file",
+        "--name",
+        "message",
+    ]);
+    let rows: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with(" Address"))
+        .skip(2)
+        .filter(|l| !l.starts_with(" total"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{out}");
+    assert!(
+        rows[0].contains("message.txt   ◀ message.txt mapped by vasmap"),
+        "{out}"
+    );
+}
