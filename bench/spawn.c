@@ -3,7 +3,7 @@
  * usage: spawn COMMAND [ARG...]
  *
  * The command's stdout goes to /dev/null; stdin and stderr are inherited. On file
- * descriptor 3 (which the caller opens) this prints
+ * descriptor 3 (which the caller opens; stderr when it is not open) this prints
  * "NANOSECONDS MAXRSS_KIB EXIT_STATUS\n".
  *
  * Why a separate small program: the kernel counts the peak RSS of a forked child from
@@ -24,13 +24,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: spawn COMMAND [ARG...]\n");
         return 2;
     }
+    int report = fcntl(3, F_GETFD) == -1 ? 2 : 3;
     int devnull = open("/dev/null", O_WRONLY);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pid_t pid = fork();
     if (pid == 0) {
         dup2(devnull, 1);
-        close(3);
+        if (report == 3)
+            close(3);
         execvp(argv[1], argv + 1);
         _exit(127);
     }
@@ -43,6 +45,6 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long long ns = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    dprintf(3, "%lld %ld %d\n", ns, ru.ru_maxrss, code);
+    dprintf(report, "%lld %ld %d\n", ns, ru.ru_maxrss, code);
     return 0;
 }
