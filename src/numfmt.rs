@@ -29,6 +29,12 @@ pub fn push_hex(buf: &mut Vec<u8>, v: u64, width: usize) {
 /// Append `v` in decimal, right-aligned in `width` columns with spaces (`{:>width$}`).
 #[inline]
 pub fn push_dec(buf: &mut Vec<u8>, v: u64, width: usize) {
+    // Most smaps figures are 0 or 4: one digit, no itoa.
+    if v < 10 {
+        buf.extend(std::iter::repeat_n(b' ', width.saturating_sub(1)));
+        buf.push(b'0' + v as u8);
+        return;
+    }
     let mut b = itoa::Buffer::new();
     let s = b.format(v).as_bytes();
     buf.extend(std::iter::repeat_n(b' ', width.saturating_sub(s.len())));
