@@ -310,6 +310,26 @@ fn parse_field_into(
     Ok(())
 }
 
+/// `a == b` for short field names without a call to `memcmp`: names of 8 to 16 bytes are
+/// compared as two overlapping 8-byte words.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    if (8..=16).contains(&n) {
+        word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+    } else {
+        a == b
+    }
+}
+
 /// Reset a record for reuse, keeping its buffers.
 fn clear_record(rec: &mut SmapsRecord) {
     let mut fields = std::mem::take(&mut rec.fields);
@@ -538,10 +558,14 @@ impl<R: Read> RegionStream<R> {
         };
         let name = name.as_bytes();
         let n = name.len();
-        if buf.len() <= n || buf[n] != b':' || &buf[..n] != name {
+        if buf.len() <= n || buf[n] != b':' || !same_bytes(&buf[..n], name) {
             return self.fast_vm_flags(rec);
         }
         let mut i = n + 1;
+        // The kernel pads the value to a column: skip the spaces eight at a time.
+        while buf.get(i..i + 8) == Some(b"        ") {
+            i += 8;
+        }
         while buf.get(i) == Some(&b' ') {
             i += 1;
         }
@@ -612,6 +636,26 @@ impl<R: Read> RegionStream<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_names_compare_like_slices() {
+        let names: [&[u8]; 9] = [
+            b"",
+            b"Rss",
+            b"Pss_Dirty",
+            b"Shared_Clean",
+            b"Private_Hugetlb",
+            b"ShmemPmdMappedX",
+            b"KernelPageSize",
+            b"ProtectionKeyAndMore",
+            b"Private_Hugetlc",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_bytes(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
+    }
 
     #[test]
     fn anonymous_line_has_empty_name() {
