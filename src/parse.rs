@@ -36,14 +36,30 @@ fn err(line: usize, what: impl Into<String>) -> ParseError {
     }
 }
 
+/// The value of each byte as a hex digit, or 0xff: one load per digit instead of three
+/// range tests (the address columns are most of a maps line's digits).
+const HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 /// The value of a hex digit, or `None`.
 #[inline]
 fn hex_digit(b: u8) -> Option<u64> {
-    match b {
-        b'0'..=b'9' => Some(u64::from(b - b'0')),
-        b'a'..=b'f' => Some(u64::from(b - b'a' + 10)),
-        b'A'..=b'F' => Some(u64::from(b - b'A' + 10)),
-        _ => None,
+    match HEX[usize::from(b)] {
+        0xff => None,
+        d => Some(u64::from(d)),
     }
 }
 
