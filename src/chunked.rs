@@ -188,7 +188,14 @@ impl ChunkedTable {
         // Nothing wraps when every probe row took one line: then every column is as wide
         // as its widest cell.
         if probe_lines == probe.len() {
-            let widths: Vec<usize> = self.widest.iter().map(|(w, _, _)| (*w).max(1)).collect();
+            // A column is as wide as its widest cell or its header, and at least 1.
+            let header = self.layout.header.as_deref().unwrap_or_default();
+            let widths: Vec<usize> = self
+                .widest
+                .iter()
+                .enumerate()
+                .map(|(i, (w, _, _))| (*w).max(header.get(i).map_or(0, |h| h.width())).max(1))
+                .collect();
             let mut line = Vec::new();
             let widest = self
                 .widest

@@ -117,6 +117,10 @@ pub fn show_pid(
         smaps: read.smaps || needs_smaps(view, inspect),
     };
     let dir = ProcDir::open(pid)?;
+    // Views that can print as they read do so, in bounded memory (docs/performance.md).
+    if let Some(shown) = crate::fast::show_pid(&dir, read, view, inspect, session, out) {
+        return shown;
+    }
     let snap = dir.snapshot(read)?;
     if inspect.totals
         && inspect.addrs.is_empty()

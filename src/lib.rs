@@ -12,6 +12,7 @@ pub mod color;
 pub mod demo;
 pub mod diff;
 pub mod explain;
+pub mod fast;
 pub mod filter;
 pub mod inspect;
 pub mod lookup;

@@ -18,8 +18,8 @@ use procfs::ProcError;
 use procfs::process::Process;
 
 use crate::classify::classify;
-use crate::model::Region;
 use crate::model::{ProcessInfo, Snapshot};
+use crate::model::{Region, SmapsRecord};
 use crate::parse::{ParseError, RegionStream, StreamError, parse_any};
 
 /// `PF_KTHREAD` in the `flags` field of `/proc/PID/stat` (include/linux/sched.h).
@@ -179,6 +179,23 @@ impl ProcDir {
         } else {
             RegionStream::maps(f)
         })
+    }
+
+    /// The kernel's sums over every mapping, from `smaps_rollup` (one small read, however
+    /// many mappings there are). `None` when it is empty (the process is exiting) or not
+    /// in the expected format.
+    pub fn rollup(&self) -> Result<Option<SmapsRecord>, SourceError> {
+        let file = "smaps_rollup";
+        let f = self
+            .process
+            .open_relative(file)
+            .map_err(|e| proc_error(self.pid, file, e))?;
+        let mut r = Region::blank();
+        match RegionStream::smaps(f).next_into(&mut r) {
+            Ok(true) => Ok(r.smaps),
+            Ok(false) | Err(StreamError::Parse(_)) => Ok(None),
+            Err(StreamError::Io(e)) => Err(io_kind_error(self.pid, file, e)),
+        }
     }
 
     /// The [`SourceError`] for an error of a stream from [`ProcDir::regions`].

@@ -52,36 +52,36 @@ fn order(groups: &mut [Group]) {
     });
 }
 
-/// Totals per kind (thread stacks of every thread together).
-pub fn by_kind(snap: &Snapshot) -> Vec<Group> {
-    let mut groups = Vec::new();
-    let mut index = HashMap::new();
-    for r in &snap.regions {
+/// Regions grouped as they come: by a key, in the order the keys were first seen.
+#[derive(Default)]
+struct Groups {
+    groups: Vec<Group>,
+    index: HashMap<Vec<u8>, usize>,
+}
+
+impl Groups {
+    /// Add `r` to the kind it is (thread stacks of every thread together).
+    fn add_by_kind(&mut self, r: &Region) {
         add_to(
-            &mut groups,
-            &mut index,
+            &mut self.groups,
+            &mut self.index,
             r.kind.key().as_bytes(),
             || r.kind.label().to_string(),
             r,
         );
     }
-    order(&mut groups);
-    groups
-}
 
-/// Totals per file (every mapping of one path together) and per pseudo name; anonymous
-/// memory is grouped by kind (`thread stacks`, `anon`, ...).
-pub fn by_name(snap: &Snapshot, show_path: bool) -> Vec<Group> {
-    let mut groups = Vec::new();
-    let mut index = HashMap::new();
-    for r in &snap.regions {
+    /// Add `r` to its file (every mapping of one path together) or pseudo name;
+    /// anonymous memory goes by kind (`thread stacks`, `anon`, ...).
+    fn add_by_name(&mut self, r: &Region, show_path: bool) {
+        let (groups, index) = (&mut self.groups, &mut self.index);
         if r.is_path() {
             // Key on the full path: two different `libc.so.6` stay two rows.
             let mut key = b"/".to_vec();
             key.extend_from_slice(&r.name);
             add_to(
-                &mut groups,
-                &mut index,
+                groups,
+                index,
                 &key,
                 || escape_name(if show_path { &r.name } else { r.basename() }),
                 r,
@@ -93,15 +93,37 @@ pub fn by_name(snap: &Snapshot, show_path: bool) -> Vec<Group> {
                 k => format!("[{}]", k.label()),
             };
             let key = format!("k:{}", r.kind.key());
-            add_to(&mut groups, &mut index, key.as_bytes(), || label, r);
+            add_to(groups, index, key.as_bytes(), || label, r);
         } else {
             let mut key = b"n:".to_vec();
             key.extend_from_slice(&r.name);
-            add_to(&mut groups, &mut index, &key, || escape_name(&r.name), r);
+            add_to(groups, index, &key, || escape_name(&r.name), r);
         }
     }
-    order(&mut groups);
-    groups
+
+    fn ordered(mut self) -> Vec<Group> {
+        order(&mut self.groups);
+        self.groups
+    }
+}
+
+/// Totals per kind (thread stacks of every thread together).
+pub fn by_kind(snap: &Snapshot) -> Vec<Group> {
+    let mut g = Groups::default();
+    for r in &snap.regions {
+        g.add_by_kind(r);
+    }
+    g.ordered()
+}
+
+/// Totals per file (every mapping of one path together) and per pseudo name; anonymous
+/// memory is grouped by kind (`thread stacks`, `anon`, ...).
+pub fn by_name(snap: &Snapshot, show_path: bool) -> Vec<Group> {
+    let mut g = Groups::default();
+    for r in &snap.regions {
+        g.add_by_name(r, show_path);
+    }
+    g.ordered()
 }
 
 fn kb(v: u64) -> Cell {
@@ -144,29 +166,75 @@ fn table(title: &str, groups: &[Group], total: &Totals, width: Option<u16>) -> T
 
 /// Print both summaries.
 pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
-    let total = snap.totals();
-    for (n, (title, groups)) in [
-        ("Kind", by_kind(snap)),
-        ("Mapping", by_name(snap, opts.show_path)),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if n > 0 {
-            writeln!(out)?;
-        }
-        for line in table(title, &groups, &total, opts.width).lines() {
-            writeln!(out, "{}", line.trim_end())?;
+    let mut view = SummaryView::begin(&snap.process, snap.has_smaps, opts);
+    for r in &snap.regions {
+        view.region(r);
+    }
+    view.finish(out)
+}
+
+/// Both summaries, made from regions given one by one as they are read (see
+/// [`crate::source::ProcDir::visit_regions`]): memory grows with the number of groups
+/// (kinds and distinct names), not of mappings.
+pub struct SummaryView<'a> {
+    process: &'a crate::model::ProcessInfo,
+    has_smaps: bool,
+    opts: &'a ViewOptions,
+    kinds: Groups,
+    names: Groups,
+    total: Totals,
+}
+
+impl<'a> SummaryView<'a> {
+    /// Start the summaries of `process`; `has_smaps` says whether regions carry smaps.
+    pub fn begin(
+        process: &'a crate::model::ProcessInfo,
+        has_smaps: bool,
+        opts: &'a ViewOptions,
+    ) -> Self {
+        SummaryView {
+            process,
+            has_smaps,
+            opts,
+            kinds: Groups::default(),
+            names: Groups::default(),
+            total: Totals::default(),
         }
     }
-    if !snap.has_smaps {
-        writeln!(
-            out,
-            "(no smaps figures: RSS and the rest are 0; a saved maps file has none, save smaps instead)"
-        )?;
+
+    /// Count one region.
+    pub fn region(&mut self, r: &Region) {
+        self.kinds.add_by_kind(r);
+        self.names.add_by_name(r, self.opts.show_path);
+        self.total.add(r);
     }
-    Ok(())
+
+    /// Print both tables.
+    pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "{}", crate::lookup::header(self.process))?;
+        let total = self.total;
+        for (n, (title, groups)) in [
+            ("Kind", self.kinds.ordered()),
+            ("Mapping", self.names.ordered()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if n > 0 {
+                writeln!(out)?;
+            }
+            for line in table(title, &groups, &total, self.opts.width).lines() {
+                writeln!(out, "{}", line.trim_end())?;
+            }
+        }
+        if !self.has_smaps {
+            writeln!(
+                out,
+                "(no smaps figures: RSS and the rest are 0; a saved maps file has none, save smaps instead)"
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Whole-process totals from a `smaps_rollup` record plus the mapping count and virtual

@@ -127,6 +127,27 @@ fn same_as_one_table_without_wrapping() {
 }
 
 #[test]
+fn headers_wider_than_every_cell() {
+    let mut l = layout(None, true);
+    l.header = Some(
+        [
+            "Address of it",
+            "Size of the mapping",
+            "Permissions",
+            "Kind",
+            "Name",
+            "",
+        ]
+        .map(String::from)
+        .to_vec(),
+    );
+    let r = rows(30, false);
+    let (got, how) = chunked_by(&l, &r);
+    assert_eq!(got, one_table(&l, &r));
+    assert_eq!(how, Method::Direct);
+}
+
+#[test]
 fn same_as_one_table_at_many_widths() {
     let r = rows(40, true);
     for w in [20, 50, 60, 75, 80, 100, 140, 300] {

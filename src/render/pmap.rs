@@ -6,7 +6,9 @@
 
 use std::io::{self, Write};
 
-use crate::model::{FieldId, Kind, ProcessInfo, Region, Snapshot};
+use crate::model::{FieldId, Kind, ProcessInfo, Region, SmapsRecord, Snapshot};
+use crate::numfmt::{dec_width, hex_width, push_dec, push_hex, push_right};
+use crate::packed::Packed;
 use crate::render::ViewOptions;
 
 /// True when the locale the user asked for (`LC_ALL`, `LC_CTYPE`, `LANG`) has the UTF-8
@@ -143,32 +145,38 @@ fn write_header(p: &ProcessInfo, opts: &ViewOptions, zombie: bool, buf: &mut Vec
 
 /// The name column of the default, `-x` and `-d` views, as pmap's `mapping_name` computes
 /// it from the maps line after turning every byte that is not printable ASCII into `?`.
-fn mapping_name(r: &Region, snap: &Snapshot, show_path: bool, out: &mut Vec<u8>) {
+fn mapping_name(r: &Region, process: &ProcessInfo, show_path: bool, out: &mut Vec<u8>) {
     if let Kind::SysvShm { .. } = r.kind {
-        out.extend_from_slice(format!("  [ shmid=0x{:x} ]", r.inode).as_bytes());
+        out.extend_from_slice(b"  [ shmid=0x");
+        push_hex(out, r.inode, 0);
+        out.extend_from_slice(b" ]");
         return;
     }
-    let name: Vec<u8> = r
-        .name
-        .iter()
-        .map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'?' })
-        .collect();
+    // Printable ASCII stays, every other byte is `?` (never a '/', so the slashes found
+    // in the raw name are the ones pmap finds).
+    let push_printable = |out: &mut Vec<u8>, bytes: &[u8]| {
+        out.extend(
+            bytes
+                .iter()
+                .map(|&b| if (0x20..0x7f).contains(&b) { b } else { b'?' }),
+        );
+    };
+    let name = &r.name[..];
     // pmap looks for '/' in the whole line; the fixed columns never hold one, so any '/'
     // is in the name, including in a non-path name such as `[anon:a/b]`.
-    if let Some(last) = name.iter().rposition(|&b| b == b'/') {
+    if let Some(last) = memchr::memrchr(b'/', name) {
         if show_path {
-            let first = name.iter().position(|&b| b == b'/').unwrap_or(last);
-            out.extend_from_slice(&name[first..]);
+            let first = memchr::memchr(b'/', name).unwrap_or(last);
+            push_printable(out, &name[first..]);
         } else if last + 1 < name.len() {
-            out.extend_from_slice(&name[last + 1..]);
+            push_printable(out, &name[last + 1..]);
         } else {
             out.push(b'/');
         }
         return;
     }
     // "[ stack ]" for the mapping holding startstack, end inclusive as in pmap.
-    let holds_stack = snap
-        .process
+    let holds_stack = process
         .start_stack
         .is_some_and(|s| r.start <= s && s <= r.end);
     if holds_stack {
@@ -220,25 +228,25 @@ fn is_unimportant(name: &str) -> bool {
     )
 }
 
-/// The smaps fields `-X` (`extra == 1`) or `-XX` shows, in the kernel's order, as field
-/// names. Shared with the table view.
-pub fn extra_fields(snap: &Snapshot, extra: u8) -> Vec<(String, FieldId)> {
-    let Some(first) = snap.regions.iter().find_map(|r| r.smaps.as_ref()) else {
-        return Vec::new();
-    };
-    first
-        .fields
+/// The fields of one smaps record that `-X` (`extra == 1`) or `-XX` shows, in the
+/// kernel's order; `names` are the field names its ids index.
+pub fn record_fields(rec: &SmapsRecord, names: &[String], extra: u8) -> Vec<(String, FieldId)> {
+    rec.fields
         .iter()
         .filter_map(|&(id, _)| {
-            let name = snap.smaps_fields.get(usize::from(id))?;
+            let name = names.get(usize::from(id))?;
             (extra >= 2 || !is_unimportant(name)).then(|| (name.clone(), id))
         })
         .collect()
 }
 
-/// Decimal digits of a number (pmap's `integer_width`).
-fn integer_width(n: u64) -> usize {
-    n.to_string().len()
+/// The smaps fields `-X` (`extra == 1`) or `-XX` shows, in the kernel's order, as field
+/// names. Shared with the table view.
+pub fn extra_fields(snap: &Snapshot, extra: u8) -> Vec<(String, FieldId)> {
+    match snap.regions.iter().find_map(|r| r.smaps.as_ref()) {
+        Some(first) => record_fields(first, &snap.smaps_fields, extra),
+        None => Vec::new(),
+    }
 }
 
 /// The pmap output for several pids in a row. pmap keeps the `-X`/`-XX` column list, its
@@ -305,141 +313,499 @@ impl Session {
         zombie: bool,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let mut buf = Vec::with_capacity(snap.regions.len() * 96 + 256);
-        write_header(&snap.process, opts, zombie, &mut buf);
-        if opts.extra > 0 {
-            self.extended_maps(snap, opts, &mut buf);
+        let mut view = self.begin(&snap.process, opts, zombie);
+        for r in &snap.regions {
+            view.region(r, &snap.smaps_fields, out)?;
+        }
+        view.finish(out)
+    }
+
+    /// Start printing one process region by region, as they are read (see
+    /// [`crate::source::ProcDir::visit_regions`]): give each to [`PmapView::region`],
+    /// then call [`PmapView::finish`]. The output is the same as [`Session::render`] of a
+    /// snapshot of those regions.
+    pub fn begin<'a>(
+        &'a mut self,
+        process: &'a ProcessInfo,
+        opts: &'a ViewOptions,
+        zombie: bool,
+    ) -> PmapView<'a> {
+        let mut buf = Vec::with_capacity(FLUSH_AT + 4096);
+        write_header(process, opts, zombie, &mut buf);
+        let state = if opts.extra > 0 {
+            State::Extra(Box::default())
         } else if opts.extended {
-            extended_view(snap, opts, &mut buf);
+            if !opts.quiet {
+                buf.extend_from_slice(b"Address           Kbytes     RSS   Dirty Mode  Mapping\n");
+            }
+            State::Extended {
+                size: 0,
+                rss: 0,
+                dirty: 0,
+                past_range: false,
+            }
         } else if opts.device {
-            device_view(snap, opts, &mut buf);
+            if !opts.quiet {
+                buf.extend_from_slice(
+                    b"Address           Kbytes Mode  Offset           Device    Mapping\n",
+                );
+            }
+            State::Device {
+                shared: 0,
+                writeable: 0,
+                readonly: 0,
+            }
         } else {
-            default_view(snap, opts, &mut buf);
-        }
-        out.write_all(&buf)
-    }
-
-    /// `-X` and `-XX` (pmap's `print_extended_maps`). pmap 4.0.2 ignores `-A` here: every
-    /// mapping is printed and totalled.
-    fn extended_maps(&mut self, snap: &Snapshot, opts: &ViewOptions, buf: &mut Vec<u8>) {
-        let q = opts.quiet;
-        if self.columns.is_none() && !snap.regions.is_empty() {
-            let cols = extra_fields(snap, opts.extra)
-                .into_iter()
-                .map(|(name, _)| FieldColumn {
-                    width: if q { 0 } else { name.len() },
-                    name,
-                    total: 0,
-                })
-                .collect();
-            self.columns = Some(cols);
-        }
-        let mut cols = self.columns.take().unwrap_or_default();
-        let ids: Vec<Option<FieldId>> = cols.iter().map(|c| snap.field_id(&c.name)).collect();
-        let value = |r: &Region, i: usize| -> u64 {
-            match (r.smaps.as_ref(), ids[i]) {
-                (Some(s), Some(id)) => s.get(id).unwrap_or(0),
-                _ => 0,
-            }
+            State::Default { total: 0 }
         };
-
-        // First pass: measure.
-        let (mut w1, mut w2, mut w3, mut w4, mut w5, mut wv) = (0, 0, 0, 0, 0, 0);
-        let mut has_vmflags = false;
-        for r in &snap.regions {
-            w1 = w1.max(format!("{:08x}", r.start).len());
-            w2 = w2.max(4);
-            w3 = w3.max(format!("{:08x}", r.offset).len());
-            w4 = w4.max(format!("{:02x}:{:02x}", r.dev_major, r.dev_minor).len());
-            w5 = w5.max(integer_width(r.inode));
-            for (i, c) in cols.iter_mut().enumerate() {
-                let v = value(r, i);
-                c.total = c.total.wrapping_add(v);
-                if q {
-                    c.width = c.width.max(integer_width(v));
-                }
-            }
-            if let Some(s) = r.smaps.as_ref().filter(|s| s.has_vm_flags) {
-                has_vmflags = true;
-                wv = wv.max(vm_flags(s).len());
-            }
+        PmapView {
+            session: self,
+            process,
+            opts,
+            buf,
+            state,
         }
-        if !snap.regions.is_empty() && !q {
-            for c in cols.iter_mut() {
-                c.width = c.width.max(integer_width(c.total));
-            }
-        }
-        let show_vmflags = has_vmflags && opts.extra >= 2;
-
-        // Second pass: print.
-        if !snap.regions.is_empty() && !q {
-            w1 = justify(buf, "Address", w1, true);
-            w2 = justify(buf, "Perm", w2, true);
-            w3 = justify(buf, "Offset", w3, true);
-            w4 = justify(buf, "Device", w4, true);
-            w5 = justify(buf, "Inode", w5, true);
-            for c in &cols {
-                justify(buf, &c.name, c.width, true);
-            }
-            if show_vmflags {
-                wv = justify(buf, "VmFlags", wv, true);
-            }
-            justify(buf, "Mapping", 0, false);
-        }
-        for r in &snap.regions {
-            let start = format!("{:08x}", r.start);
-            let offset = format!("{:08x}", r.offset);
-            let dev = format!("{:02x}:{:02x}", r.dev_major, r.dev_minor);
-            let perms = r.perms.to_maps_string();
-            let line = format!(
-                "{start:>w1$} {perms:>w2$} {offset:>w3$} {dev:>w4$} {:>w5$}",
-                r.inode
-            );
-            buf.extend_from_slice(line.as_bytes());
-            for (i, c) in cols.iter().enumerate() {
-                let w = c.width;
-                buf.extend_from_slice(format!(" {:>w$}", value(r, i)).as_bytes());
-            }
-            if show_vmflags {
-                let flags = r.smaps.as_ref().map(vm_flags).unwrap_or_default();
-                buf.extend_from_slice(format!(" {flags:>wv$}").as_bytes());
-            }
-            buf.push(b' ');
-            // pmap reads the name with `%127[^\n]`: at most 127 bytes, exactly as the
-            // kernel wrote them (no `?` here), then takes what follows the last '/'.
-            let desc = &r.name[..r.name.len().min(127)];
-            let shown = if opts.show_path {
-                desc
-            } else {
-                match desc.iter().rposition(|&b| b == b'/') {
-                    Some(i) => &desc[i + 1..],
-                    None => desc,
-                }
-            };
-            if opts.terminal {
-                push_terminal_safe(buf, shown);
-            } else {
-                buf.extend_from_slice(shown);
-            }
-            buf.push(b'\n');
-        }
-        if !q && !cols.is_empty() {
-            let gap = w1 + w2 + w3 + w4 + w5 + 5;
-            buf.extend(std::iter::repeat_n(b' ', gap));
-            for c in &cols {
-                buf.extend(std::iter::repeat_n(b'=', c.width));
-                buf.push(b' ');
-            }
-            buf.push(b'\n');
-            buf.extend(std::iter::repeat_n(b' ', gap));
-            for c in &cols {
-                let w = c.width;
-                buf.extend_from_slice(format!("{:>w$} ", c.total).as_bytes());
-            }
-            buf.extend_from_slice(b"KB \n");
-        }
-        self.columns = Some(cols);
     }
+}
+
+/// The output is handed to the writer in pieces of about this size.
+const FLUSH_AT: usize = 64 * 1024;
+
+/// Per-view running state of a [`PmapView`].
+enum State {
+    Default {
+        total: u64,
+    },
+    Extended {
+        size: u64,
+        rss: u64,
+        dirty: u64,
+        /// A mapping above the `-A` range was seen: pmap stops there.
+        past_range: bool,
+    },
+    Device {
+        shared: u64,
+        writeable: u64,
+        readonly: u64,
+    },
+    Extra(Box<ExtraState>),
+}
+
+/// `-X`/`-XX` must measure every row before printing the first (its column widths come
+/// from the data), which pmap does by reading smaps twice. Here the rows are read once
+/// and kept packed (a few dozen bytes each, see [`Packed`]) until the widths are known.
+#[derive(Default)]
+struct ExtraState {
+    rows: Packed,
+    /// The field id of each column, looked up again when new field names appear.
+    ids: Vec<Option<FieldId>>,
+    /// Where in a record's field list each column's field was found last.
+    hints: Vec<usize>,
+    names_seen: usize,
+    w1: usize,
+    w2: usize,
+    w3: usize,
+    w4: usize,
+    w5: usize,
+    wv: usize,
+    has_vmflags: bool,
+}
+
+/// One process being printed region by region; see [`Session::begin`].
+pub struct PmapView<'a> {
+    session: &'a mut Session,
+    process: &'a ProcessInfo,
+    opts: &'a ViewOptions,
+    buf: Vec<u8>,
+    state: State,
+}
+
+impl PmapView<'_> {
+    /// Print (or, for `-X`, measure and keep) one region. `field_names` are the smaps
+    /// field names its record's ids index.
+    pub fn region(
+        &mut self,
+        r: &Region,
+        field_names: &[String],
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let opts = self.opts;
+        let buf = &mut self.buf;
+        match &mut self.state {
+            State::Default { total } => {
+                if !opts.in_range(r.start, r.end) {
+                    return Ok(());
+                }
+                *total = total.wrapping_add(r.size());
+                // `%016lx %6luK %s %s`
+                push_hex(buf, r.start, 16);
+                buf.push(b' ');
+                push_dec(buf, r.size() >> 10, 6);
+                buf.extend_from_slice(b"K ");
+                buf.extend_from_slice(&r.perms.as_pmap());
+                buf.push(b' ');
+                mapping_name(r, self.process, opts.show_path, buf);
+                buf.push(b'\n');
+            }
+            State::Extended {
+                size,
+                rss,
+                dirty,
+                past_range,
+            } => {
+                // As in pmap 4.0.2 with `-A`, the Kbytes total covers the range but the
+                // RSS and Dirty totals cover every mapping up to the end of the range,
+                // those below it included (pmap adds them up before it checks the range).
+                let high = opts.range.map_or(u64::MAX, |a| a.high);
+                if *past_range || r.start > high {
+                    *past_range = true;
+                    return Ok(());
+                }
+                let (r_rss, r_dirty) = r.smaps.as_ref().map_or((0, 0), |s| (s.rss, s.dirty()));
+                *rss = rss.wrapping_add(r_rss);
+                *dirty = dirty.wrapping_add(r_dirty);
+                if !opts.in_range(r.start, r.end) {
+                    return Ok(());
+                }
+                *size = size.wrapping_add(r.size());
+                // pmap prints a row when it reaches the mapping's `Swap:` line.
+                let has_swap = match &r.smaps {
+                    None => true,
+                    Some(s) => s.fields.iter().any(|&(id, _)| {
+                        field_names
+                            .get(usize::from(id))
+                            .is_some_and(|n| n == "Swap")
+                    }),
+                };
+                if !has_swap {
+                    return Ok(());
+                }
+                push_hex(buf, r.start, 16);
+                buf.push(b' ');
+                push_dec(buf, r.size() >> 10, 7);
+                buf.push(b' ');
+                push_dec(buf, r_rss, 7);
+                buf.push(b' ');
+                push_dec(buf, r_dirty, 7);
+                buf.push(b' ');
+                buf.extend_from_slice(&r.perms.as_pmap());
+                buf.push(b' ');
+                mapping_name(r, self.process, opts.show_path, buf);
+                buf.push(b'\n');
+            }
+            State::Device {
+                shared,
+                writeable,
+                readonly,
+            } => {
+                if !opts.in_range(r.start, r.end) {
+                    return Ok(());
+                }
+                let size = r.size();
+                if r.perms.shared {
+                    *shared = shared.wrapping_add(size);
+                } else if r.perms.write {
+                    *writeable = writeable.wrapping_add(size);
+                } else {
+                    *readonly = readonly.wrapping_add(size);
+                }
+                // `%016lx %7lu %s %016llx %03x:%05x `
+                push_hex(buf, r.start, 16);
+                buf.push(b' ');
+                push_dec(buf, size >> 10, 7);
+                buf.push(b' ');
+                buf.extend_from_slice(&r.perms.as_pmap());
+                buf.push(b' ');
+                push_hex(buf, r.offset, 16);
+                buf.push(b' ');
+                push_hex(buf, u64::from(r.dev_major), 3);
+                buf.push(b':');
+                push_hex(buf, u64::from(r.dev_minor), 5);
+                buf.push(b' ');
+                mapping_name(r, self.process, opts.show_path, buf);
+                buf.push(b'\n');
+            }
+            State::Extra(x) => {
+                let session = &mut *self.session;
+                extra_region(session, x, r, field_names, opts);
+            }
+        }
+        if self.buf.len() >= FLUSH_AT {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Print what is left: `-X`'s rows, and the footer.
+    pub fn finish(mut self, out: &mut dyn Write) -> io::Result<()> {
+        let opts = self.opts;
+        let buf = &mut self.buf;
+        match &mut self.state {
+            State::Default { total } => {
+                if !opts.quiet {
+                    buf.extend_from_slice(b" total ");
+                    push_dec(buf, *total >> 10, 16);
+                    buf.extend_from_slice(b"K\n");
+                }
+            }
+            State::Extended {
+                size, rss, dirty, ..
+            } => {
+                if !opts.quiet {
+                    buf.extend_from_slice(b"---------------- ------- ------- ------- \n");
+                    buf.extend_from_slice(b"total kB         ");
+                    push_dec(buf, *size >> 10, 7);
+                    buf.push(b' ');
+                    push_dec(buf, *rss, 7);
+                    buf.push(b' ');
+                    push_dec(buf, *dirty, 7);
+                    buf.push(b'\n');
+                }
+            }
+            State::Device {
+                shared,
+                writeable,
+                readonly,
+            } => {
+                if !opts.quiet {
+                    let mapped = shared.wrapping_add(*writeable).wrapping_add(*readonly);
+                    buf.extend_from_slice(b"mapped: ");
+                    push_dec(buf, mapped >> 10, 0);
+                    buf.extend_from_slice(b"K    writeable/private: ");
+                    push_dec(buf, *writeable >> 10, 0);
+                    buf.extend_from_slice(b"K    shared: ");
+                    push_dec(buf, *shared >> 10, 0);
+                    buf.extend_from_slice(b"K\n");
+                }
+            }
+            State::Extra(x) => {
+                // The rows are printed here: flush the header line first.
+                out.write_all(buf)?;
+                buf.clear();
+                extra_finish(self.session, x, opts, buf, out)?;
+            }
+        }
+        out.write_all(&self.buf)
+    }
+}
+
+/// `-X`/`-XX`, first pass (pmap's `print_extended_maps`): measure one region and keep its
+/// row. pmap 4.0.2 ignores `-A` here: every mapping is printed and totalled.
+fn extra_region(
+    session: &mut Session,
+    x: &mut ExtraState,
+    r: &Region,
+    field_names: &[String],
+    opts: &ViewOptions,
+) {
+    let q = opts.quiet;
+    if session.columns.is_none() {
+        let cols = r
+            .smaps
+            .as_ref()
+            .map(|s| record_fields(s, field_names, opts.extra))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, _)| FieldColumn {
+                width: if q { 0 } else { name.len() },
+                name,
+                total: 0,
+            })
+            .collect();
+        session.columns = Some(cols);
+    }
+    let Some(cols) = session.columns.as_mut() else {
+        return;
+    };
+    if x.names_seen != field_names.len() || x.ids.len() != cols.len() {
+        x.ids = cols
+            .iter()
+            .map(|c| {
+                field_names
+                    .iter()
+                    .position(|n| *n == c.name)
+                    .and_then(|i| FieldId::try_from(i).ok())
+            })
+            .collect();
+        x.names_seen = field_names.len();
+    }
+    // `%08lx` and `%02x:%02x` take at least 8 and 5 characters.
+    x.w1 = x.w1.max(hex_width(r.start).max(8));
+    x.w2 = x.w2.max(4);
+    x.w3 = x.w3.max(hex_width(r.offset).max(8));
+    let dev_width =
+        hex_width(u64::from(r.dev_major)).max(2) + 1 + hex_width(u64::from(r.dev_minor)).max(2);
+    x.w4 = x.w4.max(dev_width);
+    x.w5 = x.w5.max(dec_width(r.inode));
+    let rows = &mut x.rows;
+    rows.push_u64(r.start);
+    rows.push_u64(u64::from(u32::from_le_bytes(r.perms.as_maps())));
+    rows.push_u64(r.offset);
+    rows.push_u64(u64::from(r.dev_major));
+    rows.push_u64(u64::from(r.dev_minor));
+    rows.push_u64(r.inode);
+    let sm = r.smaps.as_ref();
+    x.hints.resize(cols.len(), 0);
+    for ((c, id), hint) in cols.iter_mut().zip(&x.ids).zip(x.hints.iter_mut()) {
+        // Every record has its fields in the same order: look where this one was last.
+        let v = match (sm, id) {
+            (Some(s), Some(id)) => match s.fields.get(*hint) {
+                Some(&(f, v)) if f == *id => v,
+                _ => match s.fields.iter().position(|(f, _)| f == id) {
+                    Some(p) => {
+                        *hint = p;
+                        s.fields[p].1
+                    }
+                    None => 0,
+                },
+            },
+            _ => 0,
+        };
+        c.total = c.total.wrapping_add(v);
+        if q {
+            c.width = c.width.max(dec_width(v));
+        }
+        rows.push_u64(v);
+    }
+    // The VmFlags text as pmap shows it: the flags, one space between, at most 127 bytes.
+    match sm.filter(|s| s.has_vm_flags) {
+        Some(s) => {
+            x.has_vmflags = true;
+            let len = (s.vm_flags.len() * 3).saturating_sub(1).min(127);
+            x.wv = x.wv.max(len);
+            rows.push_u64(s.vm_flags.len() as u64);
+            for f in &s.vm_flags {
+                rows.push_u64(u64::from(u16::from_le_bytes(*f)));
+            }
+        }
+        None => rows.push_u64(0),
+    }
+    // pmap reads the name with `%127[^\n]`: at most 127 bytes, exactly as the kernel
+    // wrote them (no `?` here), then takes what follows the last '/'.
+    let desc = &r.name[..r.name.len().min(127)];
+    let shown = if opts.show_path {
+        desc
+    } else {
+        match memchr::memrchr(b'/', desc) {
+            Some(i) => &desc[i + 1..],
+            None => desc,
+        }
+    };
+    rows.push_bytes(shown);
+    rows.end_row();
+}
+
+/// `-X`/`-XX`, second pass: the header, every kept row, the footer.
+fn extra_finish(
+    session: &mut Session,
+    x: &mut ExtraState,
+    opts: &ViewOptions,
+    buf: &mut Vec<u8>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let q = opts.quiet;
+    let any = x.rows.rows() > 0;
+    let mut cols = session.columns.take().unwrap_or_default();
+    if any && !q {
+        for c in cols.iter_mut() {
+            c.width = c.width.max(dec_width(c.total));
+        }
+    }
+    let show_vmflags = x.has_vmflags && opts.extra >= 2;
+    let (mut w1, mut w2, mut w3, mut w4, mut w5, mut wv) = (x.w1, x.w2, x.w3, x.w4, x.w5, x.wv);
+    if any && !q {
+        w1 = justify(buf, "Address", w1, true);
+        w2 = justify(buf, "Perm", w2, true);
+        w3 = justify(buf, "Offset", w3, true);
+        w4 = justify(buf, "Device", w4, true);
+        w5 = justify(buf, "Inode", w5, true);
+        for c in &cols {
+            justify(buf, &c.name, c.width, true);
+        }
+        if show_vmflags {
+            wv = justify(buf, "VmFlags", wv, true);
+        }
+        justify(buf, "Mapping", 0, false);
+    }
+    let mut rd = x.rows.reader();
+    let mut flags = Vec::with_capacity(128);
+    let mut dev = Vec::with_capacity(16);
+    for _ in 0..x.rows.rows() {
+        let start = rd.u64();
+        let perms = u32::try_from(rd.u64()).unwrap_or(0).to_le_bytes();
+        let offset = rd.u64();
+        let (major, minor) = (rd.u64(), rd.u64());
+        let inode = rd.u64();
+        // `{start:>w1$}` of `{:08x}`: padded with spaces to the width, zeros to 8.
+        push_right_hex(buf, start, 8, w1);
+        buf.push(b' ');
+        push_right(buf, &perms, w2);
+        buf.push(b' ');
+        push_right_hex(buf, offset, 8, w3);
+        buf.push(b' ');
+        dev.clear();
+        push_hex(&mut dev, major, 2);
+        dev.push(b':');
+        push_hex(&mut dev, minor, 2);
+        push_right(buf, &dev, w4);
+        buf.push(b' ');
+        push_dec(buf, inode, w5);
+        for c in &cols {
+            buf.push(b' ');
+            push_dec(buf, rd.u64(), c.width);
+        }
+        let n = rd.u64();
+        flags.clear();
+        for i in 0..n {
+            if i > 0 {
+                flags.push(b' ');
+            }
+            let f = u16::try_from(rd.u64()).unwrap_or(0).to_le_bytes();
+            flags.extend_from_slice(&f);
+        }
+        flags.truncate(127);
+        if show_vmflags {
+            buf.push(b' ');
+            push_right(buf, &flags, wv);
+        }
+        buf.push(b' ');
+        let shown = rd.bytes();
+        if opts.terminal {
+            push_terminal_safe(buf, shown);
+        } else {
+            buf.extend_from_slice(shown);
+        }
+        buf.push(b'\n');
+        if buf.len() >= FLUSH_AT {
+            out.write_all(buf)?;
+            buf.clear();
+        }
+    }
+    if !q && !cols.is_empty() {
+        let gap = w1 + w2 + w3 + w4 + w5 + 5;
+        buf.extend(std::iter::repeat_n(b' ', gap));
+        for c in &cols {
+            buf.extend(std::iter::repeat_n(b'=', c.width));
+            buf.push(b' ');
+        }
+        buf.push(b'\n');
+        buf.extend(std::iter::repeat_n(b' ', gap));
+        for c in &cols {
+            push_dec(buf, c.total, c.width);
+            buf.push(b' ');
+        }
+        buf.extend_from_slice(b"KB \n");
+    }
+    session.columns = Some(cols);
+    Ok(())
+}
+
+/// `v` as `{:08x}`-style hex (zero-padded to `zeros` digits), right-aligned in `width`.
+fn push_right_hex(buf: &mut Vec<u8>, v: u64, zeros: usize, width: usize) {
+    let digits = hex_width(v).max(zeros);
+    buf.extend(std::iter::repeat_n(b' ', width.saturating_sub(digits)));
+    push_hex(buf, v, zeros);
 }
 
 /// `bytes` with every C0 control, DEL and UTF-8-encoded C1 control (U+0080..U+009F)
@@ -457,133 +823,6 @@ fn push_terminal_safe(buf: &mut Vec<u8>, bytes: &[u8]) {
             buf.push(b);
         }
         i += 1;
-    }
-}
-
-/// The VmFlags text as pmap shows it: the flags, one space between, at most 127 bytes.
-fn vm_flags(s: &crate::model::SmapsRecord) -> String {
-    let mut f = s.vm_flags_string();
-    f.truncate(127);
-    f
-}
-
-/// The default view: `%016lx %6luK %s %s` and ` total %16ldK`.
-fn default_view(snap: &Snapshot, opts: &ViewOptions, buf: &mut Vec<u8>) {
-    let mut total = 0u64;
-    for r in snap
-        .regions
-        .iter()
-        .filter(|r| opts.in_range(r.start, r.end))
-    {
-        total = total.wrapping_add(r.size());
-        buf.extend_from_slice(format!("{:016x} {:6}K ", r.start, r.size() >> 10).as_bytes());
-        buf.extend_from_slice(&r.perms.as_pmap());
-        buf.push(b' ');
-        mapping_name(r, snap, opts.show_path, buf);
-        buf.push(b'\n');
-    }
-    if !opts.quiet {
-        buf.extend_from_slice(format!(" total {:16}K\n", total >> 10).as_bytes());
-    }
-}
-
-/// `-x`: Kbytes, RSS and Dirty per mapping. As in pmap 4.0.2 with `-A`, the Kbytes total
-/// covers the range but the RSS and Dirty totals cover every mapping up to the end of the
-/// range, those below it included (pmap adds them up before it checks the range).
-fn extended_view(snap: &Snapshot, opts: &ViewOptions, buf: &mut Vec<u8>) {
-    if !opts.quiet {
-        buf.extend_from_slice(b"Address           Kbytes     RSS   Dirty Mode  Mapping\n");
-    }
-    let swap = snap.field_id("Swap");
-    let high = opts.range.map_or(u64::MAX, |r| r.high);
-    let (mut size, mut rss, mut dirty) = (0u64, 0u64, 0u64);
-    for r in &snap.regions {
-        if r.start > high {
-            break;
-        }
-        let (r_rss, r_dirty) = r.smaps.as_ref().map_or((0, 0), |s| (s.rss, s.dirty()));
-        rss = rss.wrapping_add(r_rss);
-        dirty = dirty.wrapping_add(r_dirty);
-        if !opts.in_range(r.start, r.end) {
-            continue;
-        }
-        size = size.wrapping_add(r.size());
-        // pmap prints a row when it reaches the mapping's `Swap:` line.
-        let has_swap = match (&r.smaps, swap) {
-            (None, _) => true,
-            (Some(s), Some(id)) => s.get(id).is_some(),
-            (Some(_), None) => false,
-        };
-        if !has_swap {
-            continue;
-        }
-        buf.extend_from_slice(
-            format!(
-                "{:016x} {:7} {:7} {:7} ",
-                r.start,
-                r.size() >> 10,
-                r_rss,
-                r_dirty
-            )
-            .as_bytes(),
-        );
-        buf.extend_from_slice(&r.perms.as_pmap());
-        buf.push(b' ');
-        mapping_name(r, snap, opts.show_path, buf);
-        buf.push(b'\n');
-    }
-    if !opts.quiet {
-        buf.extend_from_slice(b"---------------- ------- ------- ------- \n");
-        buf.extend_from_slice(
-            format!("total kB         {:7} {:7} {:7}\n", size >> 10, rss, dirty).as_bytes(),
-        );
-    }
-}
-
-/// `-d`: offset and device columns, and the mapped / writeable/private / shared summary.
-fn device_view(snap: &Snapshot, opts: &ViewOptions, buf: &mut Vec<u8>) {
-    if !opts.quiet {
-        buf.extend_from_slice(
-            b"Address           Kbytes Mode  Offset           Device    Mapping\n",
-        );
-    }
-    let (mut shared, mut writeable, mut readonly) = (0u64, 0u64, 0u64);
-    for r in snap
-        .regions
-        .iter()
-        .filter(|r| opts.in_range(r.start, r.end))
-    {
-        let size = r.size();
-        if r.perms.shared {
-            shared = shared.wrapping_add(size);
-        } else if r.perms.write {
-            writeable = writeable.wrapping_add(size);
-        } else {
-            readonly = readonly.wrapping_add(size);
-        }
-        buf.extend_from_slice(format!("{:016x} {:7} ", r.start, size >> 10).as_bytes());
-        buf.extend_from_slice(&r.perms.as_pmap());
-        buf.extend_from_slice(
-            format!(
-                " {:016x} {:03x}:{:05x} ",
-                r.offset, r.dev_major, r.dev_minor
-            )
-            .as_bytes(),
-        );
-        mapping_name(r, snap, opts.show_path, buf);
-        buf.push(b'\n');
-    }
-    if !opts.quiet {
-        let mapped = shared.wrapping_add(writeable).wrapping_add(readonly);
-        buf.extend_from_slice(
-            format!(
-                "mapped: {}K    writeable/private: {}K    shared: {}K\n",
-                mapped >> 10,
-                writeable >> 10,
-                shared >> 10
-            )
-            .as_bytes(),
-        );
     }
 }
 

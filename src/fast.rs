@@ -1,0 +1,188 @@
+//! Streaming paths for the views that can print a process as it is read, so that a
+//! process with 60,000 mappings costs one chunk of `/proc` text and one region of memory
+//! instead of a [`crate::model::Snapshot`] of them all (19 MiB for maps, over 40 MiB for
+//! smaps). The output is the same as the snapshot path's: the views are written so that
+//! both go through the same per-region code (see [`crate::render::pmap::Session::begin`]).
+//! See docs/performance.md.
+
+use std::io::Write;
+
+use crate::filter::SortKey;
+use crate::inspect::{InspectError, InspectOptions};
+use crate::model::{Snapshot, Totals};
+use crate::render::json::JsonView;
+use crate::render::pmap::Session;
+use crate::render::table::TableView;
+use crate::render::{OutputFormat, ViewOptions};
+use crate::source::{ProcDir, ReadOptions, VisitError};
+use crate::summary::SummaryView;
+
+/// True when the view can be printed region by region in address order: no lookups, no
+/// `--explain` (it looks at neighbours), no order other than the addresses'.
+fn streamable(view: &ViewOptions, inspect: &InspectOptions) -> bool {
+    inspect.addrs.is_empty()
+        && !inspect.totals
+        && !view.explain
+        && view.select.sort == SortKey::Addr
+        && match view.format {
+            OutputFormat::Pmap | OutputFormat::Json | OutputFormat::Summary => true,
+            OutputFormat::Table => crate::render::table::streamable(view),
+            _ => false,
+        }
+}
+
+/// `--totals` of the whole process: the kernel's own sums (`smaps_rollup`), with the
+/// number and size of the mappings counted from `maps` (as the snapshot path does).
+fn totals_only(read: ReadOptions, view: &ViewOptions, inspect: &InspectOptions) -> bool {
+    inspect.totals
+        && inspect.addrs.is_empty()
+        && view.select.keeps_all()
+        && view.range.is_none()
+        && !read.smaps
+}
+
+/// `--totals` without a snapshot: maps is only counted. `None` (nothing printed) when the
+/// rollup is empty (the process is exiting): the snapshot path then sums smaps itself.
+fn show_totals(
+    dir: &ProcDir,
+    view: &ViewOptions,
+    out: &mut dyn Write,
+) -> Option<Result<(), InspectError>> {
+    let counted = (|| -> Result<_, InspectError> {
+        let (info, stat) = dir.info()?;
+        let mut all = Totals::default();
+        visited(dir.visit_regions(&info, &stat, false, |r, _| {
+            all.regions += 1;
+            all.size_kb = all.size_kb.saturating_add(r.size_kb());
+            Ok(())
+        }))?;
+        Ok((info, all, dir.rollup()?))
+    })();
+    match counted {
+        Err(e) => Some(Err(e)),
+        Ok((_, _, None)) => None,
+        Ok((info, all, Some(rec))) => {
+            let t = crate::summary::rollup_totals(all.regions, all.size_kb, &rec);
+            let snap = Snapshot {
+                process: info,
+                ..Snapshot::default()
+            };
+            Some(crate::summary::render_totals(&snap, &t, view, out).map_err(Into::into))
+        }
+    }
+}
+
+/// Show a live process by streaming, when the view allows it; `None` when it does not
+/// (the caller then takes a snapshot).
+pub fn show_pid(
+    dir: &ProcDir,
+    read: ReadOptions,
+    view: &ViewOptions,
+    inspect: &InspectOptions,
+    session: &mut Session,
+    out: &mut dyn Write,
+) -> Option<Result<(), InspectError>> {
+    if totals_only(read, view, inspect) {
+        return show_totals(dir, view, out);
+    }
+    if !streamable(view, inspect) {
+        return None;
+    }
+    Some(match view.format {
+        OutputFormat::Json => show_json(dir, read, view, out),
+        OutputFormat::Table => show_table(dir, read, view, out),
+        OutputFormat::Summary => show_summary(dir, read, view, out),
+        _ => show_pmap(dir, read, view, session, out),
+    })
+}
+
+/// The result of a visit, as the inspector reports it.
+fn visited(v: Result<usize, VisitError>) -> Result<(), InspectError> {
+    match v {
+        Ok(_) => Ok(()),
+        Err(VisitError::Output(e)) => Err(e.into()),
+        Err(VisitError::Source(e)) => Err(e.into()),
+    }
+}
+
+fn show_table(
+    dir: &ProcDir,
+    read: ReadOptions,
+    view: &ViewOptions,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    let (info, stat) = dir.info()?;
+    let select = &view.select;
+    let mut table = TableView::begin(&info, view);
+    visited(dir.visit_regions(&info, &stat, read.smaps, |r, names| {
+        if select.matches(r) {
+            table.region(r, names);
+        }
+        Ok(())
+    }))?;
+    Ok(table.finish(out)?)
+}
+
+fn show_summary(
+    dir: &ProcDir,
+    read: ReadOptions,
+    view: &ViewOptions,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    let (info, stat) = dir.info()?;
+    let select = &view.select;
+    let mut summary = SummaryView::begin(&info, read.smaps, view);
+    visited(dir.visit_regions(&info, &stat, read.smaps, |r, _| {
+        // As the snapshot path: the filters, then `-A`.
+        if select.matches(r) && view.in_range(r.start, r.end) {
+            summary.region(r);
+        }
+        Ok(())
+    }))?;
+    Ok(summary.finish(out)?)
+}
+
+fn show_json(
+    dir: &ProcDir,
+    read: ReadOptions,
+    view: &ViewOptions,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    let (info, stat) = dir.info()?;
+    let select = &view.select;
+    let mut json = JsonView::begin(&info, read.smaps);
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut *out);
+    visited(dir.visit_regions(&info, &stat, read.smaps, |r, names| {
+        // As the snapshot path: the filters, then `-A` (JSON shows only the range).
+        if select.matches(r) && view.in_range(r.start, r.end) {
+            json.region(r, names, &mut buffered)
+        } else {
+            Ok(())
+        }
+    }))?;
+    json.finish(&mut buffered)?;
+    buffered.flush()?;
+    Ok(())
+}
+
+fn show_pmap(
+    dir: &ProcDir,
+    read: ReadOptions,
+    view: &ViewOptions,
+    session: &mut Session,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    let (info, stat) = dir.info()?;
+    let select = &view.select;
+    let every = select.keeps_all();
+    let mut pmap = session.begin(&info, view, false);
+    let visited_regions = dir.visit_regions(&info, &stat, read.smaps, |r, names| {
+        if every || select.matches(r) {
+            pmap.region(r, names, out)
+        } else {
+            Ok(())
+        }
+    });
+    visited(visited_regions)?;
+    Ok(pmap.finish(out)?)
+}
