@@ -7,6 +7,9 @@
 //! and smaps is kept as an open-ended, ordered list of fields, because the set varies by
 //! kernel version (see `Documentation/filesystems/proc.rst`).
 
+use std::collections::HashMap;
+use std::io::Write;
+
 use crate::model::{FieldId, Kind, Perms, Region, SmapsRecord};
 
 /// What was wrong with a line, and where.
@@ -134,6 +137,48 @@ pub fn parse_maps_line(line: &[u8]) -> Result<Region, String> {
     })
 }
 
+/// Where the kernel pads a named maps line to before the name: `seq_setwidth(m, 25 +
+/// sizeof(void *) * 6 - 1)` then `seq_pad(m, ' ')` in `fs/proc/task_mmu.c`, so the name
+/// starts at column 73 (one more space) when the fixed columns are shorter than that.
+const NAME_COLUMN: usize = 25 + 8 * 6 - 1;
+
+/// Write `r` as the kernel writes it in `/proc/PID/maps`, without the newline: the inverse
+/// of [`parse_maps_line`]. Hex fields are lower case and at least 8 (addresses, offset) or
+/// 2 (device) digits wide, the inode is decimal, an anonymous line ends in `0 ` (with its
+/// trailing space), and a name is put after padding to column 73, exactly as stored (a
+/// parsed name keeps the kernel's `\012` escape, so it holds no newline).
+pub fn to_maps_line(r: &Region, out: &mut Vec<u8>) {
+    let line_start = out.len();
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
+        r.start,
+        r.end,
+        r.perms.to_maps_string(),
+        r.offset,
+        r.dev_major,
+        r.dev_minor,
+        r.inode
+    );
+    if !r.name.is_empty() {
+        let width = out.len() - line_start;
+        out.resize(out.len() + NAME_COLUMN.saturating_sub(width), b' ');
+        out.push(b' ');
+        out.extend_from_slice(&r.name);
+    }
+}
+
+/// Write regions as a whole `/proc/PID/maps` file, one line each with its newline.
+pub fn print_maps(regions: &[Region]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(regions.len() * 100);
+    for r in regions {
+        to_maps_line(r, &mut out);
+        out.push(b'\n');
+    }
+    out
+}
+
 /// Iterate over the lines of `text`, without their `\n`. A final line without a newline
 /// is still a line; an empty input has no lines.
 fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
@@ -167,6 +212,11 @@ fn is_header(line: &[u8]) -> bool {
 /// reader serves both kinds of capture.
 pub fn parse_smaps(text: &[u8], field_names: &mut Vec<String>) -> Result<Vec<Region>, ParseError> {
     let mut out: Vec<Region> = Vec::with_capacity(text.len() / 700 + 1);
+    let mut index: HashMap<Vec<u8>, usize> = field_names
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_bytes().to_vec(), i))
+        .collect();
     // The kernel prints the fields of every record in the same order, so the field at
     // position i of this record is usually field_names[i]: check that first.
     for (n, line) in lines(text) {
@@ -204,12 +254,15 @@ pub fn parse_smaps(text: &[u8], field_names: &mut Vec<String>) -> Result<Vec<Reg
         let pos = record.fields.len();
         let id = match field_names.get(pos) {
             Some(name) if name.as_bytes() == key => pos,
-            _ => match field_names.iter().position(|f| f.as_bytes() == key) {
-                Some(i) => i,
+            // Out of the usual order: look the name up in a hash index rather than scan the
+            // list, so that a capture with many distinct names stays linear.
+            _ => match index.get(key) {
+                Some(&i) => i,
                 None => {
                     let name = std::str::from_utf8(key)
                         .map_err(|_| err(n, "a smaps field name that is not text"))?;
                     field_names.push(name.to_string());
+                    index.insert(key.to_vec(), field_names.len() - 1);
                     field_names.len() - 1
                 }
             },
@@ -302,6 +355,51 @@ mod tests {
             );
         }
         assert_eq!(parse_maps(b"").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn printing_a_parsed_capture_gives_back_its_bytes() {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/simple.maps"
+        ))
+        .unwrap();
+        let regions = parse_maps(&text).unwrap();
+        assert!(regions.len() > 10);
+        assert_eq!(
+            String::from_utf8_lossy(&print_maps(&regions)),
+            String::from_utf8_lossy(&text)
+        );
+    }
+
+    #[test]
+    fn printing_live_maps_gives_back_the_kernels_bytes() {
+        let text = std::fs::read("/proc/self/maps").unwrap();
+        let regions = parse_maps(&text).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&print_maps(&regions)),
+            String::from_utf8_lossy(&text)
+        );
+    }
+
+    #[test]
+    fn long_fixed_columns_still_get_the_pad_space_before_the_name() {
+        let line = b"ffffffffff600000-ffffffffff601000 --xp 123456789abcdef0 fffff:fffff 18446744073709551615  /x";
+        let r = parse_maps_line(line).unwrap();
+        let mut out = Vec::new();
+        to_maps_line(&r, &mut out);
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(line));
+    }
+
+    #[test]
+    fn smaps_field_names_out_of_order_are_found() {
+        let text = b"1000-2000 r--p 00000000 00:00 0 \nA: 1 kB\nB: 2 kB\n\
+2000-3000 r--p 00000000 00:00 0 \nB: 3 kB\nC: 4 kB\nA: 5 kB\n";
+        let mut names = Vec::new();
+        let regions = parse_smaps(text, &mut names).unwrap();
+        assert_eq!(names, ["A", "B", "C"]);
+        let s = regions[1].smaps.as_ref().unwrap();
+        assert_eq!((s.get(0), s.get(1), s.get(2)), (Some(5), Some(3), Some(4)));
     }
 
     #[test]

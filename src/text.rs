@@ -64,15 +64,16 @@ pub fn escape_name(raw: &[u8]) -> String {
     out
 }
 
-/// Escape arbitrary bytes that are not a kernel name (file contents, command lines):
-/// the same rules as [`escape_name`] but without the `\012` convention, and keeping
-/// newlines and tabs as they are when `keep_newlines` is set.
+/// Escape arbitrary bytes that are not a kernel name (file contents, command lines, paths
+/// given on the command line): the same rules as [`escape_name`] but without the `\012`
+/// convention, and keeping newlines as they are when `keep_newlines` is set. Tabs are
+/// always shown as `\t`, so that the output holds no control byte but the newline.
 pub fn escape_text(bytes: &[u8], keep_newlines: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
-                '\n' | '\t' if keep_newlines => out.push(c),
+                '\n' if keep_newlines => out.push(c),
                 '\\' => out.push_str("\\\\"),
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
@@ -88,6 +89,35 @@ pub fn escape_text(bytes: &[u8], keep_newlines: bool) -> String {
         }
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// A path (from the command line or the file system) escaped for a message or a table.
+pub fn escape_path(path: &std::path::Path) -> String {
+    escape_text(path.as_os_str().as_encoded_bytes(), false)
+}
+
+/// Make a finished message safe for a terminal: control and bidirectional characters are
+/// escaped as in [`escape_text`], everything else (backslashes included, so that names
+/// already escaped are not escaped twice) is kept. The last guard before stderr.
+pub fn sanitize_message(msg: &str) -> String {
+    if !msg.chars().any(is_unsafe_char) {
+        return msg.to_string();
+    }
+    let mut out = String::with_capacity(msg.len() + 16);
+    for c in msg.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if (c as u32) < 0x80 && is_unsafe_char(c) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
         }
     }
     out
@@ -145,6 +175,21 @@ mod tests {
         let all: Vec<u8> = (0u8..=255).collect();
         let s = escape_name(&all);
         assert!(s.bytes().all(|b| b >= 0x20 && b != 0x7f));
+    }
+
+    #[test]
+    fn messages_lose_control_characters_but_keep_backslashes() {
+        assert_eq!(
+            sanitize_message("/tmp/\u{1b}[2Ja\\b\u{202e}\n"),
+            "/tmp/\\e[2Ja\\b\\u{202e}\\n"
+        );
+        assert_eq!(sanitize_message("plain é"), "plain é");
+    }
+
+    #[test]
+    fn text_keeps_newlines_only_when_asked_and_never_tabs() {
+        assert_eq!(escape_text(b"a\tb\nc", true), "a\\tb\nc");
+        assert_eq!(escape_text(b"a\tb\nc", false), "a\\tb\\nc");
     }
 
     #[test]
