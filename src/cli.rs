@@ -97,7 +97,8 @@ fn parse_pid(s: &str) -> Result<i32, String> {
     match s.parse::<i32>() {
         Ok(p) if p > 0 => Ok(p),
         _ => Err(format!(
-            "'{s}' is not a process id (a positive number, as `ps` or `pgrep` print)"
+            "'{}' is not a process id (a positive number, as `ps` or `pgrep` print)",
+            crate::text::escape_text(s.as_bytes(), false)
         )),
     }
 }

@@ -12,4 +12,5 @@ pub mod model;
 pub mod parse;
 pub mod render;
 pub mod source;
+pub mod stdio;
 pub mod text;

@@ -13,6 +13,7 @@ use vasmap::cli::{Cli, Command};
 use vasmap::demo::{self, DemoError, DemoOptions};
 use vasmap::render::render;
 use vasmap::source::{ReadOptions, read_pid};
+use vasmap::stdio::{ensure_std_fds_open, report};
 
 /// True for the error a write to a closed pipe gives.
 fn is_broken_pipe(e: &io::Error) -> bool {
@@ -25,7 +26,7 @@ fn output_failed(e: &io::Error) -> ExitCode {
     if is_broken_pipe(e) {
         ExitCode::SUCCESS
     } else {
-        eprintln!("vasmap: cannot write the output: {e}");
+        report(format_args!("cannot write the output: {e}"));
         ExitCode::from(1)
     }
 }
@@ -48,7 +49,7 @@ fn inspect(cli: &Cli) -> ExitCode {
                 if let Err(e) = out.flush() {
                     return output_failed(&e);
                 }
-                eprintln!("vasmap: {e}");
+                report(&e);
                 failed = true;
             }
         }
@@ -80,13 +81,14 @@ fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(DemoError::Output(e)) => output_failed(&e),
         Err(e) => {
-            eprintln!("vasmap: {e}");
+            report(&e);
             ExitCode::from(1)
         }
     }
 }
 
 fn main() -> ExitCode {
+    ensure_std_fds_open();
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),

@@ -66,11 +66,14 @@ fn name_strategy() -> impl Strategy<Value = Vec<u8>> {
         Just(b"[anon:vasmap test]".to_vec()),
         Just(b"/dev/zero (deleted)".to_vec()),
         // A path: any bytes but a newline (the kernel writes it as `\012`), starting with '/'.
-        prop::collection::vec(any::<u8>().prop_map(|b| if b == b'\n' { b'\\' } else { b }), 0..300)
-            .prop_map(|mut v| {
-                v.insert(0, b'/');
-                v
-            }),
+        prop::collection::vec(
+            any::<u8>().prop_map(|b| if b == b'\n' { b'\\' } else { b }),
+            0..300
+        )
+        .prop_map(|mut v| {
+            v.insert(0, b'/');
+            v
+        }),
     ]
 }
 
