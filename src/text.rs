@@ -37,11 +37,31 @@ fn is_unsafe_char(c: char) -> bool {
 ///
 /// The kernel's `\012` becomes `\n`; other control bytes become `\t`, `\r`, `\e` or
 /// `\xNN`; a backslash becomes `\\` (so every escape is unambiguous); bytes that are not
-/// UTF-8 become `\xNN`; bidirectional controls become `\u{NNNN}`. Printable text, including
-/// valid non-ASCII UTF-8, is kept as it is.
+/// UTF-8 become `\xNN`; bidirectional controls become `\u{NNNN}`. Spaces at the start or
+/// the end of the name become `\x20`, because a table pads and trims its columns with
+/// spaces and would otherwise hide them. Printable text, including valid non-ASCII
+/// UTF-8, is kept as it is.
 pub fn escape_name(raw: &[u8]) -> String {
     let bytes = unescape_kernel(raw);
-    let mut out = String::with_capacity(bytes.len());
+    let lead = bytes.iter().take_while(|&&b| b == b' ').count();
+    let trail = if lead == bytes.len() {
+        0
+    } else {
+        bytes.iter().rev().take_while(|&&b| b == b' ').count()
+    };
+    let mut out = String::with_capacity(bytes.len() + 4 * (lead + trail));
+    for _ in 0..lead {
+        out.push_str("\\x20");
+    }
+    let inner = &bytes[lead..bytes.len() - trail];
+    escape_inner(inner, &mut out);
+    for _ in 0..trail {
+        out.push_str("\\x20");
+    }
+    out
+}
+
+fn escape_inner(bytes: &[u8], out: &mut String) {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
@@ -61,7 +81,6 @@ pub fn escape_name(raw: &[u8]) -> String {
             out.push_str(&format!("\\x{b:02x}"));
         }
     }
-    out
 }
 
 /// Escape arbitrary bytes that are not a kernel name (file contents, command lines, paths
@@ -163,10 +182,18 @@ mod tests {
     }
 
     #[test]
+    fn spaces_at_either_end_of_a_name_are_shown() {
+        assert_eq!(escape_name(b"a  b "), "a  b\\x20");
+        assert_eq!(escape_name(b"  a"), "\\x20\\x20a");
+        assert_eq!(escape_name(b"  "), "\\x20\\x20");
+        assert_eq!(escape_name(b"/tmp/a b"), "/tmp/a b");
+    }
+
+    #[test]
     fn printable_utf8_is_kept() {
         assert_eq!(
-            escape_name("/tmp/héllo wörld ".as_bytes()),
-            "/tmp/héllo wörld "
+            escape_name("/tmp/héllo wörld".as_bytes()),
+            "/tmp/héllo wörld"
         );
     }
 

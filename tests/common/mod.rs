@@ -45,6 +45,11 @@ pub struct Awkward {
 impl Awkward {
     /// Start one and wait until all its mappings exist.
     pub fn start() -> Option<Awkward> {
+        Awkward::start_with(&[])
+    }
+
+    /// Start one with extra arguments: `["long"]` adds a file whose path is 4000 bytes.
+    pub fn start_with(args: &[&str]) -> Option<Awkward> {
         let bin = awkward_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("vasmap awkward ")
@@ -52,6 +57,7 @@ impl Awkward {
             .expect("a temporary directory");
         let mut child = Command::new(bin)
             .arg(dir.path())
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

@@ -1,6 +1,7 @@
 /* A process with every awkward kind of mapping, for vasmap's live tests.
  *
- * Usage: awkward DIR
+ * Usage: awkward DIR [long]
+ * With `long`, also maps a file whose path is exactly 4000 bytes long (PATH_MAX is 4096).
  * Creates files under DIR with hostile names, maps them, adds a deleted file, a memfd,
  * SysV shm, shared anonymous memory, named anonymous memory, a W+X mapping, a guard page
  * and a thread, touches some pages, prints "ready PID" and waits for stdin to close.
@@ -59,7 +60,10 @@ static void *thread_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) { fprintf(stderr, "usage: awkward DIR\n"); return 2; }
+    if (argc != 2 && !(argc == 3 && strcmp(argv[2], "long") == 0)) {
+        fprintf(stderr, "usage: awkward DIR [long]\n");
+        return 2;
+    }
     const char *dir = argv[1];
     long page = sysconf(_SC_PAGESIZE);
     /* Mappings are placed at fixed-looking distances apart by the kernel; separate each
@@ -87,6 +91,27 @@ int main(int argc, char **argv) {
         if (mkdir(longdir, 0755) != 0 && errno != EEXIST) die("mkdir long");
     }
     map_file(longdir, "long-name.txt", 1, 0);
+
+    /* With `long`: a path of exactly 4000 bytes, directories of 250 bytes, then a file
+     * name that makes up the rest (at most 255 bytes). */
+    if (argc == 3) {
+        static char p4000[4096];
+        snprintf(p4000, sizeof p4000, "%s", dir);
+        for (int i = 0; strlen(p4000) + 1 + 255 < 4000; i++) {
+            size_t n = strlen(p4000);
+            p4000[n] = '/';
+            memset(p4000 + n + 1, 'A' + i % 26, 250);
+            p4000[n + 251] = 0;
+            if (mkdir(p4000, 0755) != 0 && errno != EEXIST) die("mkdir 4000");
+        }
+        size_t n = strlen(p4000);
+        size_t rest = 4000 - n - 1; /* the name after the '/' */
+        char name[256];
+        memset(name, 'z', rest);
+        if (rest >= 8) memcpy(name + rest - 8, "4000.txt", 8);
+        name[rest] = 0;
+        map_file(p4000, name, 1, 0);
+    }
 
     /* A file deleted after it was mapped. */
     map_file(dir, "deleted.txt", 1, 1);
