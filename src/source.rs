@@ -275,6 +275,29 @@ impl ProcDir {
         }
     }
 
+    /// With `hidepid=2`, another user's `/proc/PID` can be opened but holds no files, as
+    /// if the process had exited: tell the two apart with `kill(pid, 0)`, which sends no
+    /// signal and fails with ESRCH only for a process that is gone.
+    fn exited_or_hidden(&self, e: SourceError) -> SourceError {
+        if !matches!(e, SourceError::Exited { .. }) || rustix::process::geteuid().is_root() {
+            return e;
+        }
+        let Some(mode) = proc_hidepid() else {
+            return e;
+        };
+        let gone = rustix::process::Pid::from_raw(self.pid)
+            .map(rustix::process::test_kill_process)
+            .is_some_and(|r| r == Err(rustix::io::Errno::SRCH));
+        if gone {
+            e
+        } else {
+            SourceError::Hidden {
+                pid: self.pid,
+                mode,
+            }
+        }
+    }
+
     /// Open one file of the process, relative to the opened `/proc/PID` directory.
     pub fn open_file(&self, file: &str) -> Result<std::fs::File, SourceError> {
         self.process
@@ -350,10 +373,9 @@ impl ProcDir {
     ) -> Result<(ProcessInfo, procfs::process::Stat), SourceError> {
         let prefix = task.map_or(String::new(), |tid| format!("task/{tid}/"));
         let stat_file = format!("{prefix}stat");
-        let stat: procfs::process::Stat = self
-            .process
-            .read(&stat_file)
-            .map_err(|e| proc_error(self.pid, &stat_file, e, || self.denial()))?;
+        let stat: procfs::process::Stat = self.process.read(&stat_file).map_err(|e| {
+            self.exited_or_hidden(proc_error(self.pid, &stat_file, e, || self.denial()))
+        })?;
         let mut cmdline = self.read(&format!("{prefix}cmdline")).unwrap_or_default();
         while cmdline.last() == Some(&0) {
             cmdline.pop();
