@@ -160,6 +160,50 @@ fn have_cap_sys_ptrace() -> bool {
         .is_ok_and(|s| s.capeff & (1 << CAP_SYS_PTRACE) != 0)
 }
 
+/// Why the kernel refuses to show process `pid`'s files, worked out from who vasmap runs
+/// as and who owns the process (read through `process` when it is open).
+fn denial_of(pid: i32, process: Option<&Process>) -> Denial {
+    let me = rustix::process::geteuid().as_raw();
+    if let Some(mode) = proc_hidepid().filter(|m| m == "1" || m == "noaccess")
+        && me != 0
+    {
+        return Denial::HidePid { mode };
+    }
+    if me == 0 {
+        return if have_cap_sys_ptrace() {
+            Denial::Root
+        } else {
+            Denial::RootWithoutPtrace
+        };
+    }
+    // The owner is the real and effective uid in `status` (ptrace checks both); the
+    // /proc/PID directory's owner would say root for a process that is not dumpable.
+    let status = match process {
+        Some(p) => p.status().ok(),
+        None => Process::new(pid).and_then(|p| p.status()).ok(),
+    };
+    let owner = match status {
+        Some(s) if s.euid != me => Some(s.euid),
+        Some(s) if s.ruid != me => Some(s.ruid),
+        Some(_) => None,
+        // No status (hidden, or gone): the owner of the /proc/PID directory.
+        None => match process {
+            Some(p) => p.uid().ok(),
+            None => {
+                use std::os::unix::fs::MetadataExt;
+                std::fs::metadata(format!("/proc/{pid}"))
+                    .ok()
+                    .map(|m| m.uid())
+            }
+        }
+        .filter(|&u| u != me),
+    };
+    match owner {
+        Some(owner) => Denial::OtherUser { owner, me },
+        None => Denial::OwnProcess { uid: me },
+    }
+}
+
 /// What to read beside `maps`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ReadOptions {
@@ -232,7 +276,7 @@ impl ProcDir {
             Ok(process) => Ok(ProcDir { pid, process }),
             Err(ProcError::NotFound(_)) => Err(absent()),
             Err(ProcError::Io(e, _)) if e.raw_os_error() == Some(libc::ENOENT) => Err(absent()),
-            Err(e) => Err(proc_error(pid, "", e, || Denial::Root)),
+            Err(e) => Err(proc_error(pid, "", e, || denial_of(pid, None))),
         }
     }
 
@@ -248,31 +292,7 @@ impl ProcDir {
 
     /// Why the kernel refuses to show this process's files, for the error message.
     pub fn denial(&self) -> Denial {
-        let me = rustix::process::geteuid().as_raw();
-        if let Some(mode) = proc_hidepid().filter(|m| m == "1" || m == "noaccess")
-            && me != 0
-        {
-            return Denial::HidePid { mode };
-        }
-        if me == 0 {
-            return if have_cap_sys_ptrace() {
-                Denial::Root
-            } else {
-                Denial::RootWithoutPtrace
-            };
-        }
-        // The owner is the real and effective uid in `status` (ptrace checks both); the
-        // /proc/PID directory's owner would say root for a process that is not dumpable.
-        let owner = match self.process.status() {
-            Ok(s) if s.euid != me => Some(s.euid),
-            Ok(s) if s.ruid != me => Some(s.ruid),
-            Ok(_) => None,
-            Err(_) => self.process.uid().ok().filter(|&u| u != me),
-        };
-        match owner {
-            Some(owner) => Denial::OtherUser { owner, me },
-            None => Denial::OwnProcess { uid: me },
-        }
+        denial_of(self.pid, Some(&self.process))
     }
 
     /// With `hidepid=2`, another user's `/proc/PID` can be opened but holds no files, as
