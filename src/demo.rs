@@ -1,7 +1,8 @@
 //! `vasmap self --map FILE`: the article's `ex_mmap.c`, without C and without its bugs.
 //!
-//! vasmap maps each file read-only and private with `memmap2` (`PROT_READ`,
-//! `MAP_PRIVATE`, as the article does), shows where the kernel put it, reads the file's
+//! vasmap maps each file with `memmap2`, by default read-only and private (`PROT_READ`,
+//! `MAP_PRIVATE`, as the article does; `--shared`, `--write` and `--populate` change
+//! that), shows where the kernel put it, reads the file's
 //! bytes through the mapping (bounded by the file's length: the article's loop reads until
 //! it meets a `'0'` and runs off the end of the mapping when the file has none), and shows
 //! demand paging: how much of the mapping is resident before and after its pages are read.
@@ -11,8 +12,9 @@ use std::fs::File;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 
-use memmap2::{Mmap, MmapOptions};
+use memmap2::{Mmap, MmapMut, MmapOptions};
 
+use crate::model::SmapsRecord;
 use crate::render::{Mark, ViewOptions, render};
 use crate::source::{ProcDir, ReadOptions, SourceError};
 use crate::text::{escape_path, escape_text, sanitize_message};
@@ -29,12 +31,47 @@ pub enum Touch {
     All,
 }
 
+/// How each file is mapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MapMode {
+    /// `MAP_SHARED` instead of `MAP_PRIVATE`.
+    pub shared: bool,
+    /// `PROT_WRITE` too, and one byte written to every page.
+    pub write: bool,
+    /// `MAP_POPULATE`: fault every page in when the mapping is made.
+    pub populate: bool,
+    /// Ask the kernel to drop the file's clean pages from the page cache before mapping
+    /// (`posix_fadvise(POSIX_FADV_DONTNEED)`), so that reads go to the disk.
+    pub uncached: bool,
+}
+
+impl MapMode {
+    /// The mapping in the words of mmap(2): `read-only and private (PROT_READ, MAP_PRIVATE)`.
+    pub fn describe(&self) -> String {
+        let (how, prot) = if self.write {
+            ("writable", "PROT_READ|PROT_WRITE")
+        } else {
+            ("read-only", "PROT_READ")
+        };
+        let (share, flag) = if self.shared {
+            ("shared", "MAP_SHARED")
+        } else {
+            ("private", "MAP_PRIVATE")
+        };
+        let populate = if self.populate { "|MAP_POPULATE" } else { "" };
+        format!("{how} and {share} ({prot}, {flag}{populate})")
+    }
+}
+
 /// The demo's options, plain data.
 #[derive(Debug, Clone, Default)]
 pub struct DemoOptions {
     pub files: Vec<PathBuf>,
     pub wait: bool,
     pub touch: Touch,
+    pub mode: MapMode,
+    /// Skip printing vasmap's own map after the demo (`--no-map`).
+    pub no_map: bool,
     pub view: ViewOptions,
 }
 
@@ -51,6 +88,10 @@ pub enum DemoError {
     Empty(PathBuf),
     #[error("{}: permission denied: vasmap needs to read the file to map it", escape_path(&.0))]
     Unreadable(PathBuf),
+    #[error("{}: permission denied: --shared --write needs to open the file for writing (or drop --shared to write to a private copy)", escape_path(&.0))]
+    Unwritable(PathBuf),
+    #[error("{}: --populate would read all {} MiB of the file into memory at once; it is refused for files over {} MiB (drop --populate: the demo then reads at most the first {} MiB)", escape_path(&.0), .1 >> 20, TOUCH_ALL_LIMIT >> 20, TOUCH_ALL_LIMIT >> 20)]
+    TooLargeToPopulate(PathBuf, u64),
     #[error("{}: cannot map the file: {}", escape_path(&.0), .1)]
     Io(PathBuf, io::Error),
     #[error("{0}")]
@@ -59,20 +100,82 @@ pub enum DemoError {
     Output(io::Error),
 }
 
+/// A read-only or a writable mapping.
+enum Map {
+    ReadOnly(Mmap),
+    Writable(MmapMut),
+}
+
+impl Map {
+    fn as_ptr(&self) -> *const u8 {
+        match self {
+            Map::ReadOnly(m) => m.as_ptr(),
+            Map::Writable(m) => m.as_ptr(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Map::ReadOnly(m) => m.len(),
+            Map::Writable(m) => m.len(),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Map::ReadOnly(m) => m,
+            Map::Writable(m) => m,
+        }
+    }
+}
+
 /// One file mapped into vasmap.
 struct Mapped {
     path: PathBuf,
     file: File,
-    map: Mmap,
+    map: Map,
+    /// Page faults (minor, major) taken inside mmap itself (MAP_POPULATE's).
+    map_faults: (u64, u64),
 }
 
-fn open_and_map(path: &Path) -> Result<Mapped, DemoError> {
+/// Map the file as `mode` says. `MAP_PRIVATE` needs only read access, even writable;
+/// `MAP_SHARED` with `PROT_WRITE` needs the file open for writing.
+fn map_with(file: &File, mode: MapMode) -> io::Result<Map> {
+    let mut o = MmapOptions::new();
+    if mode.populate {
+        o.populate();
+    }
+    // SAFETY: see open_and_map: every access is bounded by the file's current length.
+    unsafe {
+        Ok(match (mode.shared, mode.write) {
+            (false, false) => Map::ReadOnly(o.map_copy_read_only(file)?),
+            (false, true) => Map::Writable(o.map_copy(file)?),
+            (true, false) => Map::ReadOnly(o.map(file)?),
+            (true, true) => Map::Writable(o.map_mut(file)?),
+        })
+    }
+}
+
+/// Ask the kernel to drop the file's clean, unmapped pages from the page cache. Only
+/// advice: pages another process maps, or dirty ones, stay.
+fn drop_from_page_cache(file: &File) {
+    use std::os::fd::AsRawFd;
+    // Write back anything dirty first, or those pages could not be dropped.
+    let _ = file.sync_data();
+    // SAFETY: the fd is open for the call's duration; posix_fadvise only gives advice.
+    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+}
+
+fn open_and_map(path: &Path, mode: MapMode) -> Result<Mapped, DemoError> {
     let io_err = |e: io::Error| match e.kind() {
         io::ErrorKind::NotFound => DemoError::Missing(path.to_path_buf()),
+        io::ErrorKind::PermissionDenied if mode.shared && mode.write => {
+            DemoError::Unwritable(path.to_path_buf())
+        }
         io::ErrorKind::PermissionDenied => DemoError::Unreadable(path.to_path_buf()),
         _ => DemoError::Io(path.to_path_buf(), e),
     };
-    let file = open_regular(path).map_err(|e| match e {
+    let file = open_regular(path, mode.shared && mode.write).map_err(|e| match e {
         OpenError::Io(e) => io_err(e),
         OpenError::Demo(e) => e,
     })?;
@@ -80,14 +183,26 @@ fn open_and_map(path: &Path) -> Result<Mapped, DemoError> {
     if len == 0 {
         return Err(DemoError::Empty(path.to_path_buf()));
     }
-    // SAFETY: the mapping is read-only and private. Another process may truncate the
-    // file while it is mapped; reading past the new end would raise SIGBUS, so every
-    // read below first re-checks the file's length (see `current_len`).
-    let map = unsafe { MmapOptions::new().map_copy_read_only(&file) }.map_err(io_err)?;
+    if mode.populate && len > TOUCH_ALL_LIMIT as u64 {
+        return Err(DemoError::TooLargeToPopulate(path.to_path_buf(), len));
+    }
+    // Another process may truncate the file while it is mapped; touching a page past
+    // the new end would raise SIGBUS, so every access below first re-checks the file's
+    // length (see `current_len`).
+    if mode.uncached {
+        drop_from_page_cache(&file);
+    }
+    let before = page_faults();
+    let map = map_with(&file, mode).map_err(io_err)?;
+    let after = page_faults();
     Ok(Mapped {
         path: path.to_path_buf(),
         file,
         map,
+        map_faults: (
+            after.0 - before.0.min(after.0),
+            after.1 - before.1.min(after.1),
+        ),
     })
 }
 
@@ -96,13 +211,13 @@ enum OpenError {
     Demo(DemoError),
 }
 
-/// Open `path` read-only, only if it is a regular file.
+/// Open `path` (read-only unless `write`), only if it is a regular file.
 ///
 /// The type is checked before opening (opening a FIFO would wait for a writer; opening a
 /// device can have effects of its own), and again on the opened file, with `O_NONBLOCK`
 /// so that a path swapped for a FIFO in between cannot block, and the same device and
 /// inode required, so that what is mapped is what was checked.
-fn open_regular(path: &Path) -> Result<File, OpenError> {
+fn open_regular(path: &Path, write: bool) -> Result<File, OpenError> {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     let meta = std::fs::metadata(path).map_err(OpenError::Io)?;
     if meta.is_dir() {
@@ -113,6 +228,7 @@ fn open_regular(path: &Path) -> Result<File, OpenError> {
     }
     let file = std::fs::OpenOptions::new()
         .read(true)
+        .write(write)
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
         .map_err(OpenError::Io)?;
@@ -193,13 +309,18 @@ pub fn page_faults() -> (u64, u64) {
     (usage.ru_minflt as u64, usage.ru_majflt as u64)
 }
 
-/// Resident kB of the mapping that starts at `start`, from vasmap's own smaps.
-fn resident_kb(me: &ProcDir, start: u64) -> Result<u64, DemoError> {
+/// The smaps record of the mapping that starts at `start`, from vasmap's own smaps.
+fn smaps_of(me: &ProcDir, start: u64) -> Result<SmapsRecord, DemoError> {
     let snap = me.snapshot(ReadOptions { smaps: true })?;
     Ok(snap
         .region_at(start)
-        .and_then(|i| snap.regions[i].smaps.as_ref())
-        .map_or(0, |s| s.rss))
+        .and_then(|i| snap.regions[i].smaps.clone())
+        .unwrap_or_default())
+}
+
+/// Resident kB of the mapping that starts at `start`, from vasmap's own smaps.
+fn resident_kb(me: &ProcDir, start: u64) -> Result<u64, DemoError> {
+    Ok(smaps_of(me, start)?.rss)
 }
 
 /// Read one byte of each page the options ask for; returns how many pages were read.
@@ -228,8 +349,273 @@ fn plural(n: u64, word: &str) -> String {
     }
 }
 
+/// Print what happens to one mapping: where it is, what is resident before and after its
+/// pages are read (and written), the page faults that took, and why; then its text.
+fn show_mapping(
+    me: &ProcDir,
+    m: &mut Mapped,
+    opts: &DemoOptions,
+    page: u64,
+    pid: u32,
+    out: &mut dyn Write,
+) -> Result<(), DemoError> {
+    let w = |r: io::Result<()>| r.map_err(DemoError::Output);
+    let len = m.map.len() as u64;
+    let reserved = m.mapped_len(page);
+    let reserved_kb = reserved / 1024;
+    let pages = reserved / page;
+    w(writeln!(
+        out,
+        "vasmap (pid {pid}) mapped {} {}:",
+        escape_text(m.path.as_os_str().as_encoded_bytes(), false),
+        opts.mode.describe()
+    ))?;
+    w(writeln!(
+        out,
+        "  at {:#x}-{:#x}: {} of file in {} of {} bytes ({} kB reserved)",
+        m.start(),
+        m.start() + reserved,
+        plural(len, "byte"),
+        plural(pages, "page"),
+        page,
+        reserved_kb
+    ))?;
+    let before = resident_kb(me, m.start())?;
+    if opts.mode.populate {
+        w(writeln!(
+            out,
+            "  resident before reading: {before} kB of {reserved_kb} kB (MAP_POPULATE faulted the pages in inside mmap: {} minor, {} major faults)",
+            m.map_faults.0, m.map_faults.1
+        ))?;
+    } else {
+        w(writeln!(
+            out,
+            "  resident before reading: {before} kB of {reserved_kb} kB (mmap only reserved the addresses; no page has been read yet)"
+        ))?;
+    }
+    let faults_before = page_faults();
+    let pages_read = touch_pages(m, opts.touch, page as usize);
+    let faults_after = page_faults();
+    let minor = faults_after.0.saturating_sub(faults_before.0);
+    let major = faults_after.1.saturating_sub(faults_before.1);
+    let after = resident_kb(me, m.start())?;
+    let what = match opts.touch {
+        Touch::None => "nothing read (--touch none)".to_string(),
+        Touch::First => "reading 1 byte of the first page".to_string(),
+        Touch::All => format!(
+            "reading 1 byte of each page ({})",
+            plural(pages_read as u64, "page")
+        ),
+    };
+    w(writeln!(out, "  {what}"))?;
+    w(writeln!(
+        out,
+        "  resident after reading {}: {after} kB of {reserved_kb} kB; page faults: {minor} minor, {major} major",
+        plural(pages_read as u64, "page"),
+    ))?;
+    if touch_offsets(m.current_len(), opts.touch, page as usize).1 {
+        w(writeln!(
+            out,
+            "  (only the first {} MiB were read: reading every page of a file this large \
+             would fill memory with its pages)",
+            TOUCH_ALL_LIMIT >> 20
+        ))?;
+    }
+    for note in paging_notes(pages_read as u64, after, before, minor, major, page) {
+        w(writeln!(out, "  {note}"))?;
+    }
+    if opts.mode.write {
+        write_pages_and_report(me, m, opts.mode, page, out)?;
+    }
+    let readable = m.current_len();
+    let shown = readable.min(SHOW_BYTES);
+    w(writeln!(
+        out,
+        "  the file's bytes, read through the mapping:"
+    ))?;
+    // At most SHOW_LINES lines: a big file's text is not the point of the demo.
+    let mut end = 0;
+    for (n, line) in m.map.bytes()[..shown]
+        .split_inclusive(|&b| b == b'\n')
+        .enumerate()
+    {
+        if n == SHOW_LINES {
+            break;
+        }
+        end += line.len();
+    }
+    let shown = end;
+    let text = escape_text(&m.map.bytes()[..shown], true);
+    for line in text.lines() {
+        w(writeln!(out, "  | {line}"))?;
+    }
+    if readable > shown {
+        w(writeln!(
+            out,
+            "  ... ({} more not shown)",
+            plural((readable - shown) as u64, "byte")
+        ))?;
+    }
+    if readable < m.map.len() {
+        w(writeln!(
+            out,
+            "  (the file shrank to {readable} bytes after it was mapped: reading past its end would raise SIGBUS, so vasmap stopped there)"
+        ))?;
+    }
+    w(writeln!(out))
+}
+
+/// Why the kernel made resident what it did, in a few plain lines.
+fn paging_notes(
+    read: u64,
+    after_kb: u64,
+    before_kb: u64,
+    minor: u64,
+    major: u64,
+    page: u64,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let page_kb = (page / 1024).max(1);
+    let resident_pages = after_kb / page_kb;
+    if before_kb > 0 && after_kb == before_kb && read > 0 && minor + major == 0 {
+        notes.push("no fault at all: every page was already resident".to_string());
+        return notes;
+    }
+    if major > 0 {
+        notes.push(format!(
+            "{}: the data was not in the page cache, so the kernel read it from the",
+            plural(major, "major fault")
+        ));
+        notes.push("  disk, and readahead read the pages after it in the same trip".to_string());
+    }
+    if resident_pages > read && before_kb == 0 {
+        notes.push(format!(
+            "fault-around: {} read, {} resident. On a fault the kernel also maps the neighbouring",
+            plural(read, "page"),
+            resident_pages
+        ));
+        notes.push(
+            "  pages already in the page cache: up to 16 (64 kB, fault_around_bytes), fewer"
+                .to_string(),
+        );
+        notes.push("  at the mapping's ends or at a page table's (2 MiB) edge".to_string());
+    } else if read > 0 && minor + major > 0 && minor + major < read {
+        notes.push(format!(
+            "{} read with only {}: on each fault the kernel also mapped the neighbouring",
+            plural(read, "page"),
+            plural(minor + major, "page fault")
+        ));
+        notes.push("  pages already in the page cache, up to 64 kB (fault-around)".to_string());
+    }
+    notes
+}
+
+/// The byte `--write` puts at the start of each page.
+const WRITTEN: u8 = b'#';
+
+/// Write one byte to each page and show what that did: with `MAP_PRIVATE`, private dirty
+/// (copy-on-write) pages and an unchanged file; with `MAP_SHARED`, a changed file.
+fn write_pages_and_report(
+    me: &ProcDir,
+    m: &mut Mapped,
+    mode: MapMode,
+    page: u64,
+    out: &mut dyn Write,
+) -> Result<(), DemoError> {
+    use std::os::unix::fs::FileExt;
+    let w = |r: io::Result<()>| r.map_err(DemoError::Output);
+    let len = m.current_len();
+    // Bounded like reading: writing every page of a huge file would fill memory with
+    // copies (private) or dirty the whole file (shared).
+    let (offsets, limited) = touch_offsets(len, Touch::All, page as usize);
+    let offsets: Vec<u64> = offsets.into_iter().map(|o| o as u64).collect();
+    let on_disk = |file: &File| -> Vec<u8> {
+        offsets
+            .iter()
+            .map(|&o| {
+                let mut b = [0u8; 1];
+                file.read_at(&mut b, o).map_or(0, |_| b[0])
+            })
+            .collect()
+    };
+    let before = on_disk(&m.file);
+    if mode.shared {
+        w(writeln!(
+            out,
+            "  writing '#' at the start of each page: the mapping is MAP_SHARED, so this changes {} itself",
+            escape_text(m.path.as_os_str().as_encoded_bytes(), false)
+        ))?;
+    } else {
+        w(writeln!(
+            out,
+            "  writing '#' at the start of each page: the mapping is MAP_PRIVATE, so each written page is copied first (copy-on-write) and the file is not changed"
+        ))?;
+    }
+    if limited {
+        w(writeln!(
+            out,
+            "  (only the pages of the first {} MiB are written)",
+            TOUCH_ALL_LIMIT >> 20
+        ))?;
+    }
+    w(out.flush())?;
+    let Map::Writable(map) = &mut m.map else {
+        return Ok(());
+    };
+    let mut written = 0u64;
+    for &off in &offsets {
+        let off = off as usize;
+        if off < len {
+            // SAFETY: off < the file's current length <= the mapping's length.
+            unsafe { std::ptr::write_volatile(map.as_mut_ptr().add(off), WRITTEN) };
+            written += 1;
+        }
+    }
+    let rec = smaps_of(me, m.start())?;
+    let dirty = rec.private_dirty + rec.shared_dirty;
+    let after = on_disk(&m.file);
+    w(writeln!(
+        out,
+        "  after writing {}: {dirty} kB dirty ({} kB private dirty, {} kB anonymous)",
+        plural(written, "page"),
+        rec.private_dirty,
+        rec.anonymous
+    ))?;
+    let changed = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    if mode.shared && rec.private_dirty > 0 {
+        w(writeln!(
+            out,
+            "  (smaps says \"private\" dirty when no other process maps the page: not MAP_PRIVATE)"
+        ))?;
+    }
+    if mode.shared {
+        w(writeln!(
+            out,
+            "  the file now has '#' at the start of {} (read back with pread); the kernel writes the dirty pages to disk later",
+            plural(
+                after.iter().filter(|&&b| b == WRITTEN).count() as u64,
+                "page"
+            )
+        ))?;
+    } else if changed == 0 {
+        w(writeln!(
+            out,
+            "  the file is unchanged (read back with pread): the written pages are this process's own anonymous copies"
+        ))?;
+    } else {
+        w(writeln!(
+            out,
+            "  the file changed at {} while vasmap ran: another process wrote to it",
+            plural(changed as u64, "page")
+        ))?;
+    }
+    Ok(())
+}
+
 /// How much of the file's text the demo prints.
 const SHOW_BYTES: usize = 4096;
+/// And at most this many lines of it.
+const SHOW_LINES: usize = 8;
 
 /// Run the demo, printing to `out`. Files that cannot be mapped are reported on `err`
 /// and the others still shown; the result says whether all of them were.
@@ -243,7 +629,7 @@ pub fn run(
     let mut all_ok = true;
     let mut mapped = Vec::new();
     for path in &opts.files {
-        match open_and_map(path) {
+        match open_and_map(path, opts.mode) {
             Ok(m) => mapped.push(m),
             Err(e) => {
                 all_ok = false;
@@ -255,79 +641,8 @@ pub fn run(
     let w = |r: io::Result<()>| r.map_err(DemoError::Output);
     test_pause_after_map(err).map_err(DemoError::Output)?;
     let pid = std::process::id();
-    for m in &mapped {
-        let len = m.map.len() as u64;
-        let reserved = m.mapped_len(page);
-        w(writeln!(
-            out,
-            "vasmap (pid {pid}) mapped {} read-only and private (PROT_READ, MAP_PRIVATE):",
-            escape_text(m.path.as_os_str().as_encoded_bytes(), false)
-        ))?;
-        w(writeln!(
-            out,
-            "  at {:#x}-{:#x}: {} of file in {} of {} bytes ({} kB reserved)",
-            m.start(),
-            m.start() + reserved,
-            plural(len, "byte"),
-            plural(reserved / page, "page"),
-            page,
-            reserved / 1024
-        ))?;
-        let before = resident_kb(&me, m.start())?;
-        w(writeln!(
-            out,
-            "  resident before reading: {before} kB (mmap only reserved the addresses; no page has been read yet)"
-        ))?;
-        let faults_before = page_faults();
-        let pages_read = touch_pages(m, opts.touch, page as usize);
-        let faults_after = page_faults();
-        let after = resident_kb(&me, m.start())?;
-        w(writeln!(
-            out,
-            "  resident after reading {} page(s): {after} kB; page faults: {} minor, {} major",
-            pages_read,
-            faults_after.0.saturating_sub(faults_before.0),
-            faults_after.1.saturating_sub(faults_before.1)
-        ))?;
-        if touch_offsets(m.current_len(), opts.touch, page as usize).1 {
-            w(writeln!(
-                out,
-                "  (only the first {} MiB were read: reading every page of a file this large \
-                 would fill memory with its pages)",
-                TOUCH_ALL_LIMIT >> 20
-            ))?;
-        }
-        if after > pages_read as u64 * page / 1024 {
-            w(writeln!(
-                out,
-                "  (more than was read is resident: on a fault the kernel also maps the \
-                 neighbouring pages already in the page cache, up to 64 kB: fault-around)"
-            ))?;
-        }
-        let readable = m.current_len();
-        let shown = readable.min(SHOW_BYTES);
-        w(writeln!(
-            out,
-            "  the file's bytes, read through the mapping:"
-        ))?;
-        let text = escape_text(&m.map[..shown], true);
-        for line in text.lines() {
-            w(writeln!(out, "  | {line}"))?;
-        }
-        if readable > shown {
-            w(writeln!(
-                out,
-                "  ... ({} more not shown)",
-                plural((readable - shown) as u64, "byte")
-            ))?;
-        }
-        if readable < m.map.len() {
-            w(writeln!(
-                out,
-                "  (the file shrank to {readable} bytes after it was mapped: reading past its end would raise SIGBUS, so vasmap stopped there)"
-            ))?;
-        }
-        w(writeln!(out))?;
+    for m in &mut mapped {
+        show_mapping(&me, m, opts, page, pid, out)?;
     }
     let mut view = opts.view.clone();
     for m in &mapped {
@@ -342,8 +657,12 @@ pub fn run(
             note: format!("{name} mapped by vasmap"),
         });
     }
-    let snap = me.snapshot(ReadOptions::default())?;
-    w(render(&snap, &view, out))?;
+    if !opts.no_map {
+        let snap = me.snapshot(ReadOptions {
+            smaps: view.needs_smaps(),
+        })?;
+        w(render(&snap, &view, out))?;
+    }
     if opts.wait {
         w(writeln!(
             out,

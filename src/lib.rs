@@ -8,8 +8,10 @@
 pub mod classify;
 pub mod cli;
 pub mod demo;
+pub mod explain;
 pub mod model;
 pub mod parse;
+pub mod range;
 pub mod render;
 pub mod source;
 pub mod stdio;

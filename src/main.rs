@@ -11,8 +11,10 @@ use clap::Parser;
 
 use vasmap::cli::{Cli, Command};
 use vasmap::demo::{self, DemoError, DemoOptions};
-use vasmap::render::render;
-use vasmap::source::{ReadOptions, read_pid};
+use vasmap::model::ProcessInfo;
+use vasmap::render::pmap::{self, Shortfall};
+use vasmap::render::{OutputFormat, render};
+use vasmap::source::{ProcDir, ReadOptions, SourceError, read_pid};
 use vasmap::stdio::{ensure_std_fds_open, report};
 
 /// True for the error a write to a closed pipe gives.
@@ -33,25 +35,46 @@ fn output_failed(e: &io::Error) -> ExitCode {
 
 fn inspect(cli: &Cli) -> ExitCode {
     let opts = cli.view.to_options();
-    let read = ReadOptions::default();
+    if opts.format == OutputFormat::Pmap
+        && let Some(why) = pmap::conflict(&opts)
+    {
+        report(why);
+        return ExitCode::from(2);
+    }
+    let read = ReadOptions {
+        smaps: opts.needs_smaps(),
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut failed = false;
+    // The pmap output carries state from one pid to the next, as pmap does.
+    let mut session = pmap::Session::default();
     for &pid in &cli.pids {
-        match read_pid(pid, read) {
-            Ok(snap) => {
-                if let Err(e) = render(&snap, &opts, &mut out) {
-                    return output_failed(&e);
-                }
-            }
+        let shown = match read_pid(pid, read) {
+            Ok(snap) => match opts.format {
+                OutputFormat::Pmap => session.render(&snap, &opts, &mut out),
+                _ => render(&snap, &opts, &mut out),
+            },
             Err(e) => {
+                // In the pmap output, print what pmap prints for such a pid (its header
+                // line, or an empty map for a kernel thread); stderr still says why.
+                let partial = if opts.format == OutputFormat::Pmap {
+                    let (info, why) = pmap_shortfall(pid, &e);
+                    session.render_shortfall(info.as_ref(), why, &opts, &mut out)
+                } else {
+                    Ok(())
+                };
                 // Keep stdout and stderr in order when both go to one terminal.
-                if let Err(e) = out.flush() {
+                if let Err(e) = partial.and_then(|()| out.flush()) {
                     return output_failed(&e);
                 }
                 report(&e);
                 failed = true;
+                Ok(())
             }
+        };
+        if let Err(e) = shown {
+            return output_failed(&e);
         }
     }
     if let Err(e) = out.flush() {
@@ -64,13 +87,23 @@ fn inspect(cli: &Cli) -> ExitCode {
     }
 }
 
-fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
-    let opts = DemoOptions {
-        files: args.maps.clone(),
-        wait: args.wait,
-        view: args.view.to_options(),
-        ..DemoOptions::default()
+/// What pmap would still print for a pid vasmap could not read, and what is known of it.
+fn pmap_shortfall(pid: i32, e: &SourceError) -> (Option<ProcessInfo>, Shortfall) {
+    let why = match e {
+        SourceError::NoSuchProcess { .. } => return (None, Shortfall::Missing),
+        SourceError::KernelThread { .. } => Shortfall::Empty { zombie: false },
+        SourceError::Zombie { .. } => Shortfall::Empty { zombie: true },
+        _ => Shortfall::Unreadable,
     };
+    let info = ProcDir::open(pid)
+        .and_then(|d| d.info())
+        .ok()
+        .map(|(info, _)| info);
+    (info, why)
+}
+
+fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
+    let opts: DemoOptions = args.to_options();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let mut err = io::stderr();
@@ -87,11 +120,69 @@ fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
     }
 }
 
+fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    use vasmap::cli::{ColorArg, Target};
+    use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
+    let snap = match &args.target {
+        Target::Pid(pid) => read_pid(*pid, ReadOptions::default()),
+        Target::Myself => read_pid(std::process::id() as i32, ReadOptions::default()),
+        Target::File(path) => vasmap::source::read_file(path),
+    };
+    let snap = match snap {
+        Ok(s) => s,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = io::stdout();
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            stdout.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    };
+    let opts = LayoutOptions {
+        width: usize::from(args.width),
+        color,
+        max_rows: usize::from(args.rows),
+    };
+    let mut out = io::BufWriter::new(stdout.lock());
+    let svg_to_stdout = args.svg.as_deref() == Some(std::path::Path::new("-"));
+    if let Some(path) = args.svg.as_deref().filter(|_| !svg_to_stdout) {
+        let mut svg = Vec::new();
+        if let Err(e) = render_svg(&snap, &opts, &mut svg) {
+            return output_failed(&e);
+        }
+        if let Err(e) = std::fs::write(path, svg) {
+            report(format_args!(
+                "{}: cannot write the SVG: {e}",
+                vasmap::text::escape_path(path)
+            ));
+            return ExitCode::from(1);
+        }
+    }
+    let printed = if svg_to_stdout {
+        render_svg(&snap, &opts, &mut out)
+    } else {
+        render_text(&snap, &opts, &mut out)
+    };
+    match printed.and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output_failed(&e),
+    }
+}
+
 fn main() -> ExitCode {
     ensure_std_fds_open();
     let cli = Cli::parse();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
+        Some(Command::Layout(args)) => run_layout(args),
         None => inspect(&cli),
     }
 }

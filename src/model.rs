@@ -292,6 +292,11 @@ pub struct ProcessInfo {
     pub pid: i32,
     /// `/proc/PID/cmdline` with NULs turned into spaces, or `[comm]` when empty.
     pub cmdline: Vec<u8>,
+    /// `/proc/PID/cmdline` exactly as read (NUL-separated, possibly empty): the pmap
+    /// output mode builds its header from it the way procps does.
+    pub raw_cmdline: Vec<u8>,
+    /// `/proc/PID/comm` without its newline (the command name, at most 15 bytes).
+    pub comm: Vec<u8>,
     /// Device (major, minor) and inode of `/proc/PID/exe`.
     pub exe_id: Option<(u32, u32, u64)>,
     /// The target of `/proc/PID/exe`, as bytes.

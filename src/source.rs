@@ -396,7 +396,12 @@ impl ProcDir {
         let stat: procfs::process::Stat = self.process.read(&stat_file).map_err(|e| {
             self.exited_or_hidden(proc_error(self.pid, &stat_file, e, || self.denial()))
         })?;
-        let mut cmdline = self.read(&format!("{prefix}cmdline")).unwrap_or_default();
+        let raw_cmdline = self.read(&format!("{prefix}cmdline")).unwrap_or_default();
+        let mut comm = self.read(&format!("{prefix}comm")).unwrap_or_default();
+        if comm.last() == Some(&b'\n') {
+            comm.pop();
+        }
+        let mut cmdline = raw_cmdline.clone();
         while cmdline.last() == Some(&0) {
             cmdline.pop();
         }
@@ -433,6 +438,8 @@ impl ProcDir {
             ProcessInfo {
                 pid: self.pid,
                 cmdline,
+                raw_cmdline,
+                comm,
                 exe_id,
                 exe_path,
                 start_stack,

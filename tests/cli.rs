@@ -63,3 +63,27 @@ fn other_pids_are_still_shown_after_a_failure() {
         .stdout(predicate::str::starts_with(format!("{me}:   ")))
         .stderr(predicate::str::contains("no such process"));
 }
+
+#[test]
+fn demo_takes_the_view_options_too() {
+    vasmap()
+        .args(["self", "--map", "examples/message.txt", "-x", "-d"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"Address +Size +RSS +PSS +Dirty +Swap +Perm +Offset +Device")
+                .unwrap(),
+        )
+        .stdout(predicate::str::contains("RSS").and(predicate::str::contains(" mapped: ")));
+}
+
+#[test]
+fn table_options_change_the_columns() {
+    let me = std::process::id().to_string();
+    vasmap().args(["-XX", &me]).assert().success().stdout(
+        predicate::str::contains("KernelPageSize").and(predicate::str::contains("VmFlags")),
+    );
+    vasmap().args(["-X", &me]).assert().success().stdout(
+        predicate::str::contains("Referenced").and(predicate::str::contains("VmFlags").not()),
+    );
+}

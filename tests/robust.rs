@@ -65,7 +65,7 @@ fn wait_for_zombie(pid: u32) {
 
 #[test]
 fn hostile_names_are_escaped_in_every_view() {
-    let Some(p) = Awkward::start_with(&["long"]) else {
+    let Some(p) = Awkward::start_with_4000_byte_name() else {
         return;
     };
     let pid = p.pid.to_string();

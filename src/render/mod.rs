@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use crate::model::Snapshot;
 
+pub mod layout;
 pub mod pmap;
 pub mod table;
 
@@ -37,6 +38,38 @@ pub struct ViewOptions {
     pub marks: Vec<Mark>,
     /// Table width in columns; `None` fits the terminal when there is one.
     pub width: Option<u16>,
+    /// Add a column saying what each region is, in plain words (`--explain`).
+    pub explain: bool,
+    /// `-x`: resident, PSS, dirty and swap figures from smaps.
+    pub extended: bool,
+    /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`
+    /// (every field the kernel gives, VmFlags included).
+    pub extra: u8,
+    /// `-d`: offset and device columns, and pmap's mapped/writeable/shared summary.
+    pub device: bool,
+    /// `-q`: no header row and no footer (the `PID:   cmd` line stays).
+    pub quiet: bool,
+    /// `-A`: only mappings overlapping this range.
+    pub range: Option<crate::range::AddrRange>,
+    /// The pmap output mode escapes the command line as procps does for the locale's
+    /// character set: true when it is UTF-8 (see [`pmap::locale_is_utf8`]).
+    pub utf8_locale: bool,
+    /// Standard output is a terminal. pmap `-X`/`-XX` print mapping names raw (an escape
+    /// sequence in a file name would reach the terminal); the pmap mode then prints `?`
+    /// for control bytes instead. Off (byte-for-byte) when writing to a pipe or file.
+    pub terminal: bool,
+}
+
+impl ViewOptions {
+    /// True when a column or total needs `/proc/PID/smaps` rather than `maps`.
+    pub fn needs_smaps(&self) -> bool {
+        self.extended || self.extra > 0
+    }
+
+    /// True when the mapping `[start, end)` is in the `-A` range (or there is none).
+    pub fn in_range(&self, start: u64, end: u64) -> bool {
+        self.range.is_none_or(|r| r.overlaps(start, end))
+    }
 }
 
 /// Print a snapshot in the chosen format.

@@ -11,7 +11,7 @@ use comfy_table::{
 const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
-use crate::model::{Region, Snapshot};
+use crate::model::{FieldId, Region, Snapshot, Totals};
 use crate::render::ViewOptions;
 use crate::text::escape_name;
 
@@ -20,6 +20,25 @@ use crate::text::escape_name;
 pub fn display_name(r: &Region, show_path: bool) -> String {
     let raw = if show_path { &r.name[..] } else { r.basename() };
     escape_name(raw)
+}
+
+/// smaps fields whose values are plain numbers, not kB.
+fn is_plain_number(field: &str) -> bool {
+    matches!(field, "THPeligible" | "ProtectionKey")
+}
+
+/// smaps fields that describe a mapping rather than count memory: a sum means nothing
+/// (pmap -XX adds up page sizes anyway; the table leaves these totals empty).
+fn is_not_additive(field: &str) -> bool {
+    matches!(
+        field,
+        "KernelPageSize" | "MMUPageSize" | "THPeligible" | "ProtectionKey"
+    )
+}
+
+/// A right-aligned cell.
+fn right(text: String) -> Cell {
+    Cell::new(text).set_alignment(CellAlignment::Right)
 }
 
 /// Print the table.
@@ -32,24 +51,99 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         crate::text::escape_text(&p.cmdline, false)
     )?;
     let marking = !opts.marks.is_empty();
+    // -X/-XX show the smaps fields themselves (Rss, Pss, Swap... included), so -x's four
+    // columns are only added without them. `Size` is already the Size column.
+    let fields: Vec<(String, FieldId)> = if opts.extra > 0 {
+        crate::render::pmap::extra_fields(snap, opts.extra)
+            .into_iter()
+            .filter(|(name, _)| name != "Size")
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let x_columns = opts.extended && opts.extra == 0;
+    let vm_flags = opts.extra >= 2;
+    let regions: Vec<&Region> = snap
+        .regions
+        .iter()
+        .filter(|r| opts.in_range(r.start, r.end))
+        .collect();
+
     let mut table = Table::new();
     table.load_style(STYLE);
     table.set_content_arrangement(ContentArrangement::Dynamic);
     if let Some(w) = opts.width {
         table.set_width(w);
     }
-    let mut header = vec!["Address", "Size", "Perm", "Kind", "Name"];
-    if marking {
-        header.push("");
+    let mut header: Vec<String> = vec!["Address".into(), "Size".into()];
+    if x_columns {
+        header.extend(["RSS", "PSS", "Dirty", "Swap"].map(String::from));
     }
-    table.set_header(header);
-    for r in &snap.regions {
+    header.extend(fields.iter().map(|(n, _)| n.clone()));
+    header.push("Perm".into());
+    if opts.device {
+        header.extend(["Offset", "Device"].map(String::from));
+    }
+    header.push("Kind".into());
+    if vm_flags {
+        header.push("VmFlags".into());
+    }
+    header.push("Name".into());
+    let name_column = header.len() - 1;
+    if opts.explain {
+        header.push("What it is".into());
+    }
+    if marking {
+        header.push(String::new());
+    }
+    let explained = if opts.explain {
+        crate::explain::explain_all(snap)
+    } else {
+        Vec::new()
+    };
+    if !opts.quiet {
+        table.set_header(header);
+    }
+    for r in &regions {
         let mut row = Row::new();
         row.add_cell(Cell::new(format!("{:016x}", r.start)));
-        row.add_cell(Cell::new(format!("{}K", r.size_kb())).set_alignment(CellAlignment::Right));
+        row.add_cell(right(format!("{}K", r.size_kb())));
+        let sm = r.smaps.as_ref();
+        if x_columns {
+            let (rss, pss, dirty, swap) =
+                sm.map_or((0, 0, 0, 0), |s| (s.rss, s.pss, s.dirty(), s.swap));
+            for v in [rss, pss, dirty, swap] {
+                row.add_cell(right(format!("{v}K")));
+            }
+        }
+        for (name, id) in &fields {
+            let text = match sm.and_then(|s| s.get(*id)) {
+                Some(v) if is_plain_number(name) => v.to_string(),
+                Some(v) => format!("{v}K"),
+                None => String::new(),
+            };
+            row.add_cell(right(text));
+        }
         row.add_cell(Cell::new(r.perms.to_maps_string()));
+        if opts.device {
+            row.add_cell(Cell::new(format!("{:08x}", r.offset)));
+            row.add_cell(Cell::new(r.device()));
+        }
         row.add_cell(Cell::new(r.kind.describe()));
+        if vm_flags {
+            row.add_cell(Cell::new(
+                sm.map(|s| s.vm_flags_string()).unwrap_or_default(),
+            ));
+        }
         row.add_cell(Cell::new(display_name(r, opts.show_path)));
+        if opts.explain {
+            let text = snap
+                .region_at(r.start)
+                .and_then(|i| explained.get(i))
+                .map(|e| e.text.as_str())
+                .unwrap_or_default();
+            row.add_cell(Cell::new(text));
+        }
         if marking {
             let note = opts
                 .marks
@@ -61,27 +155,72 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         }
         table.add_row(row);
     }
-    // Addresses, sizes, permissions and kinds never wrap; the name takes what is left.
-    let fixed = [
-        ColumnConstraint::ContentWidth,
-        ColumnConstraint::ContentWidth,
-        ColumnConstraint::ContentWidth,
-        ColumnConstraint::ContentWidth,
-    ];
-    for (i, c) in fixed.into_iter().enumerate() {
+    let t = Totals::over(regions.iter().copied());
+    // A totals row under the smaps columns.
+    if !opts.quiet && (x_columns || !fields.is_empty()) {
+        let mut row = Row::new();
+        row.add_cell(Cell::new("total"));
+        row.add_cell(right(format!("{}K", t.size_kb)));
+        if x_columns {
+            for v in [t.rss_kb, t.pss_kb, t.dirty_kb, t.swap_kb] {
+                row.add_cell(right(format!("{v}K")));
+            }
+        }
+        for (name, id) in &fields {
+            let text = if is_not_additive(name) {
+                String::new()
+            } else {
+                let sum: u64 = regions
+                    .iter()
+                    .filter_map(|r| r.smaps.as_ref()?.get(*id))
+                    .sum();
+                format!("{sum}K")
+            };
+            row.add_cell(right(text));
+        }
+        table.add_row(row);
+    }
+    // Every column but the name keeps its content width; the name takes what is left.
+    for i in 0..name_column {
         if let Some(col) = table.column_mut(i) {
-            col.set_constraint(c);
+            col.set_constraint(ColumnConstraint::ContentWidth);
         }
     }
     for line in table.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
-    let t = snap.totals();
-    writeln!(
+    if opts.quiet {
+        return Ok(());
+    }
+    write!(
         out,
         " total {}K in {} mappings ({})",
         t.size_kb,
         t.regions,
         crate::text::human_kb(t.size_kb)
-    )
+    )?;
+    if opts.needs_smaps() {
+        write!(
+            out,
+            ": RSS {}K, PSS {}K, dirty {}K, swap {}K",
+            t.rss_kb, t.pss_kb, t.dirty_kb, t.swap_kb
+        )?;
+    }
+    writeln!(out)?;
+    if opts.device {
+        let (mut shared, mut writeable) = (0u64, 0u64);
+        for r in &regions {
+            if r.perms.shared {
+                shared += r.size_kb();
+            } else if r.perms.write {
+                writeable += r.size_kb();
+            }
+        }
+        writeln!(
+            out,
+            " mapped: {}K    writeable/private: {}K    shared: {}K",
+            t.size_kb, writeable, shared
+        )?;
+    }
+    Ok(())
 }

@@ -34,6 +34,31 @@ fn awkward_binary() -> Option<&'static PathBuf> {
     .as_ref()
 }
 
+/// `awkward.c` linked statically, once per test binary, or `None` (with the reason) where
+/// the static C library is missing. A static copy maps no shared library, so its smaps
+/// figures (PSS above all) do not move when other processes map libc.
+fn awkward_static_binary() -> Option<&'static PathBuf> {
+    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("awkward-static-{}", std::process::id()));
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/awkward.c");
+        let status = Command::new("gcc")
+            .args(["-O1", "-pthread", "-static", "-o"])
+            .arg(&out)
+            .arg(&src)
+            .status();
+        match status {
+            Ok(s) if s.success() => Some(out),
+            _ => {
+                eprintln!("note: gcc -static failed; using the dynamic awkward");
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
 /// A running `awkward` process; killed and its files removed on drop.
 pub struct Awkward {
     pub pid: i32,
@@ -45,19 +70,60 @@ pub struct Awkward {
 impl Awkward {
     /// Start one and wait until all its mappings exist.
     pub fn start() -> Option<Awkward> {
-        Awkward::start_with(&[])
+        Awkward::start_env(&[])
     }
 
-    /// Start one with extra arguments: `["long"]` adds a file whose path is 4000 bytes.
-    pub fn start_with(args: &[&str]) -> Option<Awkward> {
-        let bin = awkward_binary()?;
+    /// Start one without its ~2000-byte path (procps-ng pmap 4.0.2 splits that row and
+    /// corrupts its total, so byte-for-byte comparisons use this one). It runs a private,
+    /// statically linked copy of the program where possible: nothing it maps is shared
+    /// with another process, so its smaps figures stay still while it waits.
+    pub fn start_without_long_name() -> Option<Awkward> {
+        Awkward::start_idle(&[("AWKWARD_NO_LONG_NAME", "1")])
+    }
+
+    /// Like [`Awkward::start`], from a private static copy (see
+    /// [`Awkward::start_without_long_name`]).
+    pub fn start_static() -> Option<Awkward> {
+        Awkward::start_idle(&[])
+    }
+
+    fn start_idle(env: &[(&str, &str)]) -> Option<Awkward> {
+        match awkward_static_binary() {
+            Some(bin) => Awkward::spawn(bin, true, env),
+            None => Awkward::spawn(awkward_binary()?, false, env),
+        }
+    }
+
+    /// Start one that also maps a file whose path is exactly 4000 bytes long.
+    pub fn start_with_4000_byte_name() -> Option<Awkward> {
+        Awkward::start_env(&[("AWKWARD_4000", "1")])
+    }
+
+    /// Start one with extra environment variables.
+    fn start_env(env: &[(&str, &str)]) -> Option<Awkward> {
+        Awkward::spawn(awkward_binary()?, false, env)
+    }
+
+    /// Start `bin` (a private copy of it when `copy`).
+    fn spawn(bin: &Path, copy: bool, env: &[(&str, &str)]) -> Option<Awkward> {
         let dir = tempfile::Builder::new()
             .prefix("vasmap awkward ")
             .tempdir()
             .expect("a temporary directory");
-        let mut child = Command::new(bin)
+        let bin = if copy {
+            // Its own file, written back to disk, so its pages are clean and its own.
+            let own = dir.path().join("awkward");
+            std::fs::copy(bin, &own).expect("copy awkward");
+            std::fs::File::open(&own)
+                .and_then(|f| f.sync_all())
+                .expect("sync awkward");
+            own
+        } else {
+            bin.to_path_buf()
+        };
+        let mut child = Command::new(&bin)
+            .envs(env.iter().copied())
             .arg(dir.path())
-            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -112,6 +178,86 @@ pub fn run_vasmap(args: &[&str]) -> (Vec<u8>, Vec<u8>, i32) {
         .output()
         .expect("run vasmap");
     (out.stdout, out.stderr, out.status.code().unwrap_or(-1))
+}
+
+/// A waiting `/bin/sh -c 'read x'` process with extra arguments of any bytes, so tests can
+/// see how a command line is shown. Killed on drop.
+pub struct Hold {
+    pub pid: i32,
+    child: Child,
+}
+
+/// Start a [`Hold`] with these arguments after `sh -c 'read x' hold`.
+pub fn hold_with_args(args: &[&[u8]]) -> Option<Hold> {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let child = Command::new("/bin/sh")
+        .args(["-c", "read x", "hold"])
+        .args(args.iter().map(|a| OsStr::from_bytes(a)))
+        .stdin(Stdio::piped())
+        .spawn()
+        .ok()?;
+    let pid = child.id() as i32;
+    // Wait until the shell has replaced the forked test process's command line.
+    for _ in 0..200 {
+        if std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"/bin/sh\0"))
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    Some(Hold { pid, child })
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A snapshot built from a capture under tests/fixtures/ (`NAME.smaps`, `NAME.cmdline`,
+/// `NAME.comm`, `NAME.stat`, written by `tests/fixtures/capture-pmap.sh`), as vasmap
+/// would have read it from the live process.
+pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let read = |ext: &str| std::fs::read(dir.join(format!("{name}.{ext}"))).unwrap();
+    let stat = String::from_utf8(read("stat")).unwrap();
+    let pid: i32 = stat.split(' ').next().unwrap().parse().unwrap();
+    let after_comm: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    // Field 28 of stat, counting from 1; `after_comm` starts at field 3.
+    let start_stack: u64 = after_comm[25].parse().unwrap();
+    let raw_cmdline = read("cmdline");
+    let mut comm = read("comm");
+    if comm.last() == Some(&b'\n') {
+        comm.pop();
+    }
+    let mut cmdline = raw_cmdline.clone();
+    while cmdline.last() == Some(&0) {
+        cmdline.pop();
+    }
+    for b in cmdline.iter_mut() {
+        if *b == 0 {
+            *b = b' ';
+        }
+    }
+    let process = vasmap::model::ProcessInfo {
+        pid,
+        cmdline,
+        raw_cmdline,
+        comm,
+        start_stack: (start_stack != 0).then_some(start_stack),
+        ..Default::default()
+    };
+    let mut fields = Vec::new();
+    let mut regions = vasmap::parse::parse_smaps(&read("smaps"), &mut fields).unwrap();
+    vasmap::classify::classify(&mut regions, &process);
+    vasmap::model::Snapshot {
+        process,
+        regions,
+        has_smaps: true,
+        smaps_fields: fields,
+    }
 }
 
 /// Build `tests/support/NAME.c` once per test binary with gcc; `None` (and why) where

@@ -1,7 +1,8 @@
 /* A process with every awkward kind of mapping, for vasmap's live tests.
  *
- * Usage: awkward DIR [long]
- * With `long`, also maps a file whose path is exactly 4000 bytes long (PATH_MAX is 4096).
+ * Usage: awkward DIR
+ * With AWKWARD_4000=1 in the environment, also maps a file whose path is exactly 4000
+ * bytes long (PATH_MAX is 4096).
  * Creates files under DIR with hostile names, maps them, adds a deleted file, a memfd,
  * SysV shm, shared anonymous memory, named anonymous memory, a W+X mapping, a guard page
  * and a thread, touches some pages, prints "ready PID" and waits for stdin to close.
@@ -60,10 +61,7 @@ static void *thread_main(void *arg) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2 && !(argc == 3 && strcmp(argv[2], "long") == 0)) {
-        fprintf(stderr, "usage: awkward DIR [long]\n");
-        return 2;
-    }
+    if (argc != 2) { fprintf(stderr, "usage: awkward DIR\n"); return 2; }
     const char *dir = argv[1];
     long page = sysconf(_SC_PAGESIZE);
     /* Mappings are placed at fixed-looking distances apart by the kernel; separate each
@@ -79,22 +77,26 @@ int main(int argc, char **argv) {
     map_file(dir, "back\\slash", 1, 0);
     map_file(dir, "[heap]", 1, 0);
     map_file(dir, "libfake.so.1", 1, 0);
+    map_file(dir, "tab\there del\x7f", 1, 0);
 
-    /* A path of about 2000 bytes: eight nested directories of 240 bytes each. */
+    /* A path of about 2000 bytes: eight nested directories of 240 bytes each.
+     * Left out when AWKWARD_NO_LONG_NAME is set (pmap 4.0.2 splits such a row). */
+    const char *no_long = getenv("AWKWARD_NO_LONG_NAME");
     char longdir[4096];
     snprintf(longdir, sizeof longdir, "%s", dir);
-    for (int i = 0; i < 8; i++) {
+    for (int i = 0; i < 8 && !(no_long && *no_long); i++) {
         size_t n = strlen(longdir);
         longdir[n] = '/';
         memset(longdir + n + 1, 'a' + i, 240);
         longdir[n + 241] = 0;
         if (mkdir(longdir, 0755) != 0 && errno != EEXIST) die("mkdir long");
     }
-    map_file(longdir, "long-name.txt", 1, 0);
+    if (!(no_long && *no_long)) map_file(longdir, "long-name.txt", 1, 0);
 
-    /* With `long`: a path of exactly 4000 bytes, directories of 250 bytes, then a file
-     * name that makes up the rest (at most 255 bytes). */
-    if (argc == 3) {
+    /* With AWKWARD_4000: a path of exactly 4000 bytes, directories of 250 bytes, then a
+     * file name that makes up the rest (at most 255 bytes). */
+    const char *p4000_wanted = getenv("AWKWARD_4000");
+    if (p4000_wanted && *p4000_wanted) {
         static char p4000[4096];
         snprintf(p4000, sizeof p4000, "%s", dir);
         for (int i = 0; strlen(p4000) + 1 + 255 < 4000; i++) {
