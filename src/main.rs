@@ -91,6 +91,8 @@ fn inspect(cli: &Cli) -> ExitCode {
 fn pmap_shortfall(pid: i32, e: &SourceError) -> (Option<ProcessInfo>, Shortfall) {
     let why = match e {
         SourceError::NoSuchProcess { .. } => return (None, Shortfall::Missing),
+        // Gone: nothing of it is shown (and its pid may already name another process).
+        SourceError::Exited { .. } => return (None, Shortfall::Missing),
         SourceError::KernelThread { .. } => Shortfall::Empty { zombie: false },
         SourceError::Zombie { .. } => Shortfall::Empty { zombie: true },
         _ => Shortfall::Unreadable,
