@@ -235,13 +235,21 @@ pub fn parse_smaps(text: &[u8], field_names: &mut Vec<String>) -> Result<Vec<Reg
             .ok_or_else(|| err(n, "neither a mapping line nor a 'Name: value' field"))?;
         let key = &line[..colon];
         let value = &line[colon + 1..];
+        // The kernel's field names are words such as `Rss` or `Private_Dirty`; they are
+        // shown as column headers, so only printable ASCII is accepted.
+        if key.is_empty() || !key.iter().all(u8::is_ascii_graphic) {
+            return Err(err(n, "a smaps field name that is not a word"));
+        }
         if key == b"VmFlags" {
             record.has_vm_flags = true;
             for flag in value.split(|&b| b == b' ').filter(|f| !f.is_empty()) {
-                if let [a, b] = flag {
-                    record.vm_flags.push([*a, *b]);
-                } else {
-                    return Err(err(n, "a VmFlags entry that is not two letters"));
+                // The kernel's flags are two lower-case letters; anything printable is
+                // kept (a newer kernel may add more), nothing a terminal would act on.
+                match flag {
+                    [a, b] if a.is_ascii_graphic() && b.is_ascii_graphic() => {
+                        record.vm_flags.push([*a, *b]);
+                    }
+                    _ => return Err(err(n, "a VmFlags entry that is not two letters")),
                 }
             }
             continue;
@@ -260,7 +268,7 @@ pub fn parse_smaps(text: &[u8], field_names: &mut Vec<String>) -> Result<Vec<Reg
                 Some(&i) => i,
                 None => {
                     let name = std::str::from_utf8(key)
-                        .map_err(|_| err(n, "a smaps field name that is not text"))?;
+                        .map_err(|_| err(n, "a smaps field name that is not a word"))?;
                     field_names.push(name.to_string());
                     index.insert(key.to_vec(), field_names.len() - 1);
                     field_names.len() - 1
@@ -400,6 +408,19 @@ mod tests {
         assert_eq!(names, ["A", "B", "C"]);
         let s = regions[1].smaps.as_ref().unwrap();
         assert_eq!((s.get(0), s.get(1), s.get(2)), (Some(5), Some(3), Some(4)));
+    }
+
+    #[test]
+    fn smaps_field_names_and_flags_must_be_printable() {
+        // Found by the fuzzer: a saved capture whose "field name" held control bytes,
+        // which the -X table printed as a column header.
+        let found = b"7f00-7f10 r-Xp 0000 0000fe:00 12  \x01/\\\n\0r-\x1e000 fe:00 ";
+        assert!(parse_smaps(found, &mut Vec::new()).is_err());
+        assert!(parse_any(found, &mut Vec::new()).is_err());
+        let flags = b"10-20 r--p 0 0:0 0 \nVmFlags: rd \x1b[\n";
+        assert!(parse_smaps(flags, &mut Vec::new()).is_err());
+        let ok = b"10-20 r--p 0 0:0 0 \nPss_Dirty: 1 kB\nVmFlags: rd mr\n";
+        assert!(parse_smaps(ok, &mut Vec::new()).is_ok());
     }
 
     #[test]
