@@ -322,7 +322,6 @@ fn render_every_view(what: &str, bytes: &[u8]) {
         width: 80,
         color: false,
         max_rows: 48,
-        ..LayoutOptions::default()
     };
     let mut out = Vec::new();
     render_text(&snap, &layout, &mut out).unwrap();
