@@ -121,6 +121,12 @@ pub enum SourceError {
         escape_path(path)
     )]
     BadFile { path: PathBuf, source: ParseError },
+    #[error(
+        "{}: not a maps or smaps capture (a device, or larger than 256 MiB); save one with \
+         `cat /proc/PID/smaps > FILE`",
+        escape_path(path)
+    )]
+    NotACapture { path: PathBuf },
 }
 
 impl SourceError {
@@ -541,13 +547,41 @@ pub fn read_pid(pid: i32, opts: ReadOptions) -> Result<Snapshot, SourceError> {
     ProcDir::open(pid)?.snapshot(opts)
 }
 
+/// The largest capture vasmap reads: the smaps of a process at the kernel's default limit
+/// of 65530 mappings is about 100 MiB.
+pub const CAPTURE_LIMIT: u64 = 256 << 20;
+
+/// Read a capture file whole, refusing devices (`/dev/zero` never ends) and anything
+/// larger than [`CAPTURE_LIMIT`]. A pipe (`<(cat /proc/PID/smaps)`) is read as it comes.
+fn read_capture(path: &Path) -> Result<Vec<u8>, SourceError> {
+    use std::os::unix::fs::FileTypeExt;
+    let io = |source| SourceError::FileIo {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let kind = file.metadata().map_err(io)?.file_type();
+    if kind.is_char_device() || kind.is_block_device() || kind.is_socket() {
+        return Err(SourceError::NotACapture {
+            path: path.to_path_buf(),
+        });
+    }
+    let mut text = Vec::new();
+    file.take(CAPTURE_LIMIT + 1)
+        .read_to_end(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > CAPTURE_LIMIT {
+        return Err(SourceError::NotACapture {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text)
+}
+
 /// Read a saved `maps` or `smaps` file. The process facts are unknown, so kinds come
 /// from the names alone (the program's own binary cannot be told from other files).
 pub fn read_file(path: &Path) -> Result<Snapshot, SourceError> {
-    let text = std::fs::read(path).map_err(|source| SourceError::FileIo {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_capture(path)?;
     let mut fields = Vec::new();
     let (mut regions, has_smaps) =
         parse_any(&text, &mut fields).map_err(|source| SourceError::BadFile {

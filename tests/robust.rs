@@ -843,3 +843,41 @@ fn a_full_disk_is_one_line_and_status_1() {
     let out = vasmap().arg("4194304").stderr(full()).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+// ---------------------------------------------------------------------------------------
+// Saved captures (`vasmap layout FILE`)
+
+#[test]
+fn a_saved_capture_that_is_not_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk \u{1b}[31m");
+    std::fs::write(&junk, b"\x00\x01 not a maps file\n\xff\n").unwrap();
+    let cases = [
+        (
+            "/dev/zero".to_string(),
+            "vasmap: /dev/zero: not a maps or smaps capture (a device, or larger than 256 MiB); \
+             save one with `cat /proc/PID/smaps > FILE`\n"
+                .to_string(),
+        ),
+        (
+            dir.path().join("missing").display().to_string(),
+            format!(
+                "vasmap: {}/missing: cannot read the file: No such file or directory (os error 2)\n",
+                dir.path().display()
+            ),
+        ),
+        (
+            junk.display().to_string(),
+            format!(
+                "vasmap: {}/junk \\e[31m: not a maps or smaps capture (line 1: a smaps field before the \
+                 first mapping line); save one with `cat /proc/PID/smaps > FILE`\n",
+                dir.path().display()
+            ),
+        ),
+    ];
+    for (path, message) in cases {
+        let (out, err, code) = run_vasmap(&["layout", &path]);
+        assert_eq!((code, out.len()), (1, 0), "{path}");
+        assert_eq!(text(&err), message);
+    }
+}
