@@ -69,55 +69,7 @@ fn hostile_names_are_escaped_in_every_view() {
         return;
     };
     let pid = p.pid.to_string();
-    // Every view: the table and pmap output with each of their options, the layout
-    // picture (text, coloured, SVG), each run on the awkward process.
-    let mut views: Vec<Vec<&str>> = Vec::new();
-    for flags in [
-        &[][..],
-        &["-p"],
-        &["-x"],
-        &["-X"],
-        &["-XX"],
-        &["-d"],
-        &["-q"],
-        &["-x", "-p"],
-        &["-d", "-p"],
-        &["--explain"],
-        &["--explain", "-x"],
-        &["-A", "0,ffffffffffffffff"],
-    ] {
-        let mut table = flags.to_vec();
-        table.push(&pid);
-        views.push(table);
-        if !flags.contains(&"--explain") {
-            let mut pmap = vec!["--pmap"];
-            pmap.extend_from_slice(flags);
-            pmap.push(&pid);
-            views.push(pmap);
-        }
-    }
-    views.push(vec!["layout", &pid]);
-    views.push(vec!["layout", &pid, "--color", "always"]);
-    views.push(vec!["layout", &pid, "--svg", "-"]);
-    for args in &views {
-        let (out, err, code) = run_vasmap(args);
-        assert_eq!(code, 0, "vasmap {args:?}: {}", text(&err));
-        assert!(out.len() > 500, "vasmap {args:?}: {}", text(&out));
-        assert_terminal_safe(&format!("vasmap {args:?} stderr"), &err);
-        // `--pmap -X` into a pipe is byte for byte what pmap -X prints, and that prints
-        // names raw: only on a terminal (below) must it be safe.
-        let raw_by_contract = args[0] == "--pmap" && args.iter().any(|a| a.starts_with("-X"));
-        if !raw_by_contract {
-            // The only escape sequences allowed are the colours vasmap writes itself.
-            assert_terminal_safe(&format!("vasmap {args:?}"), &strip_colours(&out));
-        }
-        if let Some(out) = run_in_terminal(args) {
-            assert_terminal_safe(
-                &format!("vasmap {args:?} on a terminal"),
-                &strip_colours(&out),
-            );
-        }
-    }
+    assert_every_view_is_safe(&pid);
     // The table shows each name whole and unambiguously.
     let (out, _, _) = run_vasmap(&["-p", &pid]);
     let out = text(&out);
@@ -194,6 +146,74 @@ fn strip_colours(bytes: &[u8]) -> Vec<u8> {
         i += 1;
     }
     out
+}
+
+/// Run every view on process `pid` (the table and pmap output with each of their options,
+/// the layout picture as text, in colour and as SVG) into a pipe and on a terminal, and
+/// check that none lets a control character through.
+fn assert_every_view_is_safe(pid: &str) {
+    let pid = pid.to_string();
+    let mut views: Vec<Vec<&str>> = Vec::new();
+    for flags in [
+        &[][..],
+        &["-p"],
+        &["-x"],
+        &["-X"],
+        &["-XX"],
+        &["-d"],
+        &["-q"],
+        &["-x", "-p"],
+        &["-d", "-p"],
+        &["--explain"],
+        &["--explain", "-x"],
+        &["-A", "0,ffffffffffffffff"],
+    ] {
+        let mut table = flags.to_vec();
+        table.push(&pid);
+        views.push(table);
+        if !flags.contains(&"--explain") {
+            let mut pmap = vec!["--pmap"];
+            pmap.extend_from_slice(flags);
+            pmap.push(&pid);
+            views.push(pmap);
+        }
+    }
+    views.push(vec!["layout", &pid]);
+    views.push(vec!["layout", &pid, "--color", "always"]);
+    views.push(vec!["layout", &pid, "--svg", "-"]);
+    for args in &views {
+        let (out, err, code) = run_vasmap(args);
+        assert_eq!(code, 0, "vasmap {args:?}: {}", text(&err));
+        assert!(out.len() > 500, "vasmap {args:?}: {}", text(&out));
+        assert_terminal_safe(&format!("vasmap {args:?} stderr"), &err);
+        // `--pmap` into a pipe is byte for byte what pmap prints, and pmap -X prints names
+        // raw, and in a UTF-8 locale keeps a command line's bidirectional controls: only
+        // on a terminal (below) must it be safe.
+        let raw_by_contract = args[0] == "--pmap";
+        if !raw_by_contract {
+            // The only escape sequences allowed are the colours vasmap writes itself.
+            assert_terminal_safe(&format!("vasmap {args:?}"), &strip_colours(&out));
+        }
+        if let Some(out) = run_in_terminal(args) {
+            assert_terminal_safe(
+                &format!("vasmap {args:?} on a terminal"),
+                &strip_colours(&out),
+            );
+        }
+    }
+}
+
+#[test]
+fn hostile_command_lines_are_escaped_in_every_view() {
+    let Some(h) = common::hold_with_args(&[
+        b"esc\x1b]0;title\x07\x1b[31mred",
+        b"bad\xff\xfe",
+        "rtl\u{202e}gpj.exe".as_bytes(),
+        b"new\nline\ttab\x7f",
+    ]) else {
+        return;
+    };
+    assert_every_view_is_safe(&h.pid.to_string());
 }
 
 fn maps_lines(pid: i32) -> usize {
