@@ -901,3 +901,41 @@ fn a_saved_capture_that_is_not_one_is_refused() {
         assert_eq!(text(&err), message);
     }
 }
+
+#[test]
+fn explain_never_waits_on_a_fifo_put_where_a_mapped_file_was() {
+    // The path in maps is opened in vasmap's mount namespace, where it may name anything
+    // by now: here a FIFO with no writer, which a plain open() would wait on forever.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("lib.so");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let line = format!(
+        "7f0000000000-7f0000001000 r-xp 00000000 fe:00 12345                     {}\n",
+        fifo.display()
+    );
+    let mut fields = Vec::new();
+    let (mut regions, _) = vasmap::parse::parse_any(line.as_bytes(), &mut fields).unwrap();
+    let info = vasmap::model::ProcessInfo::default();
+    vasmap::classify::classify(&mut regions, &info);
+    let snap = vasmap::model::Snapshot {
+        process: info,
+        regions,
+        has_smaps: false,
+        smaps_fields: fields,
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let shown = vasmap::explain::explain_all(&snap);
+        let _ = tx.send(shown.len());
+    });
+    let n = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("explain is still waiting on the FIFO");
+    assert_eq!(n, 1);
+}
