@@ -4,11 +4,11 @@
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]        (default: 60)
 #
 # Installs cargo-fuzz from crates.io if it is missing. Uses the nightly toolchain with
-# AddressSanitizer where one is installed or can be installed; otherwise (rustup cannot
-# reach its servers on machines that only reach crates.io) it says so and fuzzes on the
-# stable toolchain without a sanitizer (`-s none`): still coverage-guided libFuzzer, still
-# finds every panic and assertion failure, but not memory errors in unsafe code (the
-# parsers have none).
+# AddressSanitizer where one is installed or `rustup toolchain install nightly` can get
+# one; otherwise (a machine whose rustup cannot reach its servers) it says so and fuzzes
+# on the stable toolchain without a sanitizer (`cargo fuzz -s none`, which needs no -Z
+# flag): still coverage-guided libFuzzer, still finds every panic and failed assertion,
+# but not memory errors in unsafe code (the parsers have none). Both ways were run here.
 #
 # The corpus grows in fuzz/corpus/TARGET (not committed), seeded from tests/fixtures/.
 # An input that crashes a target is copied to tests/fixtures/fuzz/, where the normal test
