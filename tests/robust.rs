@@ -850,6 +850,8 @@ fn a_full_disk_is_one_line_and_status_1() {
         vec![me.as_str()],
         vec!["--pmap", &me],
         vec!["self", "--map", "examples/message.txt"],
+        vec!["layout", &me],
+        vec!["--explain", &me],
     ] {
         let out = vasmap().args(&args).stdout(full()).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
