@@ -16,6 +16,13 @@ Examples:
   vasmap --pmap -x 4972           exactly what `pmap -x 4972` prints
   vasmap -XX -d 4972              every smaps field, VmFlags, offsets and devices
   vasmap -x -A 7f0000000000, 4972 only mappings from 7f0000000000 up, totals for those
+  vasmap 4972 --addr 0x7fa13a3f6123
+                                  which mapping holds that address, and how far into it
+  vasmap 4972 --perms wx          only the writable and executable mappings
+  vasmap 4972 --summary           totals per kind and per file, like `vmmap -summary`
+  vasmap --json 4972 > a.json     every figure, for scripts (docs/json.md)
+  vasmap diff a.json 4972         what changed since a.json was saved
+  vasmap watch 4972               print each change as it happens
   vasmap self --map message.txt   map a file into vasmap itself and show where it went
   vasmap self --map message.txt --wait
                                   ...and wait, so `pmap PID` can look at it too
@@ -46,11 +53,48 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Process ids to show, one block each, in the order given.
-    #[arg(value_name = "PID", required = true, value_parser = parse_pid)]
+    #[arg(value_name = "PID", required_unless_present = "from", value_parser = parse_pid)]
     pub pids: Vec<i32>,
 
     #[command(flatten)]
     pub view: ViewArgs,
+
+    #[command(flatten)]
+    pub inspect: InspectArgs,
+}
+
+/// The inspector's options beside the view: lookups, saved files, totals.
+#[derive(Debug, Args, Clone)]
+pub struct InspectArgs {
+    /// Say which mapping holds ADDR (hex, with or without 0x), how far into it and into
+    /// its file, with the rows around it; or which gap it falls in. Repeat for several.
+    /// With --json, the answers as JSON (docs/json.md).
+    #[arg(
+        long = "addr",
+        value_name = "ADDR",
+        value_parser = crate::lookup::parse_addr,
+        conflicts_with_all = ["summary", "totals", "output", "pmap"]
+    )]
+    pub addrs: Vec<u64>,
+
+    /// Read a saved maps or smaps file (`cat /proc/PID/smaps > FILE`) or vasmap's own
+    /// `--json` output instead of a live process. Repeat for several; pids may be given too.
+    #[arg(long = "from", value_name = "FILE")]
+    pub from: Vec<PathBuf>,
+
+    /// Print only the whole-process totals (from /proc/PID/smaps_rollup: one read).
+    #[arg(long, conflicts_with_all = ["summary", "json", "output", "pmap"])]
+    pub totals: bool,
+}
+
+impl InspectArgs {
+    /// The plain options the inspector takes.
+    pub fn to_options(&self) -> crate::inspect::InspectOptions {
+        crate::inspect::InspectOptions {
+            addrs: self.addrs.clone(),
+            totals: self.totals,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,15 +102,92 @@ pub enum Command {
     /// Map files into vasmap's own process and show where they landed (the demo).
     #[command(name = "self")]
     Myself(SelfArgs),
+
+    /// Compare two snapshots (each a pid or a saved file): mappings added, removed, grown,
+    /// shrunk, and RSS/dirty/swap changes, with totals.
+    Diff(DiffArgs),
+
+    /// Print each change to a process's mappings as it happens, until it exits or Ctrl-C.
+    Watch(WatchArgs),
+
+    /// Print a shell completion script: `vasmap completions bash > /etc/bash_completion.d/vasmap`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff): `vasmap man > vasmap.1; man ./vasmap.1`.
+    Man,
+
     /// Draw a picture of a whole address space, high addresses at the top: stack, mmap
     /// area, heap and program, with the unmapped gaps between them drawn collapsed.
     Layout(LayoutArgs),
 }
 
+/// `vasmap diff A B`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier snapshot: a pid (all digits) or a saved file (maps, smaps or vasmap JSON;
+    /// write `./1234` for a file named 1234).
+    #[arg(value_name = "A")]
+    pub a: String,
+
+    /// The later snapshot, the same way.
+    #[arg(value_name = "B")]
+    pub b: String,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Show full paths instead of file names.
+    #[arg(short = 'p', long = "show-path")]
+    pub show_path: bool,
+
+    /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `vasmap watch PID`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The process to watch.
+    #[arg(value_name = "PID", value_parser = parse_pid)]
+    pub pid: i32,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// How often to look: `1s`, `250ms`, `2m`.
+    #[arg(long, short = 'n', value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
+    pub interval: std::time::Duration,
+
+    /// Show full paths instead of file names.
+    #[arg(short = 'p', long = "show-path")]
+    pub show_path: bool,
+
+    /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// A watch interval: a humantime duration of at least 10ms.
+fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("'{s}' is not a duration ({e}): write e.g. 1s, 250ms or 2m"))?;
+    if d < std::time::Duration::from_millis(10) {
+        return Err(format!(
+            "'{s}' is too short: the interval must be at least 10ms"
+        ));
+    }
+    Ok(d)
+}
+
 /// `vasmap layout`'s options.
 #[derive(Debug, Args)]
 pub struct LayoutArgs {
-    /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file.
+    /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file
+    /// (or vasmap's own `--json` output).
     #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
     pub target: Target,
 
@@ -103,6 +224,116 @@ pub enum ColorArg {
     Auto,
     Always,
     Never,
+}
+
+impl ColorArg {
+    /// Decide for this run (stdout a terminal, NO_COLOR).
+    pub fn enabled(self) -> bool {
+        crate::color::enabled(match self {
+            ColorArg::Auto => crate::color::ColorChoice::Auto,
+            ColorArg::Always => crate::color::ColorChoice::Always,
+            ColorArg::Never => crate::color::ColorChoice::Never,
+        })
+    }
+}
+
+/// Filters, order, colour and the scripting outputs: every view.
+#[derive(Debug, Args, Clone)]
+pub struct SelectArgs {
+    /// Short for `--output json`: every region with every figure (docs/json.md).
+    #[arg(long, conflicts_with_all = ["output", "pmap"])]
+    pub json: bool,
+
+    /// Totals per kind and per file (every libc mapping on one row), like `vmmap -summary`.
+    #[arg(long, conflicts_with_all = ["output", "pmap", "json"])]
+    pub summary: bool,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    /// Row order: addr (default), or largest first by size, rss, pss, dirty or swap.
+    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortArg::Addr)]
+    pub sort: SortArg,
+
+    /// Colour by permission and kind: `auto` (on a terminal, unless NO_COLOR is set),
+    /// `always` or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// The row filters: every view, and `diff` and `watch`.
+#[derive(Debug, Args, Clone)]
+pub struct FilterArgs {
+    /// Only mappings with these permission letters: `w` writable, `x` executable, `wx`
+    /// both, `r`, `s` shared, `p` private.
+    #[arg(long, value_name = "LETTERS", value_parser = crate::filter::PermsFilter::parse)]
+    pub perms: Option<crate::filter::PermsFilter>,
+
+    /// Only mappings of these kinds (comma-separated or repeated): program, loader,
+    /// library, file, deleted_file, heap, stack, thread_stack, guard, anon, named_anon,
+    /// shared_anon, memfd, sysv_shm, vdso, vvar, vsyscall, special.
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_parser = crate::filter::parse_kind)]
+    pub kinds: Vec<&'static str>,
+
+    /// Only mappings whose name contains PATTERN as written, or matches it as a glob (`*`,
+    /// `?`, `[...]`) on the full path or the file name. Repeat for any of several.
+    #[arg(long = "name", value_name = "PATTERN", value_parser = crate::filter::NamePattern::parse)]
+    pub names: Vec<crate::filter::NamePattern>,
+}
+
+impl FilterArgs {
+    /// The filters as plain data, in address order.
+    pub fn selection(&self) -> crate::filter::Selection {
+        crate::filter::Selection {
+            perms: self.perms,
+            kinds: self.kinds.clone(),
+            names: self.names.clone(),
+            sort: crate::filter::SortKey::Addr,
+        }
+    }
+}
+
+/// `--sort` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    Addr,
+    Size,
+    Rss,
+    Pss,
+    Dirty,
+    Swap,
+}
+
+impl SelectArgs {
+    fn selection(&self) -> crate::filter::Selection {
+        use crate::filter::SortKey;
+        crate::filter::Selection {
+            sort: match self.sort {
+                SortArg::Addr => SortKey::Addr,
+                SortArg::Size => SortKey::Size,
+                SortArg::Rss => SortKey::Rss,
+                SortArg::Pss => SortKey::Pss,
+                SortArg::Dirty => SortKey::Dirty,
+                SortArg::Swap => SortKey::Swap,
+            },
+            ..self.filter.selection()
+        }
+    }
+}
+
+/// The command-line definition, for generators (completions, man page).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+/// Write a completion script for `shell`.
+pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    clap_complete::generate(shell, &mut command(), "vasmap", out);
+}
+
+/// Write the man page (roff).
+pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(command()).render(out)
 }
 
 /// A pid, `self`, or else a path to a saved maps file.
@@ -198,7 +429,7 @@ impl SelfArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ViewArgs {
     /// Output format: `table` (vasmap's own view) or `pmap` (byte for byte what procps-ng
-    /// pmap prints for the same options).
+    /// pmap prints for the same options); `json` and `csv` for scripts (docs/json.md).
     #[arg(short = 'o', long, value_enum, default_value_t = FormatArg::Table)]
     pub output: FormatArg,
 
@@ -238,6 +469,9 @@ pub struct ViewArgs {
     /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A).
     #[arg(short = 'A', long = "range", value_name = "LOW[,HIGH]", value_parser = parse_range)]
     pub range: Option<AddrRange>,
+
+    #[command(flatten)]
+    pub select: SelectArgs,
 }
 
 /// `-A`/`--range`: pmap's `low[,high]`.
@@ -250,6 +484,8 @@ fn parse_range(s: &str) -> Result<AddrRange, String> {
 pub enum FormatArg {
     Table,
     Pmap,
+    Json,
+    Csv,
 }
 
 /// A pid: a positive decimal number.
@@ -268,15 +504,23 @@ impl ViewArgs {
     pub fn to_options(&self) -> ViewOptions {
         let format = if self.pmap {
             OutputFormat::Pmap
+        } else if self.select.json {
+            OutputFormat::Json
+        } else if self.select.summary {
+            OutputFormat::Summary
         } else {
             match self.output {
                 FormatArg::Table => OutputFormat::Table,
                 FormatArg::Pmap => OutputFormat::Pmap,
+                FormatArg::Json => OutputFormat::Json,
+                FormatArg::Csv => OutputFormat::Csv,
             }
         };
         ViewOptions {
             format,
             show_path: self.show_path,
+            select: self.select.selection(),
+            color: self.select.color.enabled(),
             explain: self.explain,
             extended: self.extended,
             extra: self.extra,

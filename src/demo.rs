@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use memmap2::{Mmap, MmapMut, MmapOptions};
 
 use crate::model::SmapsRecord;
-use crate::render::{Mark, ViewOptions, render};
+use crate::render::{Mark, ViewOptions};
 use crate::source::{ProcDir, ReadOptions, SourceError};
 use crate::text::{escape_path, escape_text, sanitize_message};
 
@@ -658,10 +658,13 @@ pub fn run(
         });
     }
     if !opts.no_map {
+        // The inspector's own path: filters, --sort, --json and --summary work here too.
+        let plain = crate::inspect::InspectOptions::default();
         let snap = me.snapshot(ReadOptions {
-            smaps: view.needs_smaps(),
+            smaps: view.needs_smaps() || crate::inspect::needs_smaps(&view, &plain),
         })?;
-        w(render(&snap, &view, out))?;
+        let mut session = crate::render::pmap::Session::default();
+        w(crate::inspect::show(snap, &view, &plain, &mut session, out))?;
     }
     if opts.wait {
         w(writeln!(

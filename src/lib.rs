@@ -7,12 +7,20 @@
 
 pub mod classify;
 pub mod cli;
+pub mod color;
 pub mod demo;
+pub mod diff;
 pub mod explain;
+pub mod filter;
+pub mod inspect;
+pub mod lookup;
 pub mod model;
 pub mod parse;
 pub mod range;
 pub mod render;
+pub mod saved;
 pub mod source;
 pub mod stdio;
+pub mod summary;
 pub mod text;
+pub mod watch;

@@ -11,9 +11,11 @@ use clap::Parser;
 
 use vasmap::cli::{Cli, Command};
 use vasmap::demo::{self, DemoError, DemoOptions};
+use vasmap::inspect::{InspectError, show_file, show_pid};
 use vasmap::model::ProcessInfo;
+use vasmap::render::OutputFormat;
 use vasmap::render::pmap::{self, Shortfall};
-use vasmap::render::{OutputFormat, render};
+use vasmap::saved::SavedError;
 use vasmap::source::{ProcDir, ReadOptions, SourceError, read_pid};
 use vasmap::stdio::{ensure_std_fds_open, report};
 
@@ -41,6 +43,7 @@ fn inspect(cli: &Cli) -> ExitCode {
         report(why);
         return ExitCode::from(2);
     }
+    let inspect = cli.inspect.to_options();
     let read = ReadOptions {
         smaps: opts.needs_smaps(),
     };
@@ -49,20 +52,28 @@ fn inspect(cli: &Cli) -> ExitCode {
     let mut failed = false;
     // The pmap output carries state from one pid to the next, as pmap does.
     let mut session = pmap::Session::default();
-    for &pid in &cli.pids {
-        let shown = match read_pid(pid, read) {
-            Ok(snap) => match opts.format {
-                OutputFormat::Pmap => session.render(&snap, &opts, &mut out),
-                _ => render(&snap, &opts, &mut out),
-            },
+    let pids = cli.pids.iter().map(|&p| (Some(p), None));
+    let files = cli.inspect.from.iter().map(|f| (None, Some(f)));
+    for (pid, file) in pids.chain(files) {
+        let shown = match (pid, file) {
+            (Some(pid), _) => show_pid(pid, read, &opts, &inspect, &mut session, &mut out),
+            (None, Some(file)) => show_file(file, &opts, &inspect, &mut session, &mut out),
+            (None, None) => Ok(()),
+        };
+        match shown {
+            Ok(()) => {}
+            Err(InspectError::Output(e)) => return output_failed(&e),
             Err(e) => {
                 // In the pmap output, print what pmap prints for such a pid (its header
                 // line, or an empty map for a kernel thread); stderr still says why.
-                let partial = if opts.format == OutputFormat::Pmap {
-                    let (info, why) = pmap_shortfall(pid, &e);
-                    session.render_shortfall(info.as_ref(), why, &opts, &mut out)
-                } else {
-                    Ok(())
+                let partial = match (&e, pid) {
+                    (InspectError::Saved(SavedError::Source(se)), Some(pid))
+                        if opts.format == OutputFormat::Pmap =>
+                    {
+                        let (info, why) = pmap_shortfall(pid, se);
+                        session.render_shortfall(info.as_ref(), why, &opts, &mut out)
+                    }
+                    _ => Ok(()),
                 };
                 // Keep stdout and stderr in order when both go to one terminal.
                 if let Err(e) = partial.and_then(|()| out.flush()) {
@@ -70,11 +81,7 @@ fn inspect(cli: &Cli) -> ExitCode {
                 }
                 report(&e);
                 failed = true;
-                Ok(())
             }
-        };
-        if let Err(e) = shown {
-            return output_failed(&e);
         }
     }
     if let Err(e) = out.flush() {
@@ -122,14 +129,73 @@ fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
     }
 }
 
+fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
+    use vasmap::saved::Side;
+    // Read smaps for live sides, so RSS, dirty and swap can be compared.
+    let read = ReadOptions { smaps: true };
+    let (a, b) = match (
+        Side::parse(&args.a).read(read),
+        Side::parse(&args.b).read(read),
+    ) {
+        (Ok(mut a), Ok(mut b)) => {
+            let select = args.filter.selection();
+            select.apply(&mut a);
+            select.apply(&mut b);
+            (a, b)
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("vasmap: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let color = args.color.enabled();
+    match vasmap::diff::render(&a, &b, args.show_path, color, &mut out).and_then(|_| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => output_failed(&e),
+    }
+}
+
+fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use vasmap::watch::{WatchError, WatchOptions, run};
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
+        eprintln!("vasmap: cannot catch Ctrl-C ({e}); stop the watch with kill");
+    }
+    let opts = WatchOptions {
+        pid: args.pid,
+        interval: args.interval,
+        show_path: args.show_path,
+        color: args.color.enabled(),
+        select: args.filter.selection(),
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    match run(&opts, &stop, &mut out) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(WatchError::Output(e)) => output_failed(&e),
+        Err(e) => {
+            eprintln!("vasmap: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
     use std::io::IsTerminal;
     use vasmap::cli::{ColorArg, Target};
     use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
     let snap = match &args.target {
-        Target::Pid(pid) => read_pid(*pid, ReadOptions::default()),
-        Target::Myself => read_pid(std::process::id() as i32, ReadOptions::default()),
-        Target::File(path) => vasmap::source::read_file(path),
+        Target::Pid(pid) => read_pid(*pid, ReadOptions::default()).map_err(SavedError::from),
+        Target::Myself => {
+            read_pid(std::process::id() as i32, ReadOptions::default()).map_err(SavedError::from)
+        }
+        // A saved maps/smaps capture or vasmap's own JSON.
+        Target::File(path) => vasmap::saved::read_one(path),
     };
     let snap = match snap {
         Ok(s) => s,
@@ -185,6 +251,20 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
         Some(Command::Layout(args)) => run_layout(args),
+        Some(Command::Diff(args)) => run_diff(args),
+        Some(Command::Watch(args)) => run_watch(args),
+        Some(Command::Completions { shell }) => {
+            let mut out = io::stdout().lock();
+            vasmap::cli::write_completions(*shell, &mut out);
+            out.flush()
+                .map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            let mut out = io::stdout().lock();
+            vasmap::cli::write_man(&mut out)
+                .and_then(|_| out.flush())
+                .map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS)
+        }
         None => inspect(&cli),
     }
 }

@@ -192,7 +192,7 @@ pub struct SmapsRecord {
 impl SmapsRecord {
     /// Dirty pages: shared dirty plus private dirty, as pmap's `Dirty` column.
     pub fn dirty(&self) -> u64 {
-        self.shared_dirty + self.private_dirty
+        self.shared_dirty.saturating_add(self.private_dirty)
     }
 
     /// The value of field `id`, if this record has it.
@@ -364,17 +364,22 @@ impl Totals {
         t
     }
 
-    /// Add one region.
+    /// Add one region. Sums saturate: a saved file (`--from`) can hold any numbers, and a
+    /// crafted one must not make vasmap panic.
     pub fn add(&mut self, r: &Region) {
         self.regions += 1;
-        self.size_kb += r.size_kb();
+        self.size_kb = self.size_kb.saturating_add(r.size_kb());
         if let Some(s) = &r.smaps {
-            self.rss_kb += s.rss;
-            self.pss_kb += s.pss;
-            self.dirty_kb += s.dirty();
-            self.swap_kb += s.swap;
-            self.private_kb += s.private_clean + s.private_dirty;
-            self.shared_kb += s.shared_clean + s.shared_dirty;
+            self.rss_kb = self.rss_kb.saturating_add(s.rss);
+            self.pss_kb = self.pss_kb.saturating_add(s.pss);
+            self.dirty_kb = self.dirty_kb.saturating_add(s.dirty());
+            self.swap_kb = self.swap_kb.saturating_add(s.swap);
+            self.private_kb = self
+                .private_kb
+                .saturating_add(s.private_clean.saturating_add(s.private_dirty));
+            self.shared_kb = self
+                .shared_kb
+                .saturating_add(s.shared_clean.saturating_add(s.shared_dirty));
         }
     }
 }

@@ -142,6 +142,39 @@ pub fn sanitize_message(msg: &str) -> String {
     out
 }
 
+/// serde_json's compact output, but with DEL, the C1 controls and the bidirectional
+/// controls written as `\uXXXX` escapes too (serde_json escapes only those below 0x20).
+/// The JSON means exactly the same text; printed on a terminal, it cannot drive it.
+struct TerminalSafeJson;
+
+impl serde_json::ser::Formatter for TerminalSafeJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe_char(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// `serde_json::to_writer`, with every character that could drive a terminal escaped (see
+/// [`TerminalSafeJson`]), for JSON that may be printed on one.
+pub fn json_to_writer<W: std::io::Write, T: ?Sized + serde::Serialize>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, TerminalSafeJson);
+    value.serialize(&mut ser)
+}
+
 /// Human size from KiB: `4K`, `1.3M`, `2.0G`, as in `ls -h`, for the table and layout.
 pub fn human_kb(kb: u64) -> String {
     const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
@@ -217,6 +250,16 @@ mod tests {
     fn text_keeps_newlines_only_when_asked_and_never_tabs() {
         assert_eq!(escape_text(b"a\tb\nc", true), "a\\tb\nc");
         assert_eq!(escape_text(b"a\tb\nc", false), "a\\tb\\nc");
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_means_the_same() {
+        let name = "a\u{1b}[31m\u{7f}\u{85}\u{202e}b\"\\é";
+        let mut out = Vec::new();
+        json_to_writer(&mut out, name).unwrap();
+        let json = String::from_utf8(out).unwrap();
+        assert_eq!(json, r#""a\u001b[31m\u007f\u0085\u202eb\"\\é""#);
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), name);
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::io::{self, Write};
 
 use crate::model::Snapshot;
 
+pub mod csv;
+pub mod json;
 pub mod layout;
 pub mod pmap;
 pub mod table;
@@ -17,6 +19,12 @@ pub enum OutputFormat {
     Table,
     /// Byte for byte what procps-ng pmap 4.0.2 prints.
     Pmap,
+    /// One JSON document per snapshot (docs/json.md).
+    Json,
+    /// One CSV row per region.
+    Csv,
+    /// Totals per kind and per file (`--summary`).
+    Summary,
 }
 
 /// A row the demo wants marked, with the note to show beside it.
@@ -38,8 +46,16 @@ pub struct ViewOptions {
     pub marks: Vec<Mark>,
     /// Table width in columns; `None` fits the terminal when there is one.
     pub width: Option<u16>,
+    /// Which rows to show, in what order (`--perms`, `--kind`, `--name`, `--sort`).
+    pub select: crate::filter::Selection,
+    /// Colour the table by permission and kind (already decided: terminal, `--color`).
+    pub color: bool,
     /// Add a column saying what each region is, in plain words (`--explain`).
     pub explain: bool,
+    /// `--explain` texts by start address, worked out on the whole address space before
+    /// filters and `--sort` took rows away or reordered them (explaining a mapping looks
+    /// at its neighbours). `None`: the table works them out itself.
+    pub explained: Option<std::sync::Arc<std::collections::HashMap<u64, String>>>,
     /// `-x`: resident, PSS, dirty and swap figures from smaps.
     pub extended: bool,
     /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`
@@ -77,5 +93,8 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     match opts.format {
         OutputFormat::Table => table::render(snap, opts, out),
         OutputFormat::Pmap => pmap::render(snap, opts, out),
+        OutputFormat::Json => json::render(snap, opts, out),
+        OutputFormat::Csv => csv::render(snap, opts, out),
+        OutputFormat::Summary => crate::summary::render(snap, opts, out),
     }
 }

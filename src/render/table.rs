@@ -43,13 +43,8 @@ fn right(text: String) -> Cell {
 
 /// Print the table.
 pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    let p = &snap.process;
-    writeln!(
-        out,
-        "{}:   {}",
-        p.pid,
-        crate::text::escape_text(&p.cmdline, false)
-    )?;
+    // A saved capture has no pid: its header is the file name.
+    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
     let marking = !opts.marks.is_empty();
     // -X/-XX show the smaps fields themselves (Rss, Pss, Swap... included), so -x's four
     // columns are only added without them. `Size` is already the Size column.
@@ -72,6 +67,10 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     let mut table = Table::new();
     table.load_style(STYLE);
     table.set_content_arrangement(ContentArrangement::Dynamic);
+    if opts.color {
+        table.enforce_styling();
+        table.style_text_only();
+    }
     if let Some(w) = opts.width {
         table.set_width(w);
     }
@@ -96,7 +95,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     if marking {
         header.push(String::new());
     }
-    let explained = if opts.explain {
+    let explained = if opts.explain && opts.explained.is_none() {
         crate::explain::explain_all(snap)
     } else {
         Vec::new()
@@ -106,14 +105,24 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     }
     for r in &regions {
         let mut row = Row::new();
-        row.add_cell(Cell::new(format!("{:016x}", r.start)));
-        row.add_cell(right(format!("{}K", r.size_kb())));
+        let paint = crate::color::paint_of(r);
+        // Colour goes on cells whose text is already escaped. Empty cells stay unstyled so
+        // the line's trailing spaces can be trimmed.
+        let cell = |c: Cell| {
+            if opts.color && !c.content().is_empty() {
+                crate::color::style_cell(c, paint)
+            } else {
+                c
+            }
+        };
+        row.add_cell(cell(Cell::new(format!("{:016x}", r.start))));
+        row.add_cell(cell(right(format!("{}K", r.size_kb()))));
         let sm = r.smaps.as_ref();
         if x_columns {
             let (rss, pss, dirty, swap) =
                 sm.map_or((0, 0, 0, 0), |s| (s.rss, s.pss, s.dirty(), s.swap));
             for v in [rss, pss, dirty, swap] {
-                row.add_cell(right(format!("{v}K")));
+                row.add_cell(cell(right(format!("{v}K"))));
             }
         }
         for (name, id) in &fields {
@@ -122,27 +131,36 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
                 Some(v) => format!("{v}K"),
                 None => String::new(),
             };
-            row.add_cell(right(text));
+            row.add_cell(cell(right(text)));
         }
-        row.add_cell(Cell::new(r.perms.to_maps_string()));
+        // W+X is flagged in the text too, so it shows without colour.
+        let perm = if r.perms.is_wx() {
+            format!("{} W+X", r.perms.to_maps_string())
+        } else {
+            r.perms.to_maps_string()
+        };
+        row.add_cell(cell(Cell::new(perm)));
         if opts.device {
-            row.add_cell(Cell::new(format!("{:08x}", r.offset)));
-            row.add_cell(Cell::new(r.device()));
+            row.add_cell(cell(Cell::new(format!("{:08x}", r.offset))));
+            row.add_cell(cell(Cell::new(r.device())));
         }
-        row.add_cell(Cell::new(r.kind.describe()));
+        row.add_cell(cell(Cell::new(r.kind.describe())));
         if vm_flags {
-            row.add_cell(Cell::new(
+            row.add_cell(cell(Cell::new(
                 sm.map(|s| s.vm_flags_string()).unwrap_or_default(),
-            ));
+            )));
         }
-        row.add_cell(Cell::new(display_name(r, opts.show_path)));
+        row.add_cell(cell(Cell::new(display_name(r, opts.show_path))));
         if opts.explain {
-            let text = snap
-                .region_at(r.start)
-                .and_then(|i| explained.get(i))
-                .map(|e| e.text.as_str())
-                .unwrap_or_default();
-            row.add_cell(Cell::new(text));
+            let text = match &opts.explained {
+                Some(by_start) => by_start.get(&r.start).map_or("", String::as_str),
+                None => snap
+                    .region_at(r.start)
+                    .and_then(|i| explained.get(i))
+                    .map(|e| e.text.as_str())
+                    .unwrap_or_default(),
+            };
+            row.add_cell(cell(Cell::new(text)));
         }
         if marking {
             let note = opts
@@ -173,7 +191,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
                 let sum: u64 = regions
                     .iter()
                     .filter_map(|r| r.smaps.as_ref()?.get(*id))
-                    .sum();
+                    .fold(0, u64::saturating_add);
                 format!("{sum}K")
             };
             row.add_cell(right(text));
@@ -211,9 +229,9 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         let (mut shared, mut writeable) = (0u64, 0u64);
         for r in &regions {
             if r.perms.shared {
-                shared += r.size_kb();
+                shared = shared.saturating_add(r.size_kb());
             } else if r.perms.write {
-                writeable += r.size_kb();
+                writeable = writeable.saturating_add(r.size_kb());
             }
         }
         writeln!(

@@ -1,0 +1,454 @@
+//! `vasmap diff A B`: what changed between two snapshots of an address space. Also the
+//! engine behind `vasmap watch`.
+//!
+//! Regions are paired in three passes: same start, end and name (unchanged, or new
+//! permissions, or new figures); then same start and name (grown or shrunk at the top, as
+//! the heap does); then same end and name (grown or shrunk at the bottom, as a stack does).
+//! What is left in A was removed, what is left in B was added.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use crate::color::{paint, paint_code, paint_of};
+use crate::model::{Kind, Region, Snapshot, Totals};
+use crate::render::table::display_name;
+
+/// What happened to one mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Grown,
+    Shrunk,
+    /// Same range, new permissions (`mprotect`).
+    Perms,
+    /// Same range, now known as something else (an anonymous region found to be a
+    /// thread's stack).
+    Kind,
+    /// Same range and permissions, different resident/dirty/swap figures.
+    Figures,
+}
+
+impl ChangeKind {
+    /// The word the output uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Grown => "grown",
+            ChangeKind::Shrunk => "shrunk",
+            ChangeKind::Perms => "permissions changed",
+            ChangeKind::Kind => "identified",
+            ChangeKind::Figures => "figures changed",
+        }
+    }
+
+    fn sign(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "+",
+            ChangeKind::Removed => "-",
+            ChangeKind::Grown => ">",
+            ChangeKind::Shrunk => "<",
+            ChangeKind::Perms | ChangeKind::Kind => "~",
+            ChangeKind::Figures => "=",
+        }
+    }
+}
+
+/// One change: the region before (`a`) and after (`b`), as indexes into the snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub what: ChangeKind,
+    pub a: Option<usize>,
+    pub b: Option<usize>,
+}
+
+fn key_full(r: &Region) -> (u64, u64, &[u8]) {
+    (r.start, r.end, &r.name)
+}
+
+/// Pair the regions of two snapshots and list the changes, in address order.
+/// `figures`: also report paired regions whose smaps figures changed.
+pub fn diff(a: &Snapshot, b: &Snapshot, figures: bool) -> Vec<Change> {
+    let mut b_used = vec![false; b.regions.len()];
+    let mut a_match: Vec<Option<usize>> = vec![None; a.regions.len()];
+
+    let full: HashMap<(u64, u64, &[u8]), usize> = b
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (key_full(r), i))
+        .collect();
+    for (i, r) in a.regions.iter().enumerate() {
+        if let Some(&j) = full.get(&key_full(r)) {
+            a_match[i] = Some(j);
+            b_used[j] = true;
+        }
+    }
+    // Second and third passes: same start (or same end) and name among the unpaired.
+    for by_start in [true, false] {
+        let edge = |r: &Region| if by_start { r.start } else { r.end };
+        let mut left: HashMap<(u64, &[u8]), usize> = HashMap::new();
+        for (j, r) in b.regions.iter().enumerate() {
+            if !b_used[j] {
+                left.insert((edge(r), &r.name), j);
+            }
+        }
+        for (i, r) in a.regions.iter().enumerate() {
+            if a_match[i].is_none()
+                && let Some(j) = left.remove(&(edge(r), &r.name[..]))
+            {
+                a_match[i] = Some(j);
+                b_used[j] = true;
+            }
+        }
+    }
+
+    let mut out = Vec::new();
+    for (i, m) in a_match.iter().enumerate() {
+        let ra = &a.regions[i];
+        let Some(j) = *m else {
+            out.push(Change {
+                what: ChangeKind::Removed,
+                a: Some(i),
+                b: None,
+            });
+            continue;
+        };
+        let rb = &b.regions[j];
+        let what = if rb.size() > ra.size() {
+            Some(ChangeKind::Grown)
+        } else if rb.size() < ra.size() {
+            Some(ChangeKind::Shrunk)
+        } else if rb.perms != ra.perms {
+            Some(ChangeKind::Perms)
+        } else if rb.kind != ra.kind {
+            Some(ChangeKind::Kind)
+        } else if figures && figures_differ(ra, rb) {
+            Some(ChangeKind::Figures)
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            out.push(Change {
+                what,
+                a: Some(i),
+                b: Some(j),
+            });
+        }
+    }
+    for (j, used) in b_used.iter().enumerate() {
+        if !used {
+            out.push(Change {
+                what: ChangeKind::Added,
+                a: None,
+                b: Some(j),
+            });
+        }
+    }
+    let addr = |c: &Change| match (c.b, c.a) {
+        (Some(j), _) => b.regions[j].start,
+        (None, Some(i)) => a.regions[i].start,
+        (None, None) => 0,
+    };
+    out.sort_by_key(|c| (addr(c), c.b.is_some()));
+    out
+}
+
+fn figures(r: &Region) -> (u64, u64, u64) {
+    r.smaps
+        .as_ref()
+        .map_or((0, 0, 0), |s| (s.rss, s.dirty(), s.swap))
+}
+
+fn figures_differ(a: &Region, b: &Region) -> bool {
+    a.smaps.is_some() && b.smaps.is_some() && figures(a) != figures(b)
+}
+
+/// `+132K`, `-4K`, `0K`.
+pub fn signed_kb(d: i128) -> String {
+    if d > 0 {
+        format!("+{d}K")
+    } else {
+        format!("{d}K")
+    }
+}
+
+/// One line describing a change (no newline). Names are escaped; colour is added around
+/// escaped text only.
+pub fn describe(a: &Snapshot, b: &Snapshot, c: &Change, show_path: bool, color: bool) -> String {
+    let ra = c.a.map(|i| &a.regions[i]);
+    let rb = c.b.map(|j| &b.regions[j]);
+    let Some(r) = rb.or(ra) else {
+        return String::new();
+    };
+    let name = display_name(r, show_path);
+    // `[heap]`, `[stack]`, `[anon:x]` say what they are; a path gets its kind beside it.
+    let label = if name.is_empty() {
+        paint(&r.kind.describe(), paint_of(r), color)
+    } else if !r.is_path() {
+        paint(&name, paint_of(r), color)
+    } else {
+        format!(
+            "{} ({})",
+            paint(&name, paint_of(r), color),
+            r.kind.describe()
+        )
+    };
+    let sign = match c.what {
+        ChangeKind::Added => paint_code(c.what.sign(), "32", color),
+        ChangeKind::Removed => paint_code(c.what.sign(), "31", color),
+        _ => c.what.sign().to_string(),
+    };
+    let range = format!("{:016x}-{:016x}", r.start, r.end);
+    let mut s = match (c.what, ra, rb) {
+        (ChangeKind::Added | ChangeKind::Removed, _, _) => format!(
+            "{sign} {range} {:>8} {} {label} {}",
+            format!("{}K", r.size_kb()),
+            r.perms.to_maps_string(),
+            c.what.word()
+        ),
+        (ChangeKind::Grown | ChangeKind::Shrunk, Some(x), Some(y)) => {
+            let at = if x.start != y.start && x.end == y.end {
+                " at the bottom"
+            } else if x.start == y.start && x.end != y.end {
+                " at the top"
+            } else {
+                ""
+            };
+            format!(
+                "{sign} {range} {:>8} {} {label} {}{at}: {}K -> {}K ({})",
+                format!("{}K", y.size_kb()),
+                y.perms.to_maps_string(),
+                c.what.word(),
+                x.size_kb(),
+                y.size_kb(),
+                signed_kb(i128::from(y.size_kb()) - i128::from(x.size_kb()))
+            )
+        }
+        (ChangeKind::Perms, Some(x), Some(y)) => format!(
+            "{sign} {range} {:>8} {} {label} permissions {} -> {}",
+            format!("{}K", y.size_kb()),
+            y.perms.to_maps_string(),
+            x.perms.to_maps_string(),
+            y.perms.to_maps_string()
+        ),
+        (ChangeKind::Kind, Some(x), Some(y)) => format!(
+            "{sign} {range} {:>8} {} {label} was {}, now {}",
+            format!("{}K", y.size_kb()),
+            y.perms.to_maps_string(),
+            x.kind.describe(),
+            y.kind.describe()
+        ),
+        _ => format!(
+            "{sign} {range} {:>8} {} {label}",
+            format!("{}K", r.size_kb()),
+            r.perms.to_maps_string()
+        ),
+    };
+    if let (Some(x), Some(y)) = (ra, rb)
+        && x.smaps.is_some()
+        && y.smaps.is_some()
+        && figures(x) != figures(y)
+    {
+        let (r0, d0, s0) = figures(x);
+        let (r1, d1, s1) = figures(y);
+        s.push_str(&format!(
+            "  RSS {} dirty {} swap {}",
+            signed_kb(i128::from(r1) - i128::from(r0)),
+            signed_kb(i128::from(d1) - i128::from(d0)),
+            signed_kb(i128::from(s1) - i128::from(s0))
+        ));
+    }
+    s
+}
+
+/// Counts of each kind of change, and the totals on both sides.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DiffTotals {
+    pub added: u64,
+    pub added_kb: u64,
+    pub removed: u64,
+    pub removed_kb: u64,
+    pub grown: u64,
+    pub grown_kb: u64,
+    pub shrunk: u64,
+    pub shrunk_kb: u64,
+    pub perms: u64,
+    pub identified: u64,
+    pub figures: u64,
+}
+
+impl DiffTotals {
+    /// Count a list of changes.
+    pub fn count(a: &Snapshot, b: &Snapshot, changes: &[Change]) -> DiffTotals {
+        let mut t = DiffTotals::default();
+        for c in changes {
+            let ka = c.a.map_or(0, |i| a.regions[i].size_kb());
+            let kb = c.b.map_or(0, |j| b.regions[j].size_kb());
+            t.add(c.what, ka, kb);
+        }
+        t
+    }
+
+    /// Count one change with the sizes before and after.
+    pub fn add(&mut self, what: ChangeKind, ka: u64, kb: u64) {
+        match what {
+            ChangeKind::Added => {
+                self.added += 1;
+                self.added_kb = self.added_kb.saturating_add(kb);
+            }
+            ChangeKind::Removed => {
+                self.removed += 1;
+                self.removed_kb = self.removed_kb.saturating_add(ka);
+            }
+            ChangeKind::Grown => {
+                self.grown += 1;
+                self.grown_kb = self.grown_kb.saturating_add(kb.saturating_sub(ka));
+            }
+            ChangeKind::Shrunk => {
+                self.shrunk += 1;
+                self.shrunk_kb = self.shrunk_kb.saturating_add(ka.saturating_sub(kb));
+            }
+            ChangeKind::Perms => self.perms += 1,
+            ChangeKind::Kind => self.identified += 1,
+            ChangeKind::Figures => self.figures += 1,
+        }
+    }
+
+    /// `2 added (+264K), 1 removed (-4K), ...`
+    pub fn line(&self) -> String {
+        let mut parts = vec![
+            format!("{} added (+{}K)", self.added, self.added_kb),
+            format!("{} removed (-{}K)", self.removed, self.removed_kb),
+            format!("{} grown (+{}K)", self.grown, self.grown_kb),
+            format!("{} shrunk (-{}K)", self.shrunk, self.shrunk_kb),
+        ];
+        if self.perms > 0 {
+            parts.push(format!("{} with new permissions", self.perms));
+        }
+        if self.identified > 0 {
+            parts.push(format!("{} identified", self.identified));
+        }
+        if self.figures > 0 {
+            parts.push(format!("{} with new figures only", self.figures));
+        }
+        parts.join(", ")
+    }
+}
+
+fn totals_line(name: &str, x: u64, y: u64) -> String {
+    format!(
+        "{name:>8}: {x}K -> {y}K ({})",
+        signed_kb(i128::from(y) - i128::from(x))
+    )
+}
+
+fn header(s: &Snapshot, side: &str) -> String {
+    format!("{side}: {}", crate::lookup::header(&s.process))
+}
+
+/// Print the differences between A and B, then the totals.
+pub fn render(
+    a: &Snapshot,
+    b: &Snapshot,
+    show_path: bool,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "{}", header(a, "A"))?;
+    writeln!(out, "{}", header(b, "B"))?;
+    let figures = a.has_smaps && b.has_smaps;
+    let changes = diff(a, b, figures);
+    for c in &changes {
+        writeln!(out, "{}", describe(a, b, c, show_path, color))?;
+    }
+    if changes.is_empty() {
+        writeln!(out, "no mapping changed")?;
+    }
+    let t = DiffTotals::count(a, b, &changes);
+    writeln!(out, "{}", t.line())?;
+    let (ta, tb): (Totals, Totals) = (a.totals(), b.totals());
+    writeln!(
+        out,
+        "{}",
+        totals_line("mappings", ta.regions, tb.regions).replace('K', "")
+    )?;
+    writeln!(out, "{}", totals_line("virtual", ta.size_kb, tb.size_kb))?;
+    if figures {
+        writeln!(out, "{}", totals_line("RSS", ta.rss_kb, tb.rss_kb))?;
+        writeln!(out, "{}", totals_line("dirty", ta.dirty_kb, tb.dirty_kb))?;
+        writeln!(out, "{}", totals_line("swap", ta.swap_kb, tb.swap_kb))?;
+    }
+    Ok(())
+}
+
+/// Keep what an earlier snapshot learnt about a region's kind that a later one could not
+/// see: a thread's stack is only recognised while the thread sits in a system call, so a
+/// region once known as a thread stack stays one while its range is unchanged.
+pub fn carry_kinds(prev: &Snapshot, cur: &mut Snapshot) {
+    let known: HashMap<(u64, u64), Kind> = prev
+        .regions
+        .iter()
+        .filter(|r| matches!(r.kind, Kind::ThreadStack { .. }))
+        .map(|r| ((r.start, r.end), r.kind))
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    for r in cur.regions.iter_mut() {
+        if r.kind == Kind::Anon
+            && let Some(k) = known.get(&(r.start, r.end))
+        {
+            r.kind = *k;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_maps;
+
+    fn snap(text: &str) -> Snapshot {
+        Snapshot {
+            regions: parse_maps(text.as_bytes()).unwrap(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn pairs_grown_shrunk_added_removed() {
+        let a = snap(
+            "1000-2000 r--p 0 fe:00 5 /bin/x\n\
+3000-4000 rw-p 0 00:00 0 [heap]\n\
+8000-9000 r--p 0 fe:00 6 /tmp/gone\n\
+f000-10000 rw-p 0 00:00 0 [stack]\n",
+        );
+        let b = snap(
+            "1000-2000 r-xp 0 fe:00 5 /bin/x\n\
+3000-6000 rw-p 0 00:00 0 [heap]\n\
+a000-b000 r--p 0 fe:00 7 /tmp/new\n\
+d000-10000 rw-p 0 00:00 0 [stack]\n",
+        );
+        let c = diff(&a, &b, false);
+        let what: Vec<ChangeKind> = c.iter().map(|c| c.what).collect();
+        assert_eq!(
+            what,
+            [
+                ChangeKind::Perms,
+                ChangeKind::Grown,
+                ChangeKind::Removed,
+                ChangeKind::Added,
+                ChangeKind::Grown
+            ]
+        );
+        let t = DiffTotals::count(&a, &b, &c);
+        assert_eq!((t.added, t.removed, t.grown, t.grown_kb), (1, 1, 2, 16));
+        let line = describe(&a, &b, &c[1], false, false);
+        assert!(line.contains("grown at the top: 4K -> 12K (+8K)"), "{line}");
+        let line = describe(&a, &b, &c[4], false, false);
+        assert!(line.contains("grown at the bottom"), "{line}");
+        assert!(diff(&a, &a, true).is_empty());
+    }
+}

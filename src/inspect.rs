@@ -1,0 +1,168 @@
+//! The inspector's work for one process or saved file: read what the view needs, apply the
+//! filters and the order, then print the view, the `--addr` lookups or the `--totals`.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::model::Snapshot;
+use crate::parse::parse_smaps;
+use crate::render::pmap::Session;
+use crate::render::{OutputFormat, ViewOptions, render};
+use crate::saved::{SavedError, read_saved};
+use crate::source::{ProcDir, ReadOptions, SourceError};
+
+/// What the inspector was asked beside the view.
+#[derive(Debug, Clone, Default)]
+pub struct InspectOptions {
+    /// `--addr`: addresses to look up instead of printing the view.
+    pub addrs: Vec<u64>,
+    /// `--totals`: only the whole-process totals.
+    pub totals: bool,
+}
+
+/// Why one process or file could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    #[error(transparent)]
+    Saved(#[from] SavedError),
+    #[error(transparent)]
+    Output(#[from] io::Error),
+}
+
+impl From<SourceError> for InspectError {
+    fn from(e: SourceError) -> Self {
+        InspectError::Saved(SavedError::Source(e))
+    }
+}
+
+/// True when the view needs `/proc/PID/smaps` rather than `maps`.
+pub fn needs_smaps(view: &ViewOptions, inspect: &InspectOptions) -> bool {
+    if !inspect.addrs.is_empty() {
+        return false;
+    }
+    matches!(
+        view.format,
+        OutputFormat::Json | OutputFormat::Csv | OutputFormat::Summary
+    ) || view.select.needs_smaps()
+        || (inspect.totals && (!view.select.keeps_all() || view.range.is_some()))
+}
+
+/// Show one snapshot: filter, sort and print it as asked.
+/// `session` carries the pmap output's state from one process to the next.
+pub fn show(
+    mut snap: Snapshot,
+    view: &ViewOptions,
+    inspect: &InspectOptions,
+    session: &mut Session,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    if !inspect.addrs.is_empty() {
+        // Lookups search every mapping, in address order: a filter would hide the very
+        // neighbours that say where a gap is. The kernel lists mappings in order; a
+        // hand-edited capture may not.
+        snap.regions.sort_by_key(|r| r.start);
+        if view.format == OutputFormat::Json {
+            return crate::lookup::render_json(&snap, &inspect.addrs, out);
+        }
+        return crate::lookup::render(&snap, &inspect.addrs, view, out);
+    }
+    // Explaining a mapping looks at its neighbours in address order: work the texts out
+    // before filters and sorting take rows away or move them.
+    let explained_view;
+    let view = if view.explain
+        && (!view.select.keeps_all() || view.select.sort != crate::filter::SortKey::Addr)
+    {
+        let texts = crate::explain::explain_all(&snap);
+        let by_start = snap
+            .regions
+            .iter()
+            .zip(texts)
+            .map(|(r, e)| (r.start, e.text))
+            .collect();
+        explained_view = ViewOptions {
+            explained: Some(std::sync::Arc::new(by_start)),
+            ..view.clone()
+        };
+        &explained_view
+    } else {
+        view
+    };
+    view.select.apply(&mut snap);
+    // The table and pmap views apply `-A` themselves (pmap's totals have their quirks);
+    // the others show only the mappings in the range.
+    let own_range = matches!(view.format, OutputFormat::Table | OutputFormat::Pmap);
+    if view.range.is_some() && (inspect.totals || !own_range) {
+        snap.regions.retain(|r| view.in_range(r.start, r.end));
+    }
+    if inspect.totals {
+        let t = snap.totals();
+        return crate::summary::render_totals(&snap, &t, view, out);
+    }
+    match view.format {
+        OutputFormat::Pmap => session.render(&snap, view, out),
+        _ => render(&snap, view, out),
+    }
+}
+
+/// Show a live process.
+pub fn show_pid(
+    pid: i32,
+    read: ReadOptions,
+    view: &ViewOptions,
+    inspect: &InspectOptions,
+    session: &mut Session,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    let read = ReadOptions {
+        smaps: read.smaps || needs_smaps(view, inspect),
+    };
+    let dir = ProcDir::open(pid)?;
+    let snap = dir.snapshot(read)?;
+    if inspect.totals
+        && inspect.addrs.is_empty()
+        && view.select.keeps_all()
+        && view.range.is_none()
+        && !read.smaps
+    {
+        // Nothing but the whole process is asked: the kernel's own sum is one read.
+        let text = dir.read("smaps_rollup")?;
+        let mut names = Vec::new();
+        let rollup = parse_smaps(&text, &mut names)
+            .ok()
+            .and_then(|mut v| v.pop())
+            .and_then(|r| r.smaps);
+        if let Some(rec) = rollup {
+            let all = snap.totals();
+            let t = crate::summary::rollup_totals(all.regions, all.size_kb, &rec);
+            crate::summary::render_totals(&snap, &t, view, out)?;
+            return Ok(());
+        }
+        // An empty rollup (the process is exiting): fall back to the sum of smaps.
+        let snap = dir.snapshot(ReadOptions { smaps: true })?;
+        show(snap, view, inspect, session, out)?;
+        return Ok(());
+    }
+    show(snap, view, inspect, session, out)?;
+    Ok(())
+}
+
+/// Show every snapshot of a saved file.
+pub fn show_file(
+    path: &Path,
+    view: &ViewOptions,
+    inspect: &InspectOptions,
+    session: &mut Session,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    let snaps = read_saved(path)?;
+    for snap in snaps {
+        if view.select.needs_smaps() && !snap.has_smaps {
+            eprintln!(
+                "vasmap: {}: a maps capture has no smaps figures to sort by: save /proc/PID/smaps instead",
+                path.display()
+            );
+        }
+        show(snap, view, inspect, session, out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! `--addr ADDR`: which mapping holds an address, how far into it (and into its file) the
+//! address is, and, for an address in no mapping, which gap it falls in.
+
+use std::io::{self, Write};
+
+use crate::model::{Region, Snapshot};
+use crate::render::ViewOptions;
+use crate::render::json::{Hex, ProcessOut, RegionOut, json_err};
+use crate::render::table::display_name;
+use crate::text::human_kb;
+
+/// Parse an address: hexadecimal, with or without `0x`; `_` may group digits.
+pub fn parse_addr(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let digits = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t)
+        .replace('_', "");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "'{s}' is not an address: give it in hex, with or without 0x (e.g. 0x7fa13a3f6123)"
+        ));
+    }
+    u64::from_str_radix(&digits, 16)
+        .map_err(|_| format!("'{s}' is not an address: it does not fit in 64 bits"))
+}
+
+/// Where an address is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// Inside region `index`, `offset` bytes from its start.
+    Inside { index: usize, offset: u64 },
+    /// In no mapping: between region `below` (ending under the address) and region `above`
+    /// (starting over it); either is `None` below the first or above the last mapping.
+    Gap {
+        below: Option<usize>,
+        above: Option<usize>,
+    },
+}
+
+/// Find `addr` in a snapshot whose regions are in address order.
+pub fn locate(snap: &Snapshot, addr: u64) -> Place {
+    let i = snap.regions.partition_point(|r| r.end <= addr);
+    match snap.regions.get(i) {
+        Some(r) if r.contains(addr) => Place::Inside {
+            index: i,
+            offset: addr - r.start,
+        },
+        _ => Place::Gap {
+            below: i.checked_sub(1),
+            above: (i < snap.regions.len()).then_some(i),
+        },
+    }
+}
+
+/// `0x1f40 (8K)`: a distance in bytes, in hex and human units.
+fn distance(bytes: u64) -> String {
+    if bytes < 64 * 1024 {
+        format!("{bytes:#x} ({bytes} bytes)")
+    } else {
+        format!("{bytes:#x} ({})", human_kb(bytes >> 10))
+    }
+}
+
+fn describe(r: &Region, show_path: bool) -> String {
+    let name = display_name(r, show_path);
+    if name.is_empty() {
+        format!(
+            "the {} mapping ({})",
+            r.kind.describe(),
+            r.perms.to_maps_string()
+        )
+    } else {
+        format!(
+            "{name} ({}, {})",
+            r.kind.describe(),
+            r.perms.to_maps_string()
+        )
+    }
+}
+
+/// One mapping's row; coloured like the table when `color` (the name is escaped first).
+fn row(
+    out: &mut dyn Write,
+    mark: &str,
+    r: &Region,
+    show_path: bool,
+    color: bool,
+) -> io::Result<()> {
+    let line = format!(
+        "{mark:>3} {:016x}-{:016x} {:>8} {} {:<12} {}",
+        r.start,
+        r.end,
+        format!("{}K", r.size_kb()),
+        r.perms.to_maps_string(),
+        r.kind.describe(),
+        display_name(r, show_path)
+    );
+    let line = line.trim_end();
+    writeln!(
+        out,
+        "{}",
+        crate::color::paint(line, crate::color::paint_of(r), color)
+    )
+}
+
+/// The first line of a view: `PID:   cmdline`, or the file name for a saved capture.
+pub fn header(p: &crate::model::ProcessInfo) -> String {
+    let cmd = crate::text::escape_text(&p.cmdline, false);
+    if p.pid > 0 {
+        format!("{}:   {cmd}", p.pid)
+    } else {
+        cmd
+    }
+}
+
+/// Print where each address is, with the mapping before and after it.
+pub fn render(
+    snap: &Snapshot,
+    addrs: &[u64],
+    opts: &ViewOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "{}", header(&snap.process))?;
+    let regions = &snap.regions;
+    let sp = opts.show_path;
+    for (n, &addr) in addrs.iter().enumerate() {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        match locate(snap, addr) {
+            Place::Inside { index, offset } => {
+                let r = &regions[index];
+                write!(
+                    out,
+                    "{addr:#x} is in {}, {} into the mapping",
+                    describe(r, sp),
+                    distance(offset)
+                )?;
+                if r.is_path() && r.inode != 0 {
+                    write!(out, "; file offset {:#x}", r.offset.saturating_add(offset))?;
+                }
+                writeln!(out)?;
+                if let Some(prev) = index.checked_sub(1) {
+                    row(out, "", &regions[prev], sp, opts.color)?;
+                }
+                row(out, "▶", r, sp, opts.color)?;
+                if let Some(next) = regions.get(index + 1) {
+                    row(out, "", next, sp, opts.color)?;
+                }
+            }
+            Place::Gap { below, above } => {
+                match (below.map(|i| &regions[i]), above.map(|i| &regions[i])) {
+                    (None, None) => writeln!(out, "{addr:#x} is in no mapping: there are none")?,
+                    (None, Some(a)) => writeln!(
+                        out,
+                        "{addr:#x} is in no mapping: below the first one, {} under the start of {}",
+                        distance(a.start.saturating_sub(addr)),
+                        describe(a, sp)
+                    )?,
+                    (Some(b), None) => writeln!(
+                        out,
+                        "{addr:#x} is in no mapping: above the last one, {} above the last byte of {}",
+                        distance(addr.saturating_sub(b.end) + 1),
+                        describe(b, sp)
+                    )?,
+                    (Some(b), Some(a)) => writeln!(
+                        out,
+                        "{addr:#x} is in no mapping: in the {} gap {:#x}-{:#x}, {} above the last byte of {} and {} under the start of {}",
+                        human_kb(a.start.saturating_sub(b.end) >> 10),
+                        b.end,
+                        a.start,
+                        distance(addr.saturating_sub(b.end) + 1),
+                        describe(b, sp),
+                        distance(a.start.saturating_sub(addr)),
+                        describe(a, sp)
+                    )?,
+                }
+                if let Some(b) = below {
+                    row(out, "", &regions[b], sp, opts.color)?;
+                }
+                writeln!(out, "{:>3} {addr:016x}  (no mapping)", "▶")?;
+                if let Some(a) = above {
+                    row(out, "", &regions[a], sp, opts.color)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One `--addr` answer in JSON.
+#[derive(serde::Serialize)]
+struct LookupOut<'a> {
+    addr: Hex,
+    /// True when a mapping holds the address.
+    inside: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<RegionOut<'a>>,
+    /// Bytes from the start of the mapping.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+    /// The offset in the mapped file, for a file mapping.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_offset: Option<Hex>,
+    /// The mapping before (below) the address or its mapping.
+    below: Option<RegionOut<'a>>,
+    /// The mapping after (above) it.
+    above: Option<RegionOut<'a>>,
+    /// In a gap: bytes from the last byte of `below` up to the address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_below: Option<u64>,
+    /// In a gap: bytes from the address up to the start of `above`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    distance_above: Option<u64>,
+}
+
+/// `--addr ... --json`: one document with the process and an answer per address.
+pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::Result<()> {
+    let regions = &snap.regions;
+    let names = &snap.smaps_fields[..];
+    let out_of = |i: usize| RegionOut::new(&regions[i], names);
+    let mut answers = Vec::with_capacity(addrs.len());
+    for &addr in addrs {
+        answers.push(match locate(snap, addr) {
+            Place::Inside { index, offset } => {
+                let r = &regions[index];
+                LookupOut {
+                    addr: Hex(addr),
+                    inside: true,
+                    region: Some(out_of(index)),
+                    offset: Some(offset),
+                    file_offset: (r.is_path() && r.inode != 0)
+                        .then(|| Hex(r.offset.saturating_add(offset))),
+                    below: index.checked_sub(1).map(out_of),
+                    above: (index + 1 < regions.len()).then(|| out_of(index + 1)),
+                    distance_below: None,
+                    distance_above: None,
+                }
+            }
+            Place::Gap { below, above } => LookupOut {
+                addr: Hex(addr),
+                inside: false,
+                region: None,
+                offset: None,
+                file_offset: None,
+                below: below.map(out_of),
+                above: above.map(out_of),
+                distance_below: below.map(|i| addr.saturating_sub(regions[i].end) + 1),
+                distance_above: above.map(|i| regions[i].start.saturating_sub(addr)),
+            },
+        });
+    }
+    let mut w = io::BufWriter::new(out);
+    write!(
+        w,
+        "{{\"schema_version\":{},\"process\":",
+        crate::render::json::SCHEMA_VERSION
+    )?;
+    crate::text::json_to_writer(&mut w, &ProcessOut::new(&snap.process)).map_err(json_err)?;
+    w.write_all(b",\"lookups\":")?;
+    crate::text::json_to_writer(&mut w, &answers).map_err(json_err)?;
+    w.write_all(b"}\n")?;
+    w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_maps;
+
+    fn snap() -> Snapshot {
+        Snapshot {
+            regions: parse_maps(
+                b"1000-3000 r--p 00001000 fe:00 5 /bin/x\n5000-6000 rw-p 00000000 00:00 0 \n",
+            )
+            .unwrap(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn addresses_parse_as_hex() {
+        assert_eq!(parse_addr("0x7fA1"), Ok(0x7fa1));
+        assert_eq!(parse_addr("7fa1"), Ok(0x7fa1));
+        assert_eq!(parse_addr("0x7fff_ffff"), Ok(0x7fff_ffff));
+        assert!(parse_addr("main").is_err());
+        assert!(parse_addr("0x").is_err());
+        assert!(parse_addr("0x10000000000000000").is_err());
+    }
+
+    #[test]
+    fn places() {
+        let s = snap();
+        assert_eq!(
+            locate(&s, 0x1000),
+            Place::Inside {
+                index: 0,
+                offset: 0
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x2fff),
+            Place::Inside {
+                index: 0,
+                offset: 0x1fff
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x3000),
+            Place::Gap {
+                below: Some(0),
+                above: Some(1)
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x10),
+            Place::Gap {
+                below: None,
+                above: Some(0)
+            }
+        );
+        assert_eq!(
+            locate(&s, 0x6000),
+            Place::Gap {
+                below: Some(1),
+                above: None
+            }
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! `--summary`: totals per kind and per file, like macOS `vmmap -summary`: every libc
+//! mapping on one row, every thread stack on one row. And `--totals`: the whole process
+//! from `/proc/PID/smaps_rollup`, which the kernel adds up itself (one read however many
+//! mappings there are).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use comfy_table::{Cell, CellAlignment, LineStyle, Row, Table, TableStyle};
+
+use crate::model::{Kind, Region, SmapsRecord, Snapshot, Totals};
+use crate::render::ViewOptions;
+use crate::text::escape_name;
+
+const STYLE: TableStyle =
+    TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
+
+/// One row of a summary: a label and the sums over its regions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub label: String,
+    pub totals: Totals,
+}
+
+fn add_to(
+    groups: &mut Vec<Group>,
+    index: &mut HashMap<Vec<u8>, usize>,
+    key: &[u8],
+    label: impl FnOnce() -> String,
+    r: &Region,
+) {
+    let i = match index.get(key) {
+        Some(&i) => i,
+        None => {
+            groups.push(Group {
+                label: label(),
+                totals: Totals::default(),
+            });
+            index.insert(key.to_vec(), groups.len() - 1);
+            groups.len() - 1
+        }
+    };
+    groups[i].totals.add(r);
+}
+
+/// Largest first: by resident size when smaps was read, else by virtual size; then label.
+fn order(groups: &mut [Group]) {
+    groups.sort_by(|a, b| {
+        (b.totals.rss_kb, b.totals.size_kb)
+            .cmp(&(a.totals.rss_kb, a.totals.size_kb))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+}
+
+/// Totals per kind (thread stacks of every thread together).
+pub fn by_kind(snap: &Snapshot) -> Vec<Group> {
+    let mut groups = Vec::new();
+    let mut index = HashMap::new();
+    for r in &snap.regions {
+        add_to(
+            &mut groups,
+            &mut index,
+            r.kind.key().as_bytes(),
+            || r.kind.label().to_string(),
+            r,
+        );
+    }
+    order(&mut groups);
+    groups
+}
+
+/// Totals per file (every mapping of one path together) and per pseudo name; anonymous
+/// memory is grouped by kind (`thread stacks`, `anon`, ...).
+pub fn by_name(snap: &Snapshot, show_path: bool) -> Vec<Group> {
+    let mut groups = Vec::new();
+    let mut index = HashMap::new();
+    for r in &snap.regions {
+        if r.is_path() {
+            // Key on the full path: two different `libc.so.6` stay two rows.
+            let mut key = b"/".to_vec();
+            key.extend_from_slice(&r.name);
+            add_to(
+                &mut groups,
+                &mut index,
+                &key,
+                || escape_name(if show_path { &r.name } else { r.basename() }),
+                r,
+            );
+        } else if r.name.is_empty() || matches!(r.kind, Kind::ThreadStack { .. } | Kind::Stack) {
+            let label = match r.kind {
+                Kind::ThreadStack { .. } => "[thread stacks]".to_string(),
+                Kind::Stack => "[stack]".to_string(),
+                k => format!("[{}]", k.label()),
+            };
+            let key = format!("k:{}", r.kind.key());
+            add_to(&mut groups, &mut index, key.as_bytes(), || label, r);
+        } else {
+            let mut key = b"n:".to_vec();
+            key.extend_from_slice(&r.name);
+            add_to(&mut groups, &mut index, &key, || escape_name(&r.name), r);
+        }
+    }
+    order(&mut groups);
+    groups
+}
+
+fn kb(v: u64) -> Cell {
+    Cell::new(format!("{v}K")).set_alignment(CellAlignment::Right)
+}
+
+fn table(title: &str, groups: &[Group], total: &Totals, width: Option<u16>) -> Table {
+    let mut t = Table::new();
+    t.load_style(STYLE);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    if let Some(w) = width {
+        t.set_width(w);
+    }
+    t.set_header(vec![
+        title, "Regions", "Virtual", "RSS", "PSS", "Private", "Shared", "Dirty", "Swap",
+    ]);
+    let row = |label: &str, x: &Totals| {
+        let mut row = Row::new();
+        row.add_cell(Cell::new(label));
+        row.add_cell(Cell::new(x.regions).set_alignment(CellAlignment::Right));
+        for v in [
+            x.size_kb,
+            x.rss_kb,
+            x.pss_kb,
+            x.private_kb,
+            x.shared_kb,
+            x.dirty_kb,
+            x.swap_kb,
+        ] {
+            row.add_cell(kb(v));
+        }
+        row
+    };
+    for g in groups {
+        t.add_row(row(&g.label, &g.totals));
+    }
+    t.add_row(row("total", total));
+    t
+}
+
+/// Print both summaries.
+pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
+    let total = snap.totals();
+    for (n, (title, groups)) in [
+        ("Kind", by_kind(snap)),
+        ("Mapping", by_name(snap, opts.show_path)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        for line in table(title, &groups, &total, opts.width).lines() {
+            writeln!(out, "{}", line.trim_end())?;
+        }
+    }
+    if !snap.has_smaps {
+        writeln!(
+            out,
+            "(no smaps figures: RSS and the rest are 0; a saved maps file has none, save smaps instead)"
+        )?;
+    }
+    Ok(())
+}
+
+/// Whole-process totals from a `smaps_rollup` record plus the mapping count and virtual
+/// size (from maps, which rollup does not give).
+pub fn rollup_totals(regions: u64, size_kb: u64, r: &SmapsRecord) -> Totals {
+    Totals {
+        regions,
+        size_kb,
+        rss_kb: r.rss,
+        pss_kb: r.pss,
+        dirty_kb: r.dirty(),
+        swap_kb: r.swap,
+        private_kb: r.private_clean + r.private_dirty,
+        shared_kb: r.shared_clean + r.shared_dirty,
+    }
+}
+
+/// Print `--totals`: one row for the whole process.
+pub fn render_totals(
+    snap: &Snapshot,
+    totals: &Totals,
+    opts: &ViewOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
+    let t = table("Process", &[], totals, opts.width);
+    for line in t.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse_maps;
+
+    #[test]
+    fn libc_is_one_row_and_thread_stacks_are_one_row() {
+        let mut regions = parse_maps(
+            b"1000-2000 r--p 0 fe:00 5 /usr/lib/libc.so.6\n\
+2000-4000 r-xp 1000 fe:00 5 /usr/lib/libc.so.6\n\
+5000-6000 rw-p 0 00:00 0 \n\
+7000-9000 rw-p 0 00:00 0 \n\
+a000-b000 rw-p 0 00:00 0 \n",
+        )
+        .unwrap();
+        regions[0].kind = Kind::Library;
+        regions[1].kind = Kind::Library;
+        regions[2].kind = Kind::ThreadStack { tid: 1 };
+        regions[3].kind = Kind::ThreadStack { tid: 2 };
+        let snap = Snapshot {
+            regions,
+            ..Default::default()
+        };
+        let names = by_name(&snap, false);
+        let libc = names.iter().find(|g| g.label == "libc.so.6").unwrap();
+        assert_eq!((libc.totals.regions, libc.totals.size_kb), (2, 12));
+        let ts = names.iter().find(|g| g.label == "[thread stacks]").unwrap();
+        assert_eq!((ts.totals.regions, ts.totals.size_kb), (2, 12));
+        let kinds = by_kind(&snap);
+        assert_eq!(kinds.len(), 3);
+        assert_eq!(kinds[0].label, "library");
+    }
+}
