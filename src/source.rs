@@ -551,9 +551,9 @@ pub fn read_pid(pid: i32, opts: ReadOptions) -> Result<Snapshot, SourceError> {
 /// of 65530 mappings is about 100 MiB.
 pub const CAPTURE_LIMIT: u64 = 256 << 20;
 
-/// Read a capture file whole, refusing devices (`/dev/zero` never ends) and anything
-/// larger than [`CAPTURE_LIMIT`]. A pipe (`<(cat /proc/PID/smaps)`) is read as it comes.
-fn read_capture(path: &Path) -> Result<Vec<u8>, SourceError> {
+/// Open a capture file, refusing devices (`/dev/zero` never ends) and sockets. A pipe
+/// (`<(cat /proc/PID/smaps)`) is fine: it is read as it comes.
+pub fn open_capture(path: &Path) -> Result<std::fs::File, SourceError> {
     use std::os::unix::fs::FileTypeExt;
     let io = |source| SourceError::FileIo {
         path: path.to_path_buf(),
@@ -566,10 +566,19 @@ fn read_capture(path: &Path) -> Result<Vec<u8>, SourceError> {
             path: path.to_path_buf(),
         });
     }
+    Ok(file)
+}
+
+/// Read the rest of a capture whole, refusing more than [`CAPTURE_LIMIT`] bytes.
+fn read_capture(path: &Path, reader: impl Read) -> Result<Vec<u8>, SourceError> {
     let mut text = Vec::new();
-    file.take(CAPTURE_LIMIT + 1)
+    reader
+        .take(CAPTURE_LIMIT + 1)
         .read_to_end(&mut text)
-        .map_err(io)?;
+        .map_err(|source| SourceError::FileIo {
+            path: path.to_path_buf(),
+            source,
+        })?;
     if text.len() as u64 > CAPTURE_LIMIT {
         return Err(SourceError::NotACapture {
             path: path.to_path_buf(),
@@ -581,7 +590,13 @@ fn read_capture(path: &Path) -> Result<Vec<u8>, SourceError> {
 /// Read a saved `maps` or `smaps` file. The process facts are unknown, so kinds come
 /// from the names alone (the program's own binary cannot be told from other files).
 pub fn read_file(path: &Path) -> Result<Snapshot, SourceError> {
-    let text = read_capture(path)?;
+    read_file_from(path, open_capture(path)?)
+}
+
+/// [`read_file`] from a reader already open on `path` (and maybe partly read into a
+/// buffer, as `BufReader` does): a pipe can be read only once.
+pub fn read_file_from(path: &Path, reader: impl Read) -> Result<Snapshot, SourceError> {
+    let text = read_capture(path, reader)?;
     let mut fields = Vec::new();
     let (mut regions, has_smaps) =
         parse_any(&text, &mut fields).map_err(|source| SourceError::BadFile {

@@ -1003,3 +1003,25 @@ fn json_carries_every_name_exactly() {
         "so is the RTL override"
     );
 }
+
+#[test]
+fn a_capture_read_from_a_pipe_is_read_once_and_whole() {
+    // `--from <(...)` hands vasmap a pipe: it must not open it a second time (the bytes
+    // read first would be lost), and a device must be refused, not read forever.
+    let bin = env!("CARGO_BIN_EXE_vasmap");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{bin}' --from <(cat tests/fixtures/simple.maps) && \
+             '{bin}' diff <(cat tests/fixtures/simple.maps) <(cat tests/fixtures/simple.maps)"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert_eq!(table_rows(&stdout), 24, "{stdout}");
+    assert!(stdout.contains("mappings: 24 -> 24 (0)"), "{stdout}");
+    let (out, err, code) = run_vasmap(&["--from", "/dev/zero"]);
+    assert_eq!((code, out.len()), (1, 0));
+    assert!(text(&err).contains("/dev/zero: not a maps or smaps capture"));
+}
