@@ -533,3 +533,32 @@ impl ViewArgs {
         }
     }
 }
+
+/// Parse the command line with clap. Clap's own errors quote the argument they are about,
+/// so when an argument holds a control or bidirectional character, the message is printed
+/// here as plain text with those escaped (exit status 2, as clap's); otherwise clap
+/// prints as it always does.
+pub fn parse_args() -> Cli {
+    match Cli::try_parse() {
+        Ok(p) => p,
+        Err(e) => {
+            let hostile = std::env::args_os().any(|a| {
+                let bytes = a.as_encoded_bytes();
+                bytes.iter().any(|&b| b < 0x20 || b == 0x7f)
+                    || crate::text::sanitize_message(&String::from_utf8_lossy(bytes)).len()
+                        != bytes.len()
+            });
+            if !e.use_stderr() || !hostile {
+                e.exit();
+            }
+            let text = e.render().to_string();
+            let mut out = String::new();
+            for line in text.lines() {
+                out.push_str(&crate::text::sanitize_message(line));
+                out.push('\n');
+            }
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
+            std::process::exit(e.exit_code());
+        }
+    }
+}

@@ -7,8 +7,6 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use vasmap::cli::{Cli, Command};
 use vasmap::demo::{self, DemoError, DemoOptions};
 use vasmap::inspect::{InspectError, show_file, show_pid};
@@ -247,7 +245,7 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
 
 fn main() -> ExitCode {
     ensure_std_fds_open();
-    let cli = Cli::parse();
+    let cli = vasmap::cli::parse_args();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
         Some(Command::Layout(args)) => run_layout(args),

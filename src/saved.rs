@@ -15,17 +15,17 @@ pub enum SavedError {
     Source(#[from] SourceError),
     #[error(
         "{}: not a vasmap JSON document ({source}); write one with `vasmap --json PID > FILE`",
-        path.display()
+        crate::text::escape_path(path)
     )]
     Json {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{}: the JSON file holds no snapshot", path.display())]
+    #[error("{}: the JSON file holds no snapshot", crate::text::escape_path(path))]
     Empty { path: PathBuf },
     #[error(
         "{}: the JSON file holds {count} snapshots (one per pid); diff needs one: save each pid to its own file",
-        path.display()
+        crate::text::escape_path(path)
     )]
     Several { path: PathBuf, count: usize },
 }

@@ -1025,3 +1025,20 @@ fn a_capture_read_from_a_pipe_is_read_once_and_whole() {
     assert_eq!((code, out.len()), (1, 0));
     assert!(text(&err).contains("/dev/zero: not a maps or smaps capture"));
 }
+
+#[test]
+fn hostile_arguments_are_escaped_in_usage_errors() {
+    for args in [
+        vec!["\u{1b}[31mx\u{202e}"],
+        vec!["--addr", "\u{1b}]0;title\u{7}", "1"],
+        vec!["--perms", "\u{7}", "1"],
+        vec!["-A", "\u{1b}[2J", "1"],
+        vec!["watch", "-n", "\u{1b}[2J", "1"],
+        vec!["--kind", "\u{9b}31m", "1"],
+    ] {
+        let (out, err, code) = run_vasmap(&args);
+        assert_eq!((code, out.len()), (2, 0), "{args:?}: {}", text(&err));
+        assert_terminal_safe(&format!("usage error for {args:?}"), &err);
+        assert!(text(&err).starts_with("error: "), "{}", text(&err));
+    }
+}
