@@ -237,6 +237,26 @@ fn hostile_command_lines_are_escaped_in_every_view() {
         return;
     };
     assert_every_view_is_safe(&h.pid.to_string());
+    // `watch` names the process in its first line, then waits for changes: stop it.
+    let out = Command::new("timeout")
+        .args([
+            "-s",
+            "INT",
+            "1",
+            env!("CARGO_BIN_EXE_vasmap"),
+            "watch",
+            "-n",
+            "100ms",
+        ])
+        .arg(h.pid.to_string())
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).starts_with("watching "),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_terminal_safe("watch", &out.stdout);
 }
 
 fn maps_lines(pid: i32) -> usize {
