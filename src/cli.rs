@@ -493,7 +493,8 @@ fn parse_pid(s: &str) -> Result<i32, String> {
     match s.parse::<i32>() {
         Ok(p) if p > 0 => Ok(p),
         _ => Err(format!(
-            "'{s}' is not a process id (a positive number, as `ps` or `pgrep` print)"
+            "'{}' is not a process id (a positive number, as `ps` or `pgrep` print)",
+            crate::text::escape_text(s.as_bytes(), false)
         )),
     }
 }
@@ -529,6 +530,35 @@ impl ViewArgs {
             utf8_locale: format == OutputFormat::Pmap && crate::render::pmap::locale_is_utf8(),
             terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             ..ViewOptions::default()
+        }
+    }
+}
+
+/// Parse the command line with clap. Clap's own errors quote the argument they are about,
+/// so when an argument holds a control or bidirectional character, the message is printed
+/// here as plain text with those escaped (exit status 2, as clap's); otherwise clap
+/// prints as it always does.
+pub fn parse_args() -> Cli {
+    match Cli::try_parse() {
+        Ok(p) => p,
+        Err(e) => {
+            let hostile = std::env::args_os().any(|a| {
+                let bytes = a.as_encoded_bytes();
+                bytes.iter().any(|&b| b < 0x20 || b == 0x7f)
+                    || crate::text::sanitize_message(&String::from_utf8_lossy(bytes)).len()
+                        != bytes.len()
+            });
+            if !e.use_stderr() || !hostile {
+                e.exit();
+            }
+            let text = e.render().to_string();
+            let mut out = String::new();
+            for line in text.lines() {
+                out.push_str(&crate::text::sanitize_message(line));
+                out.push('\n');
+            }
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
+            std::process::exit(e.exit_code());
         }
     }
 }

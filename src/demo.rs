@@ -17,7 +17,7 @@ use memmap2::{Mmap, MmapMut, MmapOptions};
 use crate::model::SmapsRecord;
 use crate::render::{Mark, ViewOptions};
 use crate::source::{ProcDir, ReadOptions, SourceError};
-use crate::text::escape_text;
+use crate::text::{escape_path, escape_text, sanitize_message};
 
 /// Which pages the demo reads through each mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,19 +78,21 @@ pub struct DemoOptions {
 /// Why a file could not be mapped. Each message names the file and what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
-    #[error("{}: no such file (give the path of an existing file to --map)", .0.display())]
+    #[error("{}: no such file (give the path of an existing file to --map)", escape_path(&.0))]
     Missing(PathBuf),
-    #[error("{}: is a directory; --map takes a regular file", .0.display())]
+    #[error("{}: is a directory; --map takes a regular file", escape_path(&.0))]
     Directory(PathBuf),
-    #[error("{}: not a regular file (a FIFO, socket or device cannot be shown this way); --map takes a regular file", .0.display())]
+    #[error("{}: not a regular file (a FIFO, socket or device cannot be shown this way); --map takes a regular file", escape_path(&.0))]
     NotRegular(PathBuf),
-    #[error("{}: the file is empty, and mmap cannot map zero bytes; put some text in it first", .0.display())]
+    #[error("{}: the file is empty, and mmap cannot map zero bytes; put some text in it first", escape_path(&.0))]
     Empty(PathBuf),
-    #[error("{}: permission denied: vasmap needs to read the file to map it", .0.display())]
+    #[error("{}: permission denied: vasmap needs to read the file to map it", escape_path(&.0))]
     Unreadable(PathBuf),
-    #[error("{}: permission denied: --shared --write needs to open the file for writing (or drop --shared to write to a private copy)", .0.display())]
+    #[error("{}: permission denied: --shared --write needs to open the file for writing (or drop --shared to write to a private copy)", escape_path(&.0))]
     Unwritable(PathBuf),
-    #[error("{}: cannot map the file: {}", .0.display(), .1)]
+    #[error("{}: --populate would read all {} MiB of the file into memory at once; it is refused for files over {} MiB (drop --populate: the demo then reads at most the first {} MiB)", escape_path(&.0), .1 >> 20, TOUCH_ALL_LIMIT >> 20, TOUCH_ALL_LIMIT >> 20)]
+    TooLargeToPopulate(PathBuf, u64),
+    #[error("{}: cannot map the file: {}", escape_path(&.0), .1)]
     Io(PathBuf, io::Error),
     #[error("{0}")]
     Source(#[from] SourceError),
@@ -173,22 +175,16 @@ fn open_and_map(path: &Path, mode: MapMode) -> Result<Mapped, DemoError> {
         io::ErrorKind::PermissionDenied => DemoError::Unreadable(path.to_path_buf()),
         _ => DemoError::Io(path.to_path_buf(), e),
     };
-    let meta = std::fs::metadata(path).map_err(io_err)?;
-    if meta.is_dir() {
-        return Err(DemoError::Directory(path.to_path_buf()));
-    }
-    if !meta.is_file() {
-        // Opening a FIFO would block until a writer comes; a device may be endless.
-        return Err(DemoError::NotRegular(path.to_path_buf()));
-    }
-    let file = File::options()
-        .read(true)
-        .write(mode.shared && mode.write)
-        .open(path)
-        .map_err(io_err)?;
+    let file = open_regular(path, mode.shared && mode.write).map_err(|e| match e {
+        OpenError::Io(e) => io_err(e),
+        OpenError::Demo(e) => e,
+    })?;
     let len = file.metadata().map_err(io_err)?.len();
     if len == 0 {
         return Err(DemoError::Empty(path.to_path_buf()));
+    }
+    if mode.populate && len > TOUCH_ALL_LIMIT as u64 {
+        return Err(DemoError::TooLargeToPopulate(path.to_path_buf(), len));
     }
     // Another process may truncate the file while it is mapped; touching a page past
     // the new end would raise SIGBUS, so every access below first re-checks the file's
@@ -208,6 +204,70 @@ fn open_and_map(path: &Path, mode: MapMode) -> Result<Mapped, DemoError> {
             after.1 - before.1.min(after.1),
         ),
     })
+}
+
+enum OpenError {
+    Io(io::Error),
+    Demo(DemoError),
+}
+
+/// Open `path` (read-only unless `write`), only if it is a regular file.
+///
+/// The type is checked before opening (opening a FIFO would wait for a writer; opening a
+/// device can have effects of its own), and again on the opened file, with `O_NONBLOCK`
+/// so that a path swapped for a FIFO in between cannot block, and the same device and
+/// inode required, so that what is mapped is what was checked.
+fn open_regular(path: &Path, write: bool) -> Result<File, OpenError> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    let meta = std::fs::metadata(path).map_err(OpenError::Io)?;
+    if meta.is_dir() {
+        return Err(OpenError::Demo(DemoError::Directory(path.to_path_buf())));
+    }
+    if !meta.is_file() {
+        return Err(OpenError::Demo(DemoError::NotRegular(path.to_path_buf())));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(write)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(OpenError::Io)?;
+    let now = file.metadata().map_err(OpenError::Io)?;
+    if !now.is_file() || now.dev() != meta.dev() || now.ino() != meta.ino() {
+        return Err(OpenError::Demo(DemoError::NotRegular(path.to_path_buf())));
+    }
+    Ok(file)
+}
+
+/// At most this many bytes of a mapping are read when every page is to be read: reading
+/// every page of a file larger than memory (a sparse 64 GiB file, say) would fill memory
+/// with its pages for nothing the demo needs to show.
+pub const TOUCH_ALL_LIMIT: usize = 64 << 20;
+
+/// The offsets of the pages `touch` asks to read in a mapping whose file is now `len`
+/// bytes long, and whether [`TOUCH_ALL_LIMIT`] cut the list short.
+fn touch_offsets(len: usize, touch: Touch, page: usize) -> (Vec<usize>, bool) {
+    match touch {
+        Touch::None => (Vec::new(), false),
+        Touch::First => ((len > 0).then_some(0).into_iter().collect(), false),
+        Touch::All => {
+            let end = len.min(TOUCH_ALL_LIMIT);
+            ((0..end).step_by(page.max(1)).collect(), end < len)
+        }
+    }
+}
+
+/// A hook for the tests of a file truncated after it was mapped: with
+/// `VASMAP_TEST_PAUSE_AFTER_MAP` set, vasmap says `paused` on stderr and waits for a line
+/// on stdin after mapping the files and before reading any of them.
+fn test_pause_after_map(err: &mut dyn Write) -> io::Result<()> {
+    if std::env::var_os("VASMAP_TEST_PAUSE_AFTER_MAP").is_some() {
+        writeln!(err, "vasmap: paused after mapping")?;
+        err.flush()?;
+        let mut line = String::new();
+        let _ = io::stdin().lock().read_line(&mut line);
+    }
+    Ok(())
 }
 
 impl Mapped {
@@ -266,11 +326,7 @@ fn resident_kb(me: &ProcDir, start: u64) -> Result<u64, DemoError> {
 /// Read one byte of each page the options ask for; returns how many pages were read.
 fn touch_pages(m: &Mapped, touch: Touch, page: usize) -> usize {
     let len = m.current_len();
-    let pages: Vec<usize> = match touch {
-        Touch::None => Vec::new(),
-        Touch::First => vec![0],
-        Touch::All => (0..len).step_by(page).collect(),
-    };
+    let (pages, _) = touch_offsets(len, touch, page);
     let mut sum = 0u8;
     let mut read = 0;
     for off in pages {
@@ -357,6 +413,14 @@ fn show_mapping(
         "  resident after reading {}: {after} kB of {reserved_kb} kB; page faults: {minor} minor, {major} major",
         plural(pages_read as u64, "page"),
     ))?;
+    if touch_offsets(m.current_len(), opts.touch, page as usize).1 {
+        w(writeln!(
+            out,
+            "  (only the first {} MiB were read: reading every page of a file this large \
+             would fill memory with its pages)",
+            TOUCH_ALL_LIMIT >> 20
+        ))?;
+    }
     for note in paging_notes(pages_read as u64, after, before, minor, major, page) {
         w(writeln!(out, "  {note}"))?;
     }
@@ -461,7 +525,10 @@ fn write_pages_and_report(
     use std::os::unix::fs::FileExt;
     let w = |r: io::Result<()>| r.map_err(DemoError::Output);
     let len = m.current_len();
-    let offsets: Vec<u64> = (0..len as u64).step_by(page as usize).collect();
+    // Bounded like reading: writing every page of a huge file would fill memory with
+    // copies (private) or dirty the whole file (shared).
+    let (offsets, limited) = touch_offsets(len, Touch::All, page as usize);
+    let offsets: Vec<u64> = offsets.into_iter().map(|o| o as u64).collect();
     let on_disk = |file: &File| -> Vec<u8> {
         offsets
             .iter()
@@ -482,6 +549,13 @@ fn write_pages_and_report(
         w(writeln!(
             out,
             "  writing '#' at the start of each page: the mapping is MAP_PRIVATE, so each written page is copied first (copy-on-write) and the file is not changed"
+        ))?;
+    }
+    if limited {
+        w(writeln!(
+            out,
+            "  (only the pages of the first {} MiB are written)",
+            TOUCH_ALL_LIMIT >> 20
         ))?;
     }
     w(out.flush())?;
@@ -559,11 +633,13 @@ pub fn run(
             Ok(m) => mapped.push(m),
             Err(e) => {
                 all_ok = false;
-                writeln!(err, "vasmap: {e}").map_err(DemoError::Output)?;
+                writeln!(err, "vasmap: {}", sanitize_message(&e.to_string()))
+                    .map_err(DemoError::Output)?;
             }
         }
     }
     let w = |r: io::Result<()>| r.map_err(DemoError::Output);
+    test_pause_after_map(err).map_err(DemoError::Output)?;
     let pid = std::process::id();
     for m in &mut mapped {
         show_mapping(&me, m, opts, page, pid, out)?;

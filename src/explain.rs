@@ -581,11 +581,22 @@ fn open_mapped_file(r: &Region, pid: i32) -> Result<File, String> {
     }
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
+    use std::os::unix::fs::OpenOptionsExt;
     let bytes = r.name_bytes();
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&bytes));
-    match File::open(path) {
+    // The path is read in vasmap's mount namespace, not the process's, and may have been
+    // replaced since: O_NONBLOCK so that a FIFO put there cannot make vasmap wait, and
+    // only a regular file with the mapped inode is read.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path);
+    match opened {
         Ok(f) => {
-            let same = f.metadata().map(|m| m.ino() == r.inode).unwrap_or(false);
+            let same = f
+                .metadata()
+                .map(|m| m.is_file() && m.ino() == r.inode)
+                .unwrap_or(false);
             if same || r.inode == 0 {
                 Ok(f)
             } else {

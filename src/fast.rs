@@ -49,14 +49,14 @@ fn show_totals(
     out: &mut dyn Write,
 ) -> Option<Result<(), InspectError>> {
     let counted = (|| -> Result<_, InspectError> {
-        let (info, stat) = dir.info()?;
+        let (info, task) = dir.prepare()?;
         let mut all = Totals::default();
-        visited(dir.visit_regions(&info, &stat, false, |r, _| {
+        visited(dir.visit_regions(&info, task, false, |r, _| {
             all.regions += 1;
             all.size_kb = all.size_kb.saturating_add(r.size_kb());
             Ok(())
         }))?;
-        Ok((info, all, dir.rollup()?))
+        Ok((info, all, dir.rollup(task)?))
     })();
     match counted {
         Err(e) => Some(Err(e)),
@@ -96,6 +96,63 @@ pub fn show_pid(
     })
 }
 
+/// Output held back until it is known to be whole, up to [`HoldBack::LIMIT`] bytes.
+///
+/// A process that exits while it is read cuts its maps short without an error; only the
+/// check after the last read tells (see [`ProcDir::visit_regions`]). The snapshot path
+/// then prints nothing, and so does this one for any output up to the limit (a process
+/// of up to some 60,000 mappings in the pmap default view): it is written only by
+/// [`HoldBack::release`], after that check. Past the limit the output goes out as it
+/// comes, so that memory stays bounded; a process that exits in the middle of such a read
+/// leaves what was printed, and the error says it exited.
+struct HoldBack<'a> {
+    out: &'a mut dyn Write,
+    held: Vec<u8>,
+    passing: bool,
+}
+
+impl<'a> HoldBack<'a> {
+    const LIMIT: usize = 4 << 20;
+
+    fn new(out: &'a mut dyn Write) -> Self {
+        HoldBack {
+            out,
+            held: Vec::new(),
+            passing: false,
+        }
+    }
+
+    /// Write what was held: the read is known to be whole.
+    fn release(self) -> std::io::Result<()> {
+        self.out.write_all(&self.held)?;
+        self.out.flush()
+    }
+}
+
+impl Write for HoldBack<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.passing && self.held.len() + buf.len() > Self::LIMIT {
+            self.out.write_all(&self.held)?;
+            self.held = Vec::new();
+            self.passing = true;
+        }
+        if self.passing {
+            self.out.write(buf)
+        } else {
+            self.held.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.passing {
+            self.out.flush()
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// The result of a visit, as the inspector reports it.
 fn visited(v: Result<usize, VisitError>) -> Result<(), InspectError> {
     match v {
@@ -111,10 +168,10 @@ fn show_table(
     view: &ViewOptions,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
-    let (info, stat) = dir.info()?;
+    let (info, task) = dir.prepare()?;
     let select = &view.select;
     let mut table = TableView::begin(&info, view);
-    visited(dir.visit_regions(&info, &stat, read.smaps, |r, names| {
+    visited(dir.visit_regions(&info, task, read.smaps, |r, names| {
         if select.matches(r) {
             table.region(r, names);
         }
@@ -129,10 +186,10 @@ fn show_summary(
     view: &ViewOptions,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
-    let (info, stat) = dir.info()?;
+    let (info, task) = dir.prepare()?;
     let select = &view.select;
     let mut summary = SummaryView::begin(&info, read.smaps, view);
-    visited(dir.visit_regions(&info, &stat, read.smaps, |r, _| {
+    visited(dir.visit_regions(&info, task, read.smaps, |r, _| {
         // As the snapshot path: the filters, then `-A`.
         if select.matches(r) && view.in_range(r.start, r.end) {
             summary.region(r);
@@ -148,21 +205,20 @@ fn show_json(
     view: &ViewOptions,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
-    let (info, stat) = dir.info()?;
+    let (info, task) = dir.prepare()?;
     let select = &view.select;
     let mut json = JsonView::begin(&info, read.smaps);
-    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, &mut *out);
-    visited(dir.visit_regions(&info, &stat, read.smaps, |r, names| {
+    let mut held = HoldBack::new(out);
+    visited(dir.visit_regions(&info, task, read.smaps, |r, names| {
         // As the snapshot path: the filters, then `-A` (JSON shows only the range).
         if select.matches(r) && view.in_range(r.start, r.end) {
-            json.region(r, names, &mut buffered)
+            json.region(r, names, &mut held)
         } else {
             Ok(())
         }
     }))?;
-    json.finish(&mut buffered)?;
-    buffered.flush()?;
-    Ok(())
+    json.finish(&mut held)?;
+    Ok(held.release()?)
 }
 
 fn show_pmap(
@@ -172,17 +228,19 @@ fn show_pmap(
     session: &mut Session,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
-    let (info, stat) = dir.info()?;
+    let (info, task) = dir.prepare()?;
     let select = &view.select;
     let every = select.keeps_all();
     let mut pmap = session.begin(&info, view, false);
-    let visited_regions = dir.visit_regions(&info, &stat, read.smaps, |r, names| {
+    let mut held = HoldBack::new(out);
+    let visited_regions = dir.visit_regions(&info, task, read.smaps, |r, names| {
         if every || select.matches(r) {
-            pmap.region(r, names, out)
+            pmap.region(r, names, &mut held)
         } else {
             Ok(())
         }
     });
     visited(visited_regions)?;
-    Ok(pmap.finish(out)?)
+    pmap.finish(&mut held)?;
+    Ok(held.release()?)
 }

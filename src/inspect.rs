@@ -161,10 +161,10 @@ pub fn show_file(
     let snaps = read_saved(path)?;
     for snap in snaps {
         if view.select.needs_smaps() && !snap.has_smaps {
-            eprintln!(
-                "vasmap: {}: a maps capture has no smaps figures to sort by: save /proc/PID/smaps instead",
-                path.display()
-            );
+            crate::stdio::report(format_args!(
+                "{}: a maps capture has no smaps figures to sort by: save /proc/PID/smaps instead",
+                crate::text::escape_path(path)
+            ));
         }
         show(snap, view, inspect, session, out)?;
     }

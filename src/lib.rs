@@ -24,6 +24,7 @@ pub mod range;
 pub mod render;
 pub mod saved;
 pub mod source;
+pub mod stdio;
 pub mod summary;
 pub mod text;
 pub mod watch;

@@ -258,9 +258,9 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
         "{{\"schema_version\":{},\"process\":",
         crate::render::json::SCHEMA_VERSION
     )?;
-    serde_json::to_writer(&mut w, &ProcessOut::new(&snap.process)).map_err(json_err)?;
+    crate::text::json_to_writer(&mut w, &ProcessOut::new(&snap.process)).map_err(json_err)?;
     w.write_all(b",\"lookups\":")?;
-    serde_json::to_writer(&mut w, &answers).map_err(json_err)?;
+    crate::text::json_to_writer(&mut w, &answers).map_err(json_err)?;
     w.write_all(b"}\n")?;
     w.flush()
 }

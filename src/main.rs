@@ -7,8 +7,6 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use vasmap::cli::{Cli, Command};
 use vasmap::demo::{self, DemoError, DemoOptions};
 use vasmap::inspect::{InspectError, show_file, show_pid};
@@ -17,6 +15,7 @@ use vasmap::render::OutputFormat;
 use vasmap::render::pmap::{self, Shortfall};
 use vasmap::saved::SavedError;
 use vasmap::source::{ProcDir, ReadOptions, SourceError, read_pid};
+use vasmap::stdio::{ensure_std_fds_open, report};
 
 /// True for the error a write to a closed pipe gives.
 fn is_broken_pipe(e: &io::Error) -> bool {
@@ -29,7 +28,7 @@ fn output_failed(e: &io::Error) -> ExitCode {
     if is_broken_pipe(e) {
         ExitCode::SUCCESS
     } else {
-        eprintln!("vasmap: cannot write the output: {e}");
+        report(format_args!("cannot write the output: {e}"));
         ExitCode::from(1)
     }
 }
@@ -39,7 +38,7 @@ fn inspect(cli: &Cli) -> ExitCode {
     if opts.format == OutputFormat::Pmap
         && let Some(why) = pmap::conflict(&opts)
     {
-        eprintln!("vasmap: {why}");
+        report(why);
         return ExitCode::from(2);
     }
     let inspect = cli.inspect.to_options();
@@ -78,7 +77,7 @@ fn inspect(cli: &Cli) -> ExitCode {
                 if let Err(e) = partial.and_then(|()| out.flush()) {
                     return output_failed(&e);
                 }
-                eprintln!("vasmap: {e}");
+                report(&e);
                 failed = true;
             }
         }
@@ -97,6 +96,8 @@ fn inspect(cli: &Cli) -> ExitCode {
 fn pmap_shortfall(pid: i32, e: &SourceError) -> (Option<ProcessInfo>, Shortfall) {
     let why = match e {
         SourceError::NoSuchProcess { .. } => return (None, Shortfall::Missing),
+        // Gone: nothing of it is shown (and its pid may already name another process).
+        SourceError::Exited { .. } => return (None, Shortfall::Missing),
         SourceError::KernelThread { .. } => Shortfall::Empty { zombie: false },
         SourceError::Zombie { .. } => Shortfall::Empty { zombie: true },
         _ => Shortfall::Unreadable,
@@ -120,7 +121,7 @@ fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
         Ok(false) => ExitCode::from(1),
         Err(DemoError::Output(e)) => output_failed(&e),
         Err(e) => {
-            eprintln!("vasmap: {e}");
+            report(&e);
             ExitCode::from(1)
         }
     }
@@ -197,7 +198,7 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
     let snap = match snap {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("vasmap: {e}");
+            report(&e);
             return ExitCode::from(1);
         }
     };
@@ -224,7 +225,10 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
             return output_failed(&e);
         }
         if let Err(e) = std::fs::write(path, svg) {
-            eprintln!("vasmap: {}: cannot write the SVG: {e}", path.display());
+            report(format_args!(
+                "{}: cannot write the SVG: {e}",
+                vasmap::text::escape_path(path)
+            ));
             return ExitCode::from(1);
         }
     }
@@ -240,7 +244,8 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    ensure_std_fds_open();
+    let cli = vasmap::cli::parse_args();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
         Some(Command::Layout(args)) => run_layout(args),

@@ -16,7 +16,8 @@
 //! name and field buffers, so streaming a process of 60,000 mappings allocates nothing per
 //! mapping.
 
-use std::io::{self, Read};
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
 
 use crate::model::{FieldId, Kind, Perms, Region, SmapsRecord};
 
@@ -171,6 +172,48 @@ pub fn parse_maps_line(line: &[u8]) -> Result<Region, String> {
     Ok(r)
 }
 
+/// Where the kernel pads a named maps line to before the name: `seq_setwidth(m, 25 +
+/// sizeof(void *) * 6 - 1)` then `seq_pad(m, ' ')` in `fs/proc/task_mmu.c`, so the name
+/// starts at column 73 (one more space) when the fixed columns are shorter than that.
+const NAME_COLUMN: usize = 25 + 8 * 6 - 1;
+
+/// Write `r` as the kernel writes it in `/proc/PID/maps`, without the newline: the inverse
+/// of [`parse_maps_line`]. Hex fields are lower case and at least 8 (addresses, offset) or
+/// 2 (device) digits wide, the inode is decimal, an anonymous line ends in `0 ` (with its
+/// trailing space), and a name is put after padding to column 73, exactly as stored (a
+/// parsed name keeps the kernel's `\012` escape, so it holds no newline).
+pub fn to_maps_line(r: &Region, out: &mut Vec<u8>) {
+    let line_start = out.len();
+    // Writing to a Vec cannot fail.
+    let _ = write!(
+        out,
+        "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
+        r.start,
+        r.end,
+        r.perms.to_maps_string(),
+        r.offset,
+        r.dev_major,
+        r.dev_minor,
+        r.inode
+    );
+    if !r.name.is_empty() {
+        let width = out.len() - line_start;
+        out.resize(out.len() + NAME_COLUMN.saturating_sub(width), b' ');
+        out.push(b' ');
+        out.extend_from_slice(&r.name);
+    }
+}
+
+/// Write regions as a whole `/proc/PID/maps` file, one line each with its newline.
+pub fn print_maps(regions: &[Region]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(regions.len() * 100);
+    for r in regions {
+        to_maps_line(r, &mut out);
+        out.push(b'\n');
+    }
+    out
+}
+
 /// Iterate over the lines of `text`, without their `\n`. A final line without a newline
 /// is still a line; an empty input has no lines.
 fn lines(text: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
@@ -259,6 +302,9 @@ impl Named {
 struct FieldTable<'a> {
     names: &'a mut Vec<String>,
     named: &'a mut Vec<Named>,
+    /// Each name's id, for names out of the usual order: a hash lookup rather than a scan
+    /// of the list, so that a capture with many distinct names stays linear.
+    index: &'a mut HashMap<Vec<u8>, usize>,
 }
 
 impl FieldTable<'_> {
@@ -269,18 +315,21 @@ impl FieldTable<'_> {
         // Field names given by the caller (a second parse_smaps with the same list) have
         // no `named` entry yet.
         while self.named.len() < self.names.len() {
-            let n = Named::of(self.names[self.named.len()].as_bytes());
+            let i = self.named.len();
+            let n = Named::of(self.names[i].as_bytes());
             self.named.push(n);
+            self.index.insert(self.names[i].as_bytes().to_vec(), i);
         }
         let id = match self.names.get(pos) {
             Some(name) if name.as_bytes() == key => pos,
-            _ => match self.names.iter().position(|f| f.as_bytes() == key) {
-                Some(i) => i,
+            _ => match self.index.get(key) {
+                Some(&i) => i,
                 None => {
                     let name = std::str::from_utf8(key)
-                        .map_err(|_| "a smaps field name that is not text")?;
+                        .map_err(|_| "a smaps field name that is not a word")?;
                     self.names.push(name.to_string());
                     self.named.push(Named::of(key));
+                    self.index.insert(key.to_vec(), self.names.len() - 1);
                     self.names.len() - 1
                 }
             },
@@ -300,13 +349,21 @@ fn parse_field_into(
         memchr::memchr(b':', line).ok_or("neither a mapping line nor a 'Name: value' field")?;
     let key = &line[..colon];
     let value = &line[colon + 1..];
+    // The kernel's field names are words such as `Rss` or `Private_Dirty`; they are
+    // shown as column headers, so only printable ASCII is accepted.
+    if key.is_empty() || !key.iter().all(u8::is_ascii_graphic) {
+        return Err("a smaps field name that is not a word");
+    }
     if key == b"VmFlags" {
         rec.has_vm_flags = true;
         for flag in value.split(|&b| b == b' ').filter(|f| !f.is_empty()) {
-            if let [a, b] = flag {
-                rec.vm_flags.push([*a, *b]);
-            } else {
-                return Err("a VmFlags entry that is not two letters");
+            // The kernel's flags are two lower-case letters; anything printable is
+            // kept (a newer kernel may add more), nothing a terminal would act on.
+            match flag {
+                [a, b] if a.is_ascii_graphic() && b.is_ascii_graphic() => {
+                    rec.vm_flags.push([*a, *b]);
+                }
+                _ => return Err("a VmFlags entry that is not two letters"),
             }
         }
         return Ok(());
@@ -433,6 +490,7 @@ pub struct RegionStream<R> {
     smaps: bool,
     names: Vec<String>,
     named: Vec<Named>,
+    index: HashMap<Vec<u8>, usize>,
 }
 
 impl<R: Read> RegionStream<R> {
@@ -458,6 +516,7 @@ impl<R: Read> RegionStream<R> {
             smaps,
             names: Vec::new(),
             named: Vec::new(),
+            index: HashMap::new(),
         }
     }
 
@@ -526,7 +585,12 @@ impl<R: Read> RegionStream<R> {
             }
         };
         let n = self.line + 1;
-        parse_maps_line_into(&self.buf[self.pos..end], r).map_err(|e| err(n, e))?;
+        let line = &self.buf[self.pos..end];
+        // In smaps, only the first line can come here without being a mapping line.
+        if self.smaps && !is_header(line) {
+            return Err(err(n, "a smaps field before the first mapping line").into());
+        }
+        parse_maps_line_into(line, r).map_err(|e| err(n, e))?;
         self.consume(end);
         if !self.smaps {
             r.smaps = None;
@@ -551,6 +615,7 @@ impl<R: Read> RegionStream<R> {
             let mut table = FieldTable {
                 names: &mut self.names,
                 named: &mut self.named,
+                index: &mut self.index,
             };
             let n = self.line + 1;
             parse_field_into(line, rec, &mut table).map_err(|e| err(n, e))?;
@@ -632,7 +697,7 @@ impl<R: Read> RegionStream<R> {
             }
             match rest.get(i..i + 3) {
                 _ if rest.get(i) == Some(&b'\n') => break,
-                Some([a, b, b' ' | b'\n']) if *a != b'\n' && *b != b'\n' && *b != b' ' => {
+                Some([a, b, b' ' | b'\n']) if a.is_ascii_graphic() && b.is_ascii_graphic() => {
                     rec.vm_flags.push([*a, *b]);
                     i += 2;
                 }
@@ -724,6 +789,64 @@ mod tests {
             );
         }
         assert_eq!(parse_maps(b"").unwrap(), vec![]);
+    }
+
+    #[test]
+    fn printing_a_parsed_capture_gives_back_its_bytes() {
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/simple.maps"
+        ))
+        .unwrap();
+        let regions = parse_maps(&text).unwrap();
+        assert!(regions.len() > 10);
+        assert_eq!(
+            String::from_utf8_lossy(&print_maps(&regions)),
+            String::from_utf8_lossy(&text)
+        );
+    }
+
+    #[test]
+    fn printing_live_maps_gives_back_the_kernels_bytes() {
+        let text = std::fs::read("/proc/self/maps").unwrap();
+        let regions = parse_maps(&text).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&print_maps(&regions)),
+            String::from_utf8_lossy(&text)
+        );
+    }
+
+    #[test]
+    fn long_fixed_columns_still_get_the_pad_space_before_the_name() {
+        let line = b"ffffffffff600000-ffffffffff601000 --xp 123456789abcdef0 fffff:fffff 18446744073709551615  /x";
+        let r = parse_maps_line(line).unwrap();
+        let mut out = Vec::new();
+        to_maps_line(&r, &mut out);
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(line));
+    }
+
+    #[test]
+    fn smaps_field_names_out_of_order_are_found() {
+        let text = b"1000-2000 r--p 00000000 00:00 0 \nA: 1 kB\nB: 2 kB\n\
+2000-3000 r--p 00000000 00:00 0 \nB: 3 kB\nC: 4 kB\nA: 5 kB\n";
+        let mut names = Vec::new();
+        let regions = parse_smaps(text, &mut names).unwrap();
+        assert_eq!(names, ["A", "B", "C"]);
+        let s = regions[1].smaps.as_ref().unwrap();
+        assert_eq!((s.get(0), s.get(1), s.get(2)), (Some(5), Some(3), Some(4)));
+    }
+
+    #[test]
+    fn smaps_field_names_and_flags_must_be_printable() {
+        // Found by the fuzzer: a saved capture whose "field name" held control bytes,
+        // which the -X table printed as a column header.
+        let found = b"7f00-7f10 r-Xp 0000 0000fe:00 12  \x01/\\\n\0r-\x1e000 fe:00 ";
+        assert!(parse_smaps(found, &mut Vec::new()).is_err());
+        assert!(parse_any(found, &mut Vec::new()).is_err());
+        let flags = b"10-20 r--p 0 0:0 0 \nVmFlags: rd \x1b[\n";
+        assert!(parse_smaps(flags, &mut Vec::new()).is_err());
+        let ok = b"10-20 r--p 0 0:0 0 \nPss_Dirty: 1 kB\nVmFlags: rd mr\n";
+        assert!(parse_smaps(ok, &mut Vec::new()).is_ok());
     }
 
     #[test]

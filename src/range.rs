@@ -102,8 +102,9 @@ impl AddrRange {
             Ok(range)
         } else {
             Err(format!(
-                "'{arg}' is not an address range: give LOW[,HIGH] in hexadecimal, \
-                 e.g. 7f0000000000,7fffffffffff, or one address for the mapping holding it"
+                "'{}' is not an address range: give LOW[,HIGH] in hexadecimal, \
+                 e.g. 7f0000000000,7fffffffffff, or one address for the mapping holding it",
+                crate::text::escape_text(arg.as_bytes(), false)
             ))
         }
     }

@@ -2,12 +2,11 @@
 //! `maps`/`smaps` capture (`cat /proc/PID/smaps > FILE`) or vasmap's own `--json` output,
 //! told apart by its first byte (`{` is JSON).
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::model::Snapshot;
-use crate::source::{ReadOptions, SourceError, read_file, read_pid};
+use crate::source::{ReadOptions, SourceError, read_pid};
 
 /// Why a saved snapshot (or a diff side) could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -16,17 +15,17 @@ pub enum SavedError {
     Source(#[from] SourceError),
     #[error(
         "{}: not a vasmap JSON document ({source}); write one with `vasmap --json PID > FILE`",
-        path.display()
+        crate::text::escape_path(path)
     )]
     Json {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{}: the JSON file holds no snapshot", path.display())]
+    #[error("{}: the JSON file holds no snapshot", crate::text::escape_path(path))]
     Empty { path: PathBuf },
     #[error(
         "{}: the JSON file holds {count} snapshots (one per pid); diff needs one: save each pid to its own file",
-        path.display()
+        crate::text::escape_path(path)
     )]
     Several { path: PathBuf, count: usize },
 }
@@ -37,7 +36,7 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = File::open(path).map_err(io_err)?;
+    let file = crate::source::open_capture(path)?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let first = reader
         .fill_buf()
@@ -46,8 +45,9 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
         .find(|b| !b.is_ascii_whitespace())
         .copied();
     if first != Some(b'{') {
-        drop(reader);
-        return Ok(vec![read_file(path)?]);
+        // Go on from the same reader: a pipe (`--from <(cat /proc/PID/maps)`) cannot be
+        // opened and read a second time.
+        return Ok(vec![crate::source::read_file_from(path, reader)?]);
     }
     let snaps = crate::render::json::read(reader).map_err(|source| {
         if source.is_io() {

@@ -37,11 +37,31 @@ fn is_unsafe_char(c: char) -> bool {
 ///
 /// The kernel's `\012` becomes `\n`; other control bytes become `\t`, `\r`, `\e` or
 /// `\xNN`; a backslash becomes `\\` (so every escape is unambiguous); bytes that are not
-/// UTF-8 become `\xNN`; bidirectional controls become `\u{NNNN}`. Printable text, including
-/// valid non-ASCII UTF-8, is kept as it is.
+/// UTF-8 become `\xNN`; bidirectional controls become `\u{NNNN}`. Spaces at the start or
+/// the end of the name become `\x20`, because a table pads and trims its columns with
+/// spaces and would otherwise hide them. Printable text, including valid non-ASCII
+/// UTF-8, is kept as it is.
 pub fn escape_name(raw: &[u8]) -> String {
     let bytes = unescape_kernel(raw);
-    let mut out = String::with_capacity(bytes.len());
+    let lead = bytes.iter().take_while(|&&b| b == b' ').count();
+    let trail = if lead == bytes.len() {
+        0
+    } else {
+        bytes.iter().rev().take_while(|&&b| b == b' ').count()
+    };
+    let mut out = String::with_capacity(bytes.len() + 4 * (lead + trail));
+    for _ in 0..lead {
+        out.push_str("\\x20");
+    }
+    let inner = &bytes[lead..bytes.len() - trail];
+    escape_inner(inner, &mut out);
+    for _ in 0..trail {
+        out.push_str("\\x20");
+    }
+    out
+}
+
+fn escape_inner(bytes: &[u8], out: &mut String) {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
@@ -61,18 +81,18 @@ pub fn escape_name(raw: &[u8]) -> String {
             out.push_str(&format!("\\x{b:02x}"));
         }
     }
-    out
 }
 
-/// Escape arbitrary bytes that are not a kernel name (file contents, command lines):
-/// the same rules as [`escape_name`] but without the `\012` convention, and keeping
-/// newlines and tabs as they are when `keep_newlines` is set.
+/// Escape arbitrary bytes that are not a kernel name (file contents, command lines, paths
+/// given on the command line): the same rules as [`escape_name`] but without the `\012`
+/// convention, and keeping newlines as they are when `keep_newlines` is set. Tabs are
+/// always shown as `\t`, so that the output holds no control byte but the newline.
 pub fn escape_text(bytes: &[u8], keep_newlines: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
-                '\n' | '\t' if keep_newlines => out.push(c),
+                '\n' if keep_newlines => out.push(c),
                 '\\' => out.push_str("\\\\"),
                 '\n' => out.push_str("\\n"),
                 '\t' => out.push_str("\\t"),
@@ -91,6 +111,68 @@ pub fn escape_text(bytes: &[u8], keep_newlines: bool) -> String {
         }
     }
     out
+}
+
+/// A path (from the command line or the file system) escaped for a message or a table.
+pub fn escape_path(path: &std::path::Path) -> String {
+    escape_text(path.as_os_str().as_encoded_bytes(), false)
+}
+
+/// Make a finished message safe for a terminal: control and bidirectional characters are
+/// escaped as in [`escape_text`], everything else (backslashes included, so that names
+/// already escaped are not escaped twice) is kept. The last guard before stderr.
+pub fn sanitize_message(msg: &str) -> String {
+    if !msg.chars().any(is_unsafe_char) {
+        return msg.to_string();
+    }
+    let mut out = String::with_capacity(msg.len() + 16);
+    for c in msg.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if (c as u32) < 0x80 && is_unsafe_char(c) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// serde_json's compact output, but with DEL, the C1 controls and the bidirectional
+/// controls written as `\uXXXX` escapes too (serde_json escapes only those below 0x20).
+/// The JSON means exactly the same text; printed on a terminal, it cannot drive it.
+struct TerminalSafeJson;
+
+impl serde_json::ser::Formatter for TerminalSafeJson {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if is_unsafe_char(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                write!(writer, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// `serde_json::to_writer`, with every character that could drive a terminal escaped (see
+/// [`TerminalSafeJson`]), for JSON that may be printed on one.
+pub fn json_to_writer<W: std::io::Write, T: ?Sized + serde::Serialize>(
+    writer: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(writer, TerminalSafeJson);
+    value.serialize(&mut ser)
 }
 
 /// Human size from KiB: `4K`, `1.3M`, `2.0G`, as in `ls -h`, for the table and layout.
@@ -133,10 +215,18 @@ mod tests {
     }
 
     #[test]
+    fn spaces_at_either_end_of_a_name_are_shown() {
+        assert_eq!(escape_name(b"a  b "), "a  b\\x20");
+        assert_eq!(escape_name(b"  a"), "\\x20\\x20a");
+        assert_eq!(escape_name(b"  "), "\\x20\\x20");
+        assert_eq!(escape_name(b"/tmp/a b"), "/tmp/a b");
+    }
+
+    #[test]
     fn printable_utf8_is_kept() {
         assert_eq!(
-            escape_name("/tmp/héllo wörld ".as_bytes()),
-            "/tmp/héllo wörld "
+            escape_name("/tmp/héllo wörld".as_bytes()),
+            "/tmp/héllo wörld"
         );
     }
 
@@ -145,6 +235,31 @@ mod tests {
         let all: Vec<u8> = (0u8..=255).collect();
         let s = escape_name(&all);
         assert!(s.bytes().all(|b| b >= 0x20 && b != 0x7f));
+    }
+
+    #[test]
+    fn messages_lose_control_characters_but_keep_backslashes() {
+        assert_eq!(
+            sanitize_message("/tmp/\u{1b}[2Ja\\b\u{202e}\n"),
+            "/tmp/\\e[2Ja\\b\\u{202e}\\n"
+        );
+        assert_eq!(sanitize_message("plain é"), "plain é");
+    }
+
+    #[test]
+    fn text_keeps_newlines_only_when_asked_and_never_tabs() {
+        assert_eq!(escape_text(b"a\tb\nc", true), "a\\tb\nc");
+        assert_eq!(escape_text(b"a\tb\nc", false), "a\\tb\\nc");
+    }
+
+    #[test]
+    fn json_escapes_what_a_terminal_would_act_on_and_means_the_same() {
+        let name = "a\u{1b}[31m\u{7f}\u{85}\u{202e}b\"\\é";
+        let mut out = Vec::new();
+        json_to_writer(&mut out, name).unwrap();
+        let json = String::from_utf8(out).unwrap();
+        assert_eq!(json, r#""a\u001b[31m\u007f\u0085\u202eb\"\\é""#);
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), name);
     }
 
     #[test]

@@ -8,11 +8,11 @@ use vasmap::model::Region;
 use vasmap::source::{ProcDir, ReadOptions, SourceError, VisitError};
 
 fn visit_all(dir: &ProcDir, smaps: bool) -> (Vec<Region>, Vec<String>) {
-    let (info, stat) = dir.info().unwrap();
+    let (info, task) = dir.prepare().unwrap();
     let mut out = Vec::new();
     let mut names = Vec::new();
     let n = dir
-        .visit_regions(&info, &stat, smaps, |r, f| {
+        .visit_regions(&info, task, smaps, |r, f| {
             out.push(r.clone());
             names = f.to_vec();
             Ok(())
@@ -49,9 +49,9 @@ fn visiting_equals_the_snapshot_on_an_awkward_process() {
 #[test]
 fn a_visitor_error_stops_the_visit() {
     let dir = ProcDir::myself().unwrap();
-    let (info, stat) = dir.info().unwrap();
+    let (info, task) = dir.prepare().unwrap();
     let mut seen = 0;
-    let r = dir.visit_regions(&info, &stat, false, |_, _| {
+    let r = dir.visit_regions(&info, task, false, |_, _| {
         seen += 1;
         Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
     });
@@ -63,16 +63,14 @@ fn a_visitor_error_stops_the_visit() {
 fn a_kernel_thread_is_reported_as_one() {
     // kthreadd is pid 2 on Linux; where it is hidden (a container), skip.
     let Ok(dir) = ProcDir::open(2) else { return };
-    let Ok((info, stat)) = dir.info() else { return };
+    let Ok((_, stat)) = dir.info() else { return };
     if stat.flags & 0x0020_0000 == 0 {
         return;
     }
-    let r = dir.visit_regions(&info, &stat, false, |_, _| Ok(()));
+    let r = dir.prepare();
     assert!(
-        matches!(
-            r,
-            Err(VisitError::Source(SourceError::KernelThread { pid: 2, .. }))
-        ),
-        "{r:?}"
+        matches!(r, Err(SourceError::KernelThread { pid: 2, .. })),
+        "{:?}",
+        r.err()
     );
 }

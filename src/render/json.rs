@@ -252,11 +252,11 @@ impl<'a> JsonView<'a> {
         } else {
             "file"
         };
-        serde_json::to_writer(&mut *out, source).map_err(json_err)?;
+        crate::text::json_to_writer(&mut *out, source).map_err(json_err)?;
         out.write_all(b",\"process\":")?;
-        serde_json::to_writer(&mut *out, &ProcessOut::new(self.process)).map_err(json_err)?;
+        crate::text::json_to_writer(&mut *out, &ProcessOut::new(self.process)).map_err(json_err)?;
         write!(out, ",\"has_smaps\":{},\"smaps_fields\":", self.has_smaps)?;
-        serde_json::to_writer(&mut *out, smaps_fields).map_err(json_err)?;
+        crate::text::json_to_writer(&mut *out, smaps_fields).map_err(json_err)?;
         out.write_all(b",\"regions\":[")
     }
 
@@ -285,7 +285,7 @@ impl<'a> JsonView<'a> {
         self.header(&[], out)?;
         out.write_all(&self.buf)?;
         out.write_all(b"\n],\"totals\":")?;
-        serde_json::to_writer(&mut *out, &self.totals).map_err(json_err)?;
+        crate::text::json_to_writer(&mut *out, &self.totals).map_err(json_err)?;
         out.write_all(b"}\n")
     }
 }
@@ -297,13 +297,14 @@ fn write_hex(buf: &mut Vec<u8>, v: u64) {
     buf.push(b'"');
 }
 
-/// A JSON string, escaped by serde_json.
+/// A JSON string, escaped as [`crate::text::json_to_writer`] escapes it (every character
+/// that could drive a terminal too).
 fn write_str(buf: &mut Vec<u8>, s: &str) {
     // Writing to a Vec cannot fail, and a str always serializes.
-    let _ = serde_json::to_writer(&mut *buf, s);
+    let _ = crate::text::json_to_writer(&mut *buf, s);
 }
 
-/// One region exactly as `serde_json::to_writer(RegionOut::new(r, names))` writes it
+/// One region exactly as `json_to_writer(RegionOut::new(r, names))` writes it
 /// (the tests check this on every region of the captures and on hostile names), without
 /// serde's per-field machinery: a process with 60,000 mappings has 1.5 million smaps
 /// figures, and escaping each field name and writing each piece through `dyn Write` made
@@ -784,7 +785,8 @@ mod tests {
             crate::classify::classify(&mut regions, &info);
             let mut keys = Vec::new();
             for r in &regions {
-                let want = serde_json::to_vec(&RegionOut::new(r, &names)).unwrap();
+                let mut want = Vec::new();
+                crate::text::json_to_writer(&mut want, &RegionOut::new(r, &names)).unwrap();
                 let mut got = Vec::new();
                 write_region(&mut got, r, &names, &mut keys);
                 assert_eq!(

@@ -139,7 +139,13 @@ pub fn header_command(p: &ProcessInfo, utf8: bool, zombie: bool) -> Vec<u8> {
 /// The `PID:   command` line.
 fn write_header(p: &ProcessInfo, opts: &ViewOptions, zombie: bool, buf: &mut Vec<u8>) {
     buf.extend_from_slice(format!("{}:   ", p.pid).as_bytes());
-    buf.extend_from_slice(&header_command(p, opts.utf8_locale, zombie));
+    let command = header_command(p, opts.utf8_locale, zombie);
+    if opts.terminal {
+        // pmap keeps valid UTF-8 here, bidirectional controls included.
+        push_terminal_safe(buf, &command);
+    } else {
+        buf.extend_from_slice(&command);
+    }
     buf.push(b'\n');
 }
 
@@ -808,21 +814,24 @@ fn push_right_hex(buf: &mut Vec<u8>, v: u64, zeros: usize, width: usize) {
     push_hex(buf, v, zeros);
 }
 
-/// `bytes` with every C0 control, DEL and UTF-8-encoded C1 control (U+0080..U+009F)
-/// replaced by `?`, so a name cannot drive the terminal.
+/// `bytes` with every C0 control, DEL, C1 control (U+0080..U+009F), bidirectional
+/// control (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: they reorder what follows, so
+/// a name could show as another) and byte that is not UTF-8 (a lone 0x9b is CSI to a
+/// terminal in 8-bit mode) replaced by one `?` per byte, so a name cannot drive the
+/// terminal or disguise itself, and the columns stay where pmap puts them.
 fn push_terminal_safe(buf: &mut Vec<u8>, bytes: &[u8]) {
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b < 0x20 || b == 0x7f {
-            buf.push(b'?');
-        } else if b == 0xc2 && bytes.get(i + 1).is_some_and(|c| (0x80..=0x9f).contains(c)) {
-            buf.extend_from_slice(b"??");
-            i += 1;
-        } else {
-            buf.push(b);
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            let unsafe_char = c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+            if unsafe_char {
+                buf.extend(std::iter::repeat_n(b'?', c.len_utf8()));
+            } else {
+                let mut tmp = [0u8; 4];
+                buf.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+            }
         }
-        i += 1;
+        buf.extend(std::iter::repeat_n(b'?', chunk.invalid().len()));
     }
 }
 

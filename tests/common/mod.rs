@@ -94,6 +94,11 @@ impl Awkward {
         }
     }
 
+    /// Start one that also maps a file whose path is exactly 4000 bytes long.
+    pub fn start_with_4000_byte_name() -> Option<Awkward> {
+        Awkward::start_env(&[("AWKWARD_4000", "1")])
+    }
+
     /// Start one with extra environment variables.
     fn start_env(env: &[(&str, &str)]) -> Option<Awkward> {
         Awkward::spawn(awkward_binary()?, false, env)
@@ -355,5 +360,140 @@ pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
         regions,
         has_smaps: true,
         smaps_fields: fields,
+    }
+}
+
+/// Build `tests/support/NAME.c` once per test binary with gcc; `None` (and why) where
+/// gcc is missing or fails.
+pub fn c_helper(name: &str) -> Option<PathBuf> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static BUILT: Mutex<Option<HashMap<String, Option<PathBuf>>>> = Mutex::new(None);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let built = built.get_or_insert_with(HashMap::new);
+    built
+        .entry(name.to_string())
+        .or_insert_with(|| {
+            let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("{name}-{}", std::process::id()));
+            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/support/{name}.c"));
+            match Command::new("gcc")
+                .args(["-O1", "-pthread", "-o"])
+                .arg(&out)
+                .arg(&src)
+                .status()
+            {
+                Ok(s) if s.success() => Some(out),
+                Ok(s) => {
+                    eprintln!("skipping: gcc failed to build {name}.c ({s})");
+                    None
+                }
+                Err(e) => {
+                    eprintln!("skipping: gcc is not available ({e})");
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// A running helper from tests/support that said `ready PID`; killed on drop.
+pub struct Helper {
+    pub pid: i32,
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl Helper {
+    /// Build and start `tests/support/NAME.c` with ARGS, and wait for its `ready` line.
+    pub fn start(name: &str, args: &[&str]) -> Option<Helper> {
+        let bin = c_helper(name)?;
+        let mut child = Command::new(bin)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start helper");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the helper's ready line");
+        assert!(line.starts_with("ready "), "{name} said {line:?}");
+        let pid = line[6..].trim().parse().expect("a pid after ready");
+        let stdin = child.stdin.take();
+        Some(Helper { pid, child, stdin })
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A command that runs the built vasmap as user `nobody` (uid and gid 65534, no
+/// supplementary groups) through `setpriv`, from a copy of the binary that nobody can
+/// execute. `None`, with the reason printed, where the tests do not run as root or
+/// setpriv is missing.
+pub fn vasmap_as_nobody() -> Option<Command> {
+    use std::os::unix::fs::PermissionsExt;
+    static COPY: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
+    if !is_root() {
+        eprintln!("skipping: running as another user needs root");
+        return None;
+    }
+    if !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipping: /usr/bin/setpriv (util-linux) is not installed");
+        return None;
+    }
+    let (_, bin) = COPY
+        .get_or_init(|| {
+            let dir = tempfile::Builder::new()
+                .prefix("vasmap-bin")
+                .tempdir()
+                .ok()?;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).ok()?;
+            let bin = dir.path().join("vasmap");
+            std::fs::copy(env!("CARGO_BIN_EXE_vasmap"), &bin).ok()?;
+            std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).ok()?;
+            Some((dir, bin))
+        })
+        .as_ref()?;
+    let mut cmd = Command::new("/usr/bin/setpriv");
+    cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(bin);
+    Some(cmd)
+}
+
+/// True when the tests run as root.
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Assert that output is safe for a terminal: valid UTF-8, no byte below 0x20 but the
+/// newline, no DEL, no C1 control and no bidirectional control character.
+pub fn assert_terminal_safe(what: &str, bytes: &[u8]) {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"));
+    for (i, c) in text.char_indices() {
+        let bad = (c < ' ' && c != '\n')
+            || c == '\u{7f}'
+            || ('\u{80}'..='\u{9f}').contains(&c)
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(
+            !bad,
+            "{what}: unsafe character {c:?} at byte {i}: ...{}...",
+            &text[text.floor_char_boundary(i.saturating_sub(60))
+                ..text.ceil_char_boundary((i + 20).min(text.len()))]
+        );
     }
 }

@@ -1,6 +1,8 @@
 /* A process with every awkward kind of mapping, for vasmap's live tests.
  *
  * Usage: awkward DIR
+ * With AWKWARD_4000=1 in the environment, also maps a file whose path is exactly 4000
+ * bytes long (PATH_MAX is 4096).
  * Creates files under DIR with hostile names, maps them, adds a deleted file, a memfd,
  * SysV shm, shared anonymous memory, named anonymous memory, a W+X mapping, a guard page
  * and a thread, touches some pages, prints "ready PID" and waits for stdin to close.
@@ -90,6 +92,28 @@ int main(int argc, char **argv) {
         if (mkdir(longdir, 0755) != 0 && errno != EEXIST) die("mkdir long");
     }
     if (!(no_long && *no_long)) map_file(longdir, "long-name.txt", 1, 0);
+
+    /* With AWKWARD_4000: a path of exactly 4000 bytes, directories of 250 bytes, then a
+     * file name that makes up the rest (at most 255 bytes). */
+    const char *p4000_wanted = getenv("AWKWARD_4000");
+    if (p4000_wanted && *p4000_wanted) {
+        static char p4000[4096];
+        snprintf(p4000, sizeof p4000, "%s", dir);
+        for (int i = 0; strlen(p4000) + 1 + 255 < 4000; i++) {
+            size_t n = strlen(p4000);
+            p4000[n] = '/';
+            memset(p4000 + n + 1, 'A' + i % 26, 250);
+            p4000[n + 251] = 0;
+            if (mkdir(p4000, 0755) != 0 && errno != EEXIST) die("mkdir 4000");
+        }
+        size_t n = strlen(p4000);
+        size_t rest = 4000 - n - 1; /* the name after the '/' */
+        char name[256];
+        memset(name, 'z', rest);
+        if (rest >= 8) memcpy(name + rest - 8, "4000.txt", 8);
+        name[rest] = 0;
+        map_file(p4000, name, 1, 0);
+    }
 
     /* A file deleted after it was mapped. */
     map_file(dir, "deleted.txt", 1, 1);
