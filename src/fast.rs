@@ -244,3 +244,33 @@ fn show_pmap(
     pmap.finish(&mut held)?;
     Ok(held.release()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_is_held_until_released_up_to_the_limit() {
+        let mut out = Vec::new();
+        let mut held = HoldBack::new(&mut out);
+        held.write_all(b"header\n").unwrap();
+        held.flush().unwrap();
+        // Dropped without release (the read was cut short): nothing was written.
+        drop(held);
+        assert!(out.is_empty());
+
+        let mut held = HoldBack::new(&mut out);
+        held.write_all(b"rows\n").unwrap();
+        held.release().unwrap();
+        assert_eq!(out, b"rows\n");
+
+        let mut out = Vec::new();
+        let mut held = HoldBack::new(&mut out);
+        let big = vec![b'x'; HoldBack::LIMIT / 2 + 1];
+        held.write_all(&big).unwrap();
+        held.write_all(&big).unwrap();
+        // Past the limit, everything so far went out; the rest follows as it comes.
+        drop(held);
+        assert_eq!(out.len(), big.len() * 2);
+    }
+}
