@@ -630,6 +630,35 @@ pub fn explain_all(snap: &Snapshot) -> Vec<Explanation> {
         .collect()
 }
 
+/// Explain every region of a snapshot, keyed by start address: looked up by the views
+/// after filters and `--sort` have taken rows away or reordered them.
+pub fn all_by_start(snap: &Snapshot) -> HashMap<u64, Explanation> {
+    snap.regions
+        .iter()
+        .map(|r| r.start)
+        .zip(explain_all(snap))
+        .collect()
+}
+
+/// The explanations a view shows (`--explain`), by start address: those worked out on the
+/// whole address space before the filters ([`ViewOptions::explained`]), else worked out
+/// now on `snap`. `None` without `--explain`.
+///
+/// [`ViewOptions::explained`]: crate::render::ViewOptions::explained
+pub fn for_view(snap: &Snapshot, opts: &crate::render::ViewOptions) -> Option<ExplainedByStart> {
+    if !opts.explain {
+        return None;
+    }
+    Some(
+        opts.explained
+            .clone()
+            .unwrap_or_else(|| std::sync::Arc::new(all_by_start(snap))),
+    )
+}
+
+/// Explanations by start address, shared between a view and its copies.
+pub type ExplainedByStart = std::sync::Arc<HashMap<u64, Explanation>>;
+
 /// Explain one region of a snapshot (it must be one of `snap.regions`). For many regions
 /// use [`explain_all`] or an [`Explainer`], which parse each file once.
 pub fn explain(region: &Region, snap: &Snapshot) -> Explanation {
