@@ -317,3 +317,39 @@ fn explain_json_of_an_awkward_process_is_valid_and_terminal_safe() {
     assert_eq!(code, 0);
     assert_terminal_safe("--explain -o csv", &out);
 }
+
+#[test]
+fn the_explain_examples_in_docs_json_md_follow_the_schema() {
+    let text = std::fs::read_to_string("docs/json.md").expect("docs/json.md");
+    let schema_text = std::fs::read_to_string("docs/vasmap.schema.json").unwrap();
+    let full: Value = serde_json::from_str(&schema_text).unwrap();
+    let region_schema = serde_json::json!({
+        "$ref": "#/$defs/region",
+        "$defs": full["$defs"].clone(),
+    });
+    let region = jsonschema::validator_for(&region_schema).unwrap();
+    let examples: Vec<Value> = text
+        .lines()
+        .filter(|l| l.starts_with("{\"start\"") && l.contains("\"explain\""))
+        .map(|l| serde_json::from_str(&l.trim_end_matches(',').replace("{…}", "{}")).unwrap())
+        .collect();
+    assert!(
+        examples.len() >= 5,
+        "only {} explain examples",
+        examples.len()
+    );
+    for v in &examples {
+        let errors: Vec<String> = region.iter_errors(v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{v}: {errors:?}");
+    }
+    assert!(examples.iter().any(
+        |r| r["name"].as_str().is_some_and(|n| n.ends_with("libc.so.6"))
+            && sections(r).contains(&".text")
+    ));
+    // A wrong explain object is refused: the schema really checks it.
+    let mut bad = examples[0].clone();
+    bad["explain"]["sections"] = serde_json::json!([]);
+    assert!(!region.is_valid(&bad));
+    bad["explain"] = serde_json::json!({"sections": [".text"]});
+    assert!(!region.is_valid(&bad));
+}
