@@ -249,7 +249,7 @@ fn explain_csv_has_a_last_quoted_column() {
     let text = ok(&["--from", SMAPS, "--explain", "-o", "csv"]);
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let header = r.headers().unwrap().clone();
-    assert_eq!(header.iter().last(), Some("explain"));
+    assert_eq!(header.iter().next_back(), Some("explain"));
     assert_eq!(header.get(header.len() - 2), Some("VmFlags"));
     let json = doc(&ok(&["--from", SMAPS, "--explain", "--json"]));
     let mut rows = 0;
