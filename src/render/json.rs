@@ -141,6 +141,9 @@ pub(crate) struct RegionOut<'a> {
     smaps: Option<SmapsOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vm_flags: Option<Vec<String>>,
+    /// `--explain`: what the region is (`text`) and, for an ELF file, its `sections`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) explain: Option<&'a crate::explain::Explanation>,
 }
 
 impl<'a> RegionOut<'a> {
@@ -189,6 +192,7 @@ impl<'a> RegionOut<'a> {
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect()
             }),
+            explain: None,
         }
     }
 }
@@ -198,12 +202,17 @@ pub(crate) fn json_err(e: serde_json::Error) -> io::Error {
 }
 
 /// Write one document: header, then each region on its own line, then the totals.
-pub fn render(snap: &Snapshot, _opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+    let explained = crate::explain::for_view(snap, opts);
     let mut out = io::BufWriter::new(out);
     let mut view = JsonView::begin(&snap.process, snap.has_smaps);
     view.header(&snap.smaps_fields, &mut out)?;
     for r in &snap.regions {
-        view.region(r, &snap.smaps_fields, &mut out)?;
+        match explained.as_ref().and_then(|e| e.get(&r.start)) {
+            // `--explain`: the region with what it is, through serde.
+            Some(explain) => view.region_explained(r, &snap.smaps_fields, explain, &mut out)?,
+            None => view.region(r, &snap.smaps_fields, &mut out)?,
+        }
     }
     view.finish(&mut out)?;
     out.flush()
@@ -275,6 +284,26 @@ impl<'a> JsonView<'a> {
             out.write_all(buf)?;
             buf.clear();
         }
+        self.regions += 1;
+        self.totals.add(r);
+        Ok(())
+    }
+
+    /// Write one region with its `--explain` text and sections (through serde: the
+    /// explanation is not on the fast path, it reads the mapped files).
+    pub fn region_explained(
+        &mut self,
+        r: &Region,
+        smaps_fields: &[String],
+        explain: &crate::explain::Explanation,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        self.header(smaps_fields, out)?;
+        let buf = &mut self.buf;
+        buf.extend_from_slice(if self.regions == 0 { b"\n" } else { b",\n" });
+        let mut region = RegionOut::new(r, smaps_fields);
+        region.explain = Some(explain);
+        crate::text::json_to_writer(&mut *buf, &region).map_err(json_err)?;
         self.regions += 1;
         self.totals.add(r);
         Ok(())
