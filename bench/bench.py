@@ -25,7 +25,7 @@ import time
 
 def run_once(spawn, argv):
     """Run argv through bench/spawn (stdout to /dev/null); return (seconds, max RSS in
-    KiB, exit status) as spawn measured them."""
+    KiB, exit status, CPU seconds) as spawn measured them."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -39,10 +39,10 @@ def run_once(spawn, argv):
     with os.fdopen(r) as f:
         report = f.read().split()
     _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0 or len(report) != 3:
+    if os.waitstatus_to_exitcode(status) != 0 or len(report) != 4:
         sys.exit(f"bench: spawn failed for {' '.join(argv)}")
-    ns, rss, code = (int(x) for x in report)
-    return ns / 1e9, rss, code
+    ns, rss, code, cpu = (int(x) for x in report)
+    return ns / 1e9, rss, code, cpu / 1e9
 
 
 # What each view reads, the pmap flags that print the same thing, and the vasmap flags
@@ -199,6 +199,7 @@ def main():
                     cmds[("vasmap", name)] = [args.vasmap, *vflags, pid]
                 keys = list(cmds)
                 times = {k: [] for k in keys}
+                cpus = {k: [] for k in keys}
                 peak = {k: 0 for k in keys}
                 print(
                     f"bench: {count} mappings (pid {pid}): {len(keys)} commands, "
@@ -207,13 +208,15 @@ def main():
                 )
                 for r in range(args.warmup + args.rounds):
                     for k in keys:
-                        secs, rss, code = run_once(args.spawn, cmds[k])
+                        secs, rss, code, cpu = run_once(args.spawn, cmds[k])
                         if code != 0:
                             sys.exit(f"bench: {' '.join(cmds[k])} exited with {code}")
                         if r >= args.warmup:
                             times[k].append(secs)
+                            cpus[k].append(cpu)
                             peak[k] = max(peak[k], rss)
                 med = {k: statistics.median(v) for k, v in times.items()}
+                cpu_med = {k: statistics.median(v) for k, v in cpus.items()}
                 rows = []
                 for name, file, pflags, vflags in views:
                     cat = med[("cat", file)]
@@ -235,6 +238,8 @@ def main():
                             else None,
                             "vasmap_ms": v * 1e3,
                             "ratio_cat": v / cat,
+                            "cpu_ratio_cat": cpu_med[("vasmap", name)]
+                            / max(cpu_med[("cat", file)], 1e-9),
                             "ratio_pmap": v / pm if pm else None,
                             "peak_kib": peak[("vasmap", name)],
                         }
@@ -261,13 +266,13 @@ def fmt(x, spec, none="—"):
 def print_rows(count, rows):
     print(f"\n{count} mappings")
     print(
-        f"{'view':26} {'cat ms':>8} {'pmap ms':>8} {'vasmap ms':>9} "
-        f"{'x cat':>6} {'x pmap':>6} {'peak MiB':>8}"
+        f"{'view':30} {'cat ms':>8} {'pmap ms':>8} {'vasmap ms':>9} "
+        f"{'x cat':>6} {'x cat cpu':>9} {'x pmap':>6} {'peak MiB':>8}"
     )
     for r in rows:
         print(
-            f"{r['view']:26} {r['cat_ms']:8.2f} {fmt(r['pmap_ms'], '8.2f', '       —')} "
-            f"{r['vasmap_ms']:9.2f} {r['ratio_cat']:6.2f} "
+            f"{r['view']:30} {r['cat_ms']:8.2f} {fmt(r['pmap_ms'], '8.2f', '       —')} "
+            f"{r['vasmap_ms']:9.2f} {r['ratio_cat']:6.2f} {r['cpu_ratio_cat']:9.2f} "
             f"{fmt(r['ratio_pmap'], '6.2f', '     —')} {r['peak_kib'] / 1024:8.1f}"
         )
 
@@ -300,7 +305,10 @@ def write_markdown(args, results, skipped):
     lines.append("")
     lines.append(
         f"Command: `bench/run.sh` ({args.rounds} interleaved rounds after {args.warmup} "
-        "warm-up rounds; medians; peak memory is the largest max-RSS over the rounds)."
+        "warm-up rounds; medians of wall time, and of CPU time (user plus system: less "
+        "disturbed by other work on the machine); peak memory is the largest max-RSS over "
+        "the rounds). Load average at the start: "
+        f"{' '.join(open('/proc/loadavg').read().split()[:3])}."
     )
     for count, rows in results.items():
         lines.append("")
@@ -308,14 +316,16 @@ def write_markdown(args, results, skipped):
         lines.append("")
         lines.append(
             "| view | floor | floor ms | pmap ms | pmap / floor | vasmap ms | vasmap / floor "
-            "| vasmap / pmap | vasmap peak MiB | pmap peak MiB | target |"
+            "| vasmap / floor, CPU time | vasmap / pmap | vasmap peak MiB | pmap peak MiB "
+            "| target |"
         )
-        lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
+        lines.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|")
         for r in rows:
             lines.append(
                 f"| {r['view']} (`{r['command']}`) | `cat {r['file']}` | {r['cat_ms']:.2f} "
                 f"| {fmt(r['pmap_ms'], '.2f')} | {fmt(r['pmap_ratio_cat'], '.2f')}x "
                 f"| {r['vasmap_ms']:.2f} | **{r['ratio_cat']:.2f}x** "
+                f"| {r['cpu_ratio_cat']:.2f}x "
                 f"| {fmt(r['ratio_pmap'], '.2f')}x | {r['peak_kib'] / 1024:.1f} "
                 f"| {fmt(r['pmap_peak'] / 1024 if r['pmap_peak'] else None, '.1f')} "
                 f"| {verdict(r, count)} |"

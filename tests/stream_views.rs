@@ -118,7 +118,7 @@ fn peak_kib(spawn: &Path, args: &[&str]) -> u64 {
         .split(' ')
         .filter_map(|w| w.parse().ok())
         .collect();
-    assert_eq!(fields.len(), 3, "spawn said {report:?}");
+    assert!(fields.len() >= 3, "spawn said {report:?}");
     assert_eq!(fields[2], 0, "vasmap {args:?} failed: {report}");
     fields[1]
 }
