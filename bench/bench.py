@@ -263,6 +263,10 @@ def fmt(x, spec, none="—"):
     return none if x is None else format(x, spec)
 
 
+def ratio(x):
+    return "—" if x is None else f"{x:.2f}x"
+
+
 def print_rows(count, rows):
     print(f"\n{count} mappings")
     print(
@@ -323,10 +327,10 @@ def write_markdown(args, results, skipped):
         for r in rows:
             lines.append(
                 f"| {r['view']} (`{r['command']}`) | `cat {r['file']}` | {r['cat_ms']:.2f} "
-                f"| {fmt(r['pmap_ms'], '.2f')} | {fmt(r['pmap_ratio_cat'], '.2f')}x "
+                f"| {fmt(r['pmap_ms'], '.2f')} | {ratio(r['pmap_ratio_cat'])} "
                 f"| {r['vasmap_ms']:.2f} | **{r['ratio_cat']:.2f}x** "
                 f"| {r['cpu_ratio_cat']:.2f}x "
-                f"| {fmt(r['ratio_pmap'], '.2f')}x | {r['peak_kib'] / 1024:.1f} "
+                f"| {ratio(r['ratio_pmap'])} | {r['peak_kib'] / 1024:.1f} "
                 f"| {fmt(r['pmap_peak'] / 1024 if r['pmap_peak'] else None, '.1f')} "
                 f"| {verdict(r, count)} |"
             )
