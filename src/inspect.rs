@@ -69,18 +69,14 @@ pub fn show(
     // Explaining a mapping looks at its neighbours in address order: work the texts out
     // before filters and sorting take rows away or move them.
     let explained_view;
+    // `-A` takes rows away too before JSON and CSV (the table applies it itself).
     let view = if view.explain
-        && (!view.select.keeps_all() || view.select.sort != crate::filter::SortKey::Addr)
+        && (!view.select.keeps_all()
+            || view.select.sort != crate::filter::SortKey::Addr
+            || view.range.is_some())
     {
-        let texts = crate::explain::explain_all(&snap);
-        let by_start = snap
-            .regions
-            .iter()
-            .zip(texts)
-            .map(|(r, e)| (r.start, e.text))
-            .collect();
         explained_view = ViewOptions {
-            explained: Some(std::sync::Arc::new(by_start)),
+            explained: Some(std::sync::Arc::new(crate::explain::all_by_start(&snap))),
             ..view.clone()
         };
         &explained_view

@@ -320,3 +320,26 @@ fn other_link_layouts_match_readelf() {
         let _ = child.wait();
     }
 }
+
+/// A snapshot whose pid now maps another file at the same addresses (a saved capture read
+/// back after the pid was reused) is not explained from the wrong file: the mapped inode
+/// must match, through /proc/PID/map_files as well as through the path.
+#[test]
+fn a_reused_pid_is_not_read_as_the_captured_file() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let mut snap = read_pid(child.id() as i32, ReadOptions::default()).unwrap();
+    let i = snap
+        .regions
+        .iter()
+        .position(|r| r.kind == Kind::Library && r.perms.exec)
+        .expect("sleep maps a library's code");
+    let honest = explain_all(&snap)[i].clone();
+    assert!(honest.text.contains("code"), "{}", honest.text);
+    snap.regions[i].inode = 1; // pretend the capture saw another file there
+    let text = explain_all(&snap)[i].text.clone();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains("another file"), "{text}");
+    assert!(!text.contains(".text"), "{text}");
+}

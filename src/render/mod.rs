@@ -52,10 +52,10 @@ pub struct ViewOptions {
     pub color: bool,
     /// Add a column saying what each region is, in plain words (`--explain`).
     pub explain: bool,
-    /// `--explain` texts by start address, worked out on the whole address space before
+    /// `--explain` explanations by start address, worked out on the whole address space before
     /// filters and `--sort` took rows away or reordered them (explaining a mapping looks
     /// at its neighbours). `None`: the table works them out itself.
-    pub explained: Option<std::sync::Arc<std::collections::HashMap<u64, String>>>,
+    pub explained: Option<crate::explain::ExplainedByStart>,
     /// `-x`: resident, PSS, dirty and swap figures from smaps.
     pub extended: bool,
     /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`

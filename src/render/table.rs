@@ -153,7 +153,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         row.add_cell(cell(Cell::new(display_name(r, opts.show_path))));
         if opts.explain {
             let text = match &opts.explained {
-                Some(by_start) => by_start.get(&r.start).map_or("", String::as_str),
+                Some(by_start) => by_start.get(&r.start).map_or("", |e| e.text.as_str()),
                 None => snap
                     .region_at(r.start)
                     .and_then(|i| explained.get(i))
