@@ -32,10 +32,11 @@ Examples:
                                   demand paging: what one read makes resident
 
 Exit status:
-  0  every process was read
-  1  a process (or file) could not be read: stderr says which and why; the others are printed
-  2  the command line is wrong (unknown option, not a pid, a bad -A range, -x/-X/-d
-     together with --pmap, which pmap refuses)";
+  0  every process (or file) was read and shown
+  1  a process or file could not be read: stderr says which and why; the others are
+     printed. Or the output could not be written (a full disk)
+  2  the command line is wrong (unknown option, not a pid, a bad -A range or --addr,
+     an unknown --kind, -x/-X/-d together with --pmap, which pmap refuses)";
 
 /// Show the virtual address space of Linux processes: a pmap you can trust, and a way
 /// to learn how a process's memory is laid out.
@@ -331,9 +332,44 @@ pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Wri
     clap_complete::generate(shell, &mut command(), "vasmap", out);
 }
 
-/// Write the man page (roff).
+/// Write the man page (roff): clap_mangen's sections, then the examples and the exit
+/// status from `--help`'s text as EXAMPLES and EXIT STATUS sections, unfilled so that
+/// their columns stay aligned (clap_mangen's own EXTRA section would reflow them).
 pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    clap_mangen::Man::new(command()).render(out)
+    let man = clap_mangen::Man::new(command());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    man.render_subcommands_section(out)?;
+    let (examples, exit) = EXAMPLES
+        .split_once("\nExit status:\n")
+        .unwrap_or((EXAMPLES, ""));
+    let examples = examples.strip_prefix("Examples:\n").unwrap_or(examples);
+    write_roff_section(out, "EXAMPLES", examples)?;
+    write_roff_section(out, "EXIT STATUS", exit)?;
+    man.render_version_section(out)
+}
+
+/// A man page section of preformatted text (`.nf`), escaped for roff.
+fn write_roff_section(
+    out: &mut dyn std::io::Write,
+    title: &str,
+    text: &str,
+) -> std::io::Result<()> {
+    writeln!(out, ".SH \"{title}\"")?;
+    writeln!(out, ".nf")?;
+    for line in text.lines() {
+        let line = line.replace('\\', "\\e").replace('-', "\\-");
+        let lead = if line.starts_with('.') || line.starts_with('\'') {
+            "\\&"
+        } else {
+            ""
+        };
+        writeln!(out, "{lead}{line}")?;
+    }
+    writeln!(out, ".fi")
 }
 
 /// A pid, `self`, or else a path to a saved maps file.

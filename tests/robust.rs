@@ -868,6 +868,26 @@ fn a_closed_pipe_ends_quietly_with_0() {
 }
 
 #[test]
+fn a_closed_pipe_ends_json_and_csv_quietly_with_0() {
+    // JSON is written through serde_json, which wraps the write error it meets: a closed
+    // pipe must still be recognised as one (it was reported as "cannot write the output:
+    // Broken pipe" with status 1). many.maps is 2,124 mappings: more than a pipe holds.
+    for view in ["--json", "--output csv"] {
+        let out = Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "'{}' {view} --from tests/fixtures/many.maps | head -c 10; echo; echo \"status ${{PIPESTATUS[0]}}\"",
+                env!("CARGO_BIN_EXE_vasmap"),
+            ))
+            .output()
+            .unwrap();
+        let stdout = text(&out.stdout);
+        assert!(stdout.ends_with("\nstatus 0\n"), "{view}: {stdout}");
+        assert!(out.stderr.is_empty(), "{view}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
 fn a_closed_stdout_ends_quietly_with_0() {
     let me = std::process::id();
     for cmd in [

@@ -901,6 +901,24 @@ fn completions_and_man_page() {
         "{man}"
     );
     assert!(man.contains("\\-\\-addr"));
+    // The examples and exit codes of --help are man page sections of their own, unfilled
+    // so their columns stay aligned.
+    let examples = man
+        .find(".SH \"EXAMPLES\"\n.nf\n")
+        .expect("EXAMPLES section");
+    let exit = man
+        .find(".SH \"EXIT STATUS\"\n.nf\n")
+        .expect("EXIT STATUS section");
+    assert!(examples < exit, "{man}");
+    assert!(man[examples..exit].contains("vasmap self \\-\\-map message.txt"));
+    assert!(
+        man[exit..].contains("  2  the command line is wrong"),
+        "{man}"
+    );
+    assert!(!man.contains(".SH EXTRA"), "{man}");
+    let help = ok(&["--help"]);
+    assert!(help.contains("Examples:\n  vasmap 4972"), "{help}");
+    assert!(help.contains("Exit status:\n  0  "), "{help}");
     let (_, _, code) = run_vasmap(&["completions", "tcsh"]);
     assert_eq!(code, 2);
 }

@@ -197,8 +197,11 @@ impl<'a> RegionOut<'a> {
     }
 }
 
+/// serde_json's error as an `io::Error`. A write error comes back as the `io::Error` it
+/// wraps, kind included, so that a closed pipe is still seen as one (`BrokenPipe`: a quiet
+/// exit 0) and a full disk as itself.
 pub(crate) fn json_err(e: serde_json::Error) -> io::Error {
-    io::Error::other(e)
+    io::Error::from(e)
 }
 
 /// Write one document: header, then each region on its own line, then the totals.
