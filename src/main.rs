@@ -142,7 +142,7 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
             (a, b)
         }
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("vasmap: {e}");
+            report(&e);
             return ExitCode::from(1);
         }
     };
@@ -162,7 +162,11 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
-        eprintln!("vasmap: cannot catch Ctrl-C ({e}); stop the watch with kill");
+        // Ctrl-C would then end vasmap without its last line; say how else to stop it.
+        report(format_args!(
+            "cannot catch Ctrl-C ({e}); stop the watch with `kill {}` (vasmap's own pid)",
+            std::process::id()
+        ));
     }
     let opts = WatchOptions {
         pid: args.pid,
@@ -177,7 +181,7 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(WatchError::Output(e)) => output_failed(&e),
         Err(e) => {
-            eprintln!("vasmap: {e}");
+            report(&e);
             ExitCode::from(1)
         }
     }
