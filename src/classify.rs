@@ -187,7 +187,10 @@ mod tests {
             &p,
             &[
                 ("1000-2000 r-xp 0 fe:00 99 /usr/bin/cat", Kind::Program),
-                ("1000-2000 r-xp 0 fe:00 98 /usr/lib/libc.so.6", Kind::Library),
+                (
+                    "1000-2000 r-xp 0 fe:00 98 /usr/lib/libc.so.6",
+                    Kind::Library,
+                ),
                 ("1000-2000 r-xp 0 fe:00 98 /usr/lib/libz.so", Kind::Library),
                 (
                     "1000-2000 r-xp 0 fe:00 97 /usr/lib/ld-linux-x86-64.so.2",
@@ -220,11 +223,23 @@ mod tests {
         check(
             &ProcessInfo::default(),
             &[
-                ("1000-2000 rw-p 0 00:00 0 [stack:4321]", Kind::ThreadStack { tid: 4321 }),
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:4321]",
+                    Kind::ThreadStack { tid: 4321 },
+                ),
                 // Only a saved capture can hold these; they once panicked.
-                ("1000-2000 rw-p 0 00:00 0 [stack:", Kind::ThreadStack { tid: 0 }),
-                ("1000-2000 rw-p 0 00:00 0 [stack:]", Kind::ThreadStack { tid: 0 }),
-                ("1000-2000 rw-p 0 00:00 0 [stack:12", Kind::ThreadStack { tid: 12 }),
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:",
+                    Kind::ThreadStack { tid: 0 },
+                ),
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:]",
+                    Kind::ThreadStack { tid: 0 },
+                ),
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:12",
+                    Kind::ThreadStack { tid: 12 },
+                ),
             ],
         );
     }

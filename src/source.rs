@@ -403,19 +403,8 @@ impl ProcDir {
             self.exited_or_hidden(proc_error(self.pid, &stat_file, e, || self.denial()))
         })?;
         let raw_cmdline = self.read(&format!("{prefix}cmdline")).unwrap_or_default();
-        let mut comm = self.read(&format!("{prefix}comm")).unwrap_or_default();
-        if comm.last() == Some(&b'\n') {
-            comm.pop();
-        }
-        let mut cmdline = raw_cmdline.clone();
-        while cmdline.last() == Some(&0) {
-            cmdline.pop();
-        }
-        for b in cmdline.iter_mut() {
-            if *b == 0 {
-                *b = b' ';
-            }
-        }
+        let comm = ProcessInfo::comm_line(self.read(&format!("{prefix}comm")).unwrap_or_default());
+        let mut cmdline = ProcessInfo::cmdline_line(&raw_cmdline);
         if cmdline.is_empty() {
             cmdline = format!("[{}]", stat.comm).into_bytes();
         }

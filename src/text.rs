@@ -91,7 +91,12 @@ fn escape_into(bytes: &[u8], flavor: Flavor, out: &mut String) {
         for c in chunk.valid().chars() {
             match (c, flavor) {
                 ('\\', _) => out.push_str("\\\\"),
-                ('\n', Flavor::Text { keep_newlines: true }) => out.push(c),
+                (
+                    '\n',
+                    Flavor::Text {
+                        keep_newlines: true,
+                    },
+                ) => out.push(c),
                 ('\0', Flavor::Text { .. }) => out.push_str("\\0"),
                 (c, _) if is_unsafe_char(c) => push_escape(c, out),
                 (c, _) => out.push(c),
@@ -268,4 +273,3 @@ mod tests {
         assert_eq!(human_kb(132), "132K");
     }
 }
-

@@ -6,59 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 
-/// Build `tests/support/awkward.c` once per test binary with the system's `gcc`.
-/// Returns `None` (and says why) where gcc is missing.
-fn awkward_binary() -> Option<&'static PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("awkward-{}", std::process::id()));
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/awkward.c");
-        let status = Command::new("gcc")
-            .args(["-O1", "-pthread", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status();
-        match status {
-            Ok(s) if s.success() => Some(out),
-            Ok(s) => {
-                eprintln!("skipping: gcc failed to build awkward.c ({s})");
-                None
-            }
-            Err(e) => {
-                eprintln!("skipping: gcc is not available ({e})");
-                None
-            }
-        }
-    })
-    .as_ref()
-}
-
-/// `awkward.c` linked statically, once per test binary, or `None` (with the reason) where
-/// the static C library is missing. A static copy maps no shared library, so its smaps
-/// figures (PSS above all) do not move when other processes map libc.
-fn awkward_static_binary() -> Option<&'static PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("awkward-static-{}", std::process::id()));
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/awkward.c");
-        let status = Command::new("gcc")
-            .args(["-O1", "-pthread", "-static", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status();
-        match status {
-            Ok(s) if s.success() => Some(out),
-            _ => {
-                eprintln!("note: gcc -static failed; using the dynamic awkward");
-                None
-            }
-        }
-    })
-    .as_ref()
-}
-
 /// A running `awkward` process; killed and its files removed on drop.
 pub struct Awkward {
     pub pid: i32,
@@ -88,9 +35,11 @@ impl Awkward {
     }
 
     fn start_idle(env: &[(&str, &str)]) -> Option<Awkward> {
-        match awkward_static_binary() {
-            Some(bin) => Awkward::spawn(bin, true, env),
-            None => Awkward::spawn(awkward_binary()?, false, env),
+        // A static copy maps no shared library, so its smaps figures (PSS above all) do
+        // not move when other processes map libc.
+        match build_support("awkward", Link::Static) {
+            Some(bin) => Awkward::spawn(&bin, true, env),
+            None => Awkward::spawn(&c_helper("awkward")?, false, env),
         }
     }
 
@@ -101,7 +50,7 @@ impl Awkward {
 
     /// Start one with extra environment variables.
     fn start_env(env: &[(&str, &str)]) -> Option<Awkward> {
-        Awkward::spawn(awkward_binary()?, false, env)
+        Awkward::spawn(&c_helper("awkward")?, false, env)
     }
 
     /// Start `bin` (a private copy of it when `copy`).
@@ -180,42 +129,6 @@ pub fn run_vasmap(args: &[&str]) -> (Vec<u8>, Vec<u8>, i32) {
     (out.stdout, out.stderr, out.status.code().unwrap_or(-1))
 }
 
-/// Build `tests/support/NAME.c` once per test binary with gcc (`None`, with a reason,
-/// where gcc is missing).
-fn support_binary(name: &'static str) -> Option<PathBuf> {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static BUILT: OnceLock<Mutex<HashMap<&'static str, Option<PathBuf>>>> = OnceLock::new();
-    let mut built = BUILT
-        .get_or_init(|| Mutex::new(HashMap::new()))
-        .lock()
-        .expect("support build lock");
-    built
-        .entry(name)
-        .or_insert_with(|| {
-            let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("{name}-{}", std::process::id()));
-            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/support/{name}.c"));
-            match Command::new("gcc")
-                .args(["-O1", "-pthread", "-o"])
-                .arg(&out)
-                .arg(&src)
-                .status()
-            {
-                Ok(s) if s.success() => Some(out),
-                Ok(s) => {
-                    eprintln!("skipping: gcc failed to build {name}.c ({s})");
-                    None
-                }
-                Err(e) => {
-                    eprintln!("skipping: gcc is not available ({e})");
-                    None
-                }
-            }
-        })
-        .clone()
-}
-
 /// A running `driven` process (tests/support/driven.c) that maps files, grows its heap
 /// and starts threads when told; killed on drop.
 pub struct Driven {
@@ -228,7 +141,7 @@ pub struct Driven {
 impl Driven {
     /// Start one and wait for its `ready` line.
     pub fn start() -> Option<Driven> {
-        let bin = support_binary("driven")?;
+        let bin = c_helper("driven")?;
         let mut child = Command::new(bin)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -331,24 +244,11 @@ pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
     // Field 28 of stat, counting from 1; `after_comm` starts at field 3.
     let start_stack: u64 = after_comm[25].parse().unwrap();
     let raw_cmdline = read("cmdline");
-    let mut comm = read("comm");
-    if comm.last() == Some(&b'\n') {
-        comm.pop();
-    }
-    let mut cmdline = raw_cmdline.clone();
-    while cmdline.last() == Some(&0) {
-        cmdline.pop();
-    }
-    for b in cmdline.iter_mut() {
-        if *b == 0 {
-            *b = b' ';
-        }
-    }
     let process = vasmap::model::ProcessInfo {
         pid,
-        cmdline,
+        cmdline: vasmap::model::ProcessInfo::cmdline_line(&raw_cmdline),
+        comm: vasmap::model::ProcessInfo::comm_line(read("comm")),
         raw_cmdline,
-        comm,
         start_stack: (start_stack != 0).then_some(start_stack),
         ..Default::default()
     };
@@ -366,24 +266,41 @@ pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
 /// Build `tests/support/NAME.c` once per test binary with gcc; `None` (and why) where
 /// gcc is missing or fails.
 pub fn c_helper(name: &str) -> Option<PathBuf> {
+    build_support(name, Link::Dynamic)
+}
+
+/// How [`build_support`] links a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Link {
+    Dynamic,
+    /// `gcc -static`: fails where the static C library is not installed.
+    Static,
+}
+
+/// Build `tests/support/NAME.c` once per test binary and way of linking; `None` (and
+/// why) where gcc is missing or fails.
+fn build_support(name: &str, link: Link) -> Option<PathBuf> {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static BUILT: Mutex<Option<HashMap<String, Option<PathBuf>>>> = Mutex::new(None);
+    static BUILT: Mutex<Option<HashMap<(String, Link), Option<PathBuf>>>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let built = built.get_or_insert_with(HashMap::new);
     built
-        .entry(name.to_string())
+        .entry((name.to_string(), link))
         .or_insert_with(|| {
+            let (suffix, flags): (&str, &[&str]) = match link {
+                Link::Dynamic => ("", &["-O1", "-pthread", "-o"]),
+                Link::Static => ("-static", &["-O1", "-pthread", "-static", "-o"]),
+            };
             let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("{name}-{}", std::process::id()));
+                .join(format!("{name}{suffix}-{}", std::process::id()));
             let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/support/{name}.c"));
-            match Command::new("gcc")
-                .args(["-O1", "-pthread", "-o"])
-                .arg(&out)
-                .arg(&src)
-                .status()
-            {
+            match Command::new("gcc").args(flags).arg(&out).arg(&src).status() {
                 Ok(s) if s.success() => Some(out),
+                _ if link == Link::Static => {
+                    eprintln!("note: gcc -static failed for {name}.c; using the dynamic build");
+                    None
+                }
                 Ok(s) => {
                     eprintln!("skipping: gcc failed to build {name}.c ({s})");
                     None
