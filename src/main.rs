@@ -148,7 +148,7 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let color = args.color.enabled();
+    let color = vasmap::color::enabled(args.color);
     match vasmap::diff::render(&a, &b, args.show_path, color, &mut out).and_then(|_| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => output_failed(&e),
@@ -172,7 +172,7 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
         pid: args.pid,
         interval: args.interval,
         show_path: args.show_path,
-        color: args.color.enabled(),
+        color: vasmap::color::enabled(args.color),
         select: args.filter.selection(),
     };
     let stdout = io::stdout();
@@ -188,8 +188,8 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
 }
 
 fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
-    use std::io::IsTerminal;
-    use vasmap::cli::{ColorArg, Target};
+    use vasmap::cli::Target;
+    use vasmap::color::ColorChoice;
     use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
     let snap = match &args.target {
         Target::Pid(pid) => read_pid(*pid, ReadOptions::default()).map_err(SavedError::from),
@@ -207,15 +207,10 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
         }
     };
     let stdout = io::stdout();
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
-            stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-        }
-    };
+    // The layout alone also leaves colour off on a `TERM=dumb` terminal when it decides.
+    let color = vasmap::color::enabled(args.color)
+        && (args.color != ColorChoice::Auto
+            || std::env::var_os("TERM").is_none_or(|t| t != "dumb"));
     let opts = LayoutOptions {
         width: usize::from(args.width),
         color,
