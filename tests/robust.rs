@@ -587,17 +587,23 @@ fn nobody_prefix() -> Option<String> {
     Some(words.join(" "))
 }
 
-#[test]
-fn hidepid_invisible_is_told() {
-    let Some(nobody) = nobody_prefix() else {
-        return;
-    };
+/// vasmap run as nobody, in a /proc mounted with `hidepid=MODE`, on a `sleep` of root's;
+/// the sleep's pid and vasmap's output, or `None` where the test cannot be set up.
+fn nobody_reads_root_process(mode: &str) -> Option<(u32, std::process::Output)> {
+    let nobody = nobody_prefix()?;
     let mut root_sleep = Command::new("sleep").arg("100").spawn().unwrap();
     let pid = root_sleep.id();
-    let out = in_hidepid_namespace("2", &format!("{nobody} {pid}"));
+    let out = in_hidepid_namespace(mode, &format!("{nobody} {pid}"));
     root_sleep.kill().unwrap();
     root_sleep.wait().unwrap();
-    let Some(out) = out else { return };
+    Some((pid, out?))
+}
+
+#[test]
+fn hidepid_invisible_is_told() {
+    let Some((pid, out)) = nobody_reads_root_process("2") else {
+        return;
+    };
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stderr),
@@ -611,15 +617,9 @@ fn hidepid_invisible_is_told() {
 
 #[test]
 fn hidepid_noaccess_is_told() {
-    let Some(nobody) = nobody_prefix() else {
+    let Some((pid, out)) = nobody_reads_root_process("1") else {
         return;
     };
-    let mut root_sleep = Command::new("sleep").arg("100").spawn().unwrap();
-    let pid = root_sleep.id();
-    let out = in_hidepid_namespace("1", &format!("{nobody} {pid}"));
-    root_sleep.kill().unwrap();
-    root_sleep.wait().unwrap();
-    let Some(out) = out else { return };
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
@@ -907,9 +907,17 @@ fn a_full_disk_is_one_line_and_status_1() {
             "{args:?}"
         );
     }
-    // An error message that cannot be written is no panic either.
-    let out = vasmap().arg("4194304").stderr(full()).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    // An error message that cannot be written is no panic either, in any command.
+    for args in [
+        vec!["4194304"],
+        vec!["--from", "/nonexistent/capture"],
+        vec!["diff", "/nonexistent/capture", &me],
+        vec!["watch", "4194304"],
+        vec!["layout", "4194304"],
+    ] {
+        let out = vasmap().args(&args).stderr(full()).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -947,6 +955,30 @@ fn a_saved_capture_that_is_not_one_is_refused() {
         let (out, err, code) = run_vasmap(&["layout", &path]);
         assert_eq!((code, out.len()), (1, 0), "{path}");
         assert_eq!(text(&err), message);
+    }
+}
+
+#[test]
+fn a_capture_with_a_broken_old_thread_stack_name_is_shown() {
+    // `[stack:TID]` is what kernels before 4.5 wrote; a capture can end it anywhere
+    // (`[stack:` alone once panicked with a slice from 7 to 6).
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("old.maps");
+    std::fs::write(
+        &capture,
+        "1000-2000 rw-p 00000000 00:00 0                          [stack:\n\
+         3000-4000 rw-p 00000000 00:00 0                          [stack:77]\n",
+    )
+    .unwrap();
+    let path = capture.to_str().unwrap();
+    for (args, shows) in [
+        (vec!["--from", path], "thread stack (tid 0)    [stack:\n"),
+        (vec!["layout", path], "thread stack  2 threads"),
+        (vec!["--json", "--from", path], r#""name":"[stack:""#),
+    ] {
+        let (out, err, code) = run_vasmap(&args);
+        assert_eq!(code, 0, "{args:?}: {}", text(&err));
+        assert!(text(&out).contains(shows), "{args:?}: {}", text(&out));
     }
 }
 
