@@ -9,6 +9,10 @@ use vasmap::model::{Perms, Region};
 use vasmap::parse::{parse_any, parse_maps, parse_maps_line, parse_smaps, print_maps};
 use vasmap::text::{escape_name, escape_text};
 
+#[path = "common/every_view.rs"]
+mod every_view;
+use every_view::render_every_view;
+
 /// A maps line as the kernel writes it (`show_vma_header_prefix` then `seq_pad` in
 /// fs/proc/task_mmu.c), written here independently of `vasmap::parse::to_maps_line`.
 fn kernel_line(
@@ -267,66 +271,4 @@ fn fuzz_findings_are_parsed_without_panic() {
         n += 1;
     }
     assert!(n > 0, "no inputs under {dir}");
-}
-
-/// What the `smaps` fuzz target does with an input: parse it as a saved capture, then
-/// render it in every pure view; a view meant for a terminal must hold no control byte.
-fn render_every_view(what: &str, bytes: &[u8]) {
-    use vasmap::classify::classify;
-    use vasmap::model::{ProcessInfo, Snapshot};
-    use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
-    use vasmap::render::{OutputFormat, ViewOptions, render};
-    let safe = |b: &[u8]| b.iter().all(|&b| b == b'\n' || (b >= 0x20 && b != 0x7f));
-    let mut fields = Vec::new();
-    let Ok((mut regions, has_smaps)) = parse_any(bytes, &mut fields) else {
-        return;
-    };
-    let info = ProcessInfo {
-        pid: 1,
-        cmdline: bytes.iter().take(64).copied().collect(),
-        ..ProcessInfo::default()
-    };
-    classify(&mut regions, &info);
-    let snap = Snapshot {
-        process: info,
-        regions,
-        has_smaps,
-        smaps_fields: fields,
-    };
-    for format in [OutputFormat::Table, OutputFormat::Pmap] {
-        for (extended, extra, device) in [
-            (false, 0, false),
-            (true, 0, false),
-            (false, 1, false),
-            (false, 2, false),
-            (false, 0, true),
-        ] {
-            let opts = ViewOptions {
-                format,
-                extended,
-                extra,
-                device,
-                utf8_locale: true,
-                terminal: true,
-                ..ViewOptions::default()
-            };
-            let mut out = Vec::new();
-            render(&snap, &opts, &mut out).unwrap();
-            assert!(
-                safe(&out),
-                "{what}: {format:?} {opts:?} holds a control byte"
-            );
-        }
-    }
-    let layout = LayoutOptions {
-        width: 80,
-        color: false,
-        max_rows: 48,
-    };
-    let mut out = Vec::new();
-    render_text(&snap, &layout, &mut out).unwrap();
-    assert!(safe(&out), "{what}: layout holds a control byte");
-    let mut out = Vec::new();
-    render_svg(&snap, &layout, &mut out).unwrap();
-    assert!(safe(&out), "{what}: SVG holds a control byte");
 }
