@@ -13,34 +13,6 @@ use vasmap::text::{escape_name, escape_text};
 mod every_view;
 use every_view::render_every_view;
 
-/// A maps line as the kernel writes it (`show_vma_header_prefix` then `seq_pad` in
-/// fs/proc/task_mmu.c), written here independently of `vasmap::parse::to_maps_line`.
-fn kernel_line(
-    start: u64,
-    end: u64,
-    perms: [u8; 4],
-    offset: u64,
-    dev: (u32, u32),
-    inode: u64,
-    name: &[u8],
-) -> Vec<u8> {
-    let mut line = format!(
-        "{start:08x}-{end:08x} {} {offset:08x} {:02x}:{:02x} {inode} ",
-        String::from_utf8_lossy(&perms),
-        dev.0,
-        dev.1
-    )
-    .into_bytes();
-    if !name.is_empty() {
-        while line.len() < 72 {
-            line.push(b' ');
-        }
-        line.push(b' ');
-        line.extend_from_slice(name);
-    }
-    line
-}
-
 /// Byte strings with a bias towards what the parsers look for, so that random input
 /// gets past the first field often.
 fn maps_like_bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -81,6 +53,7 @@ fn name_strategy() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// The fields of one maps line, drawn at random by [`line_strategy`].
 #[derive(Debug, Clone)]
 struct LineParts {
     start: u64,
@@ -90,6 +63,32 @@ struct LineParts {
     dev: (u32, u32),
     inode: u64,
     name: Vec<u8>,
+}
+
+impl LineParts {
+    /// The line as the kernel writes it (`show_vma_header_prefix` then `seq_pad` in
+    /// fs/proc/task_mmu.c), written here independently of `vasmap::parse::to_maps_line`.
+    fn kernel_line(&self) -> Vec<u8> {
+        let mut line = format!(
+            "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
+            self.start,
+            self.end,
+            String::from_utf8_lossy(&self.perms),
+            self.offset,
+            self.dev.0,
+            self.dev.1,
+            self.inode
+        )
+        .into_bytes();
+        if !self.name.is_empty() {
+            while line.len() < 72 {
+                line.push(b' ');
+            }
+            line.push(b' ');
+            line.extend_from_slice(&self.name);
+        }
+        line
+    }
 }
 
 fn line_strategy() -> impl Strategy<Value = LineParts> {
@@ -149,7 +148,7 @@ proptest! {
     fn valid_maps_text_round_trips(lines in prop::collection::vec(line_strategy(), 0..20)) {
         let mut text = Vec::new();
         for l in &lines {
-            text.extend(kernel_line(l.start, l.end, l.perms, l.offset, l.dev, l.inode, &l.name));
+            text.extend(l.kernel_line());
             text.push(b'\n');
         }
         let regions = parse_maps(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
