@@ -523,16 +523,29 @@ fn another_users_process_is_refused_with_advice() {
     );
 }
 
+/// A file `name` holding `contents` with permissions `mode`, in a new directory anyone may
+/// search (a temporary directory is 0700 at first), so that only `mode` decides whether
+/// another user can read it. The directory goes when the first value is dropped.
+fn file_in_open_dir(
+    name: &str,
+    contents: &str,
+    mode: u32,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = dir.path().join(name);
+    std::fs::write(&file, contents).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+    (dir, file)
+}
+
 #[test]
 fn nobody_can_run_vasmap_on_its_own_processes() {
     // Nothing escalates: vasmap needs no privilege for what its user owns.
     let Some(mut cmd) = vasmap_as_nobody() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let file = dir.path().join("note.txt");
-    std::fs::write(&file, "readable by all\n").unwrap();
+    let (_dir, file) = file_in_open_dir("note.txt", "readable by all\n", 0o644);
     let out = cmd.args(["self", "--map"]).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("| readable by all"));
@@ -754,11 +767,7 @@ fn demo_file_without_read_permission_is_refused() {
     let Some(mut cmd) = vasmap_as_nobody() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let secret = dir.path().join("secret");
-    std::fs::write(&secret, "root only\n").unwrap();
-    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (_dir, secret) = file_in_open_dir("secret", "root only\n", 0o600);
     let out = cmd.args(["self", "--map"]).arg(&secret).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
