@@ -1,6 +1,8 @@
 //! `--explain`: the sections vasmap names for each mapping of an ELF file must be the ones
 //! `readelf -S -l` places there, for the test's own binary, libc and ld-linux.
 
+mod common;
+
 use std::process::Command;
 
 use vasmap::explain::{Explainer, Explanation, explain_all};
@@ -211,13 +213,10 @@ fn every_other_kind_gets_plain_words() {
 
 #[test]
 fn an_unreadable_library_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let maps = dir.path().join("maps");
-    std::fs::write(
-        &maps,
+    let (_dir, maps) = common::temp_file(
+        "maps",
         "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
-    )
-    .unwrap();
+    );
     let snap = vasmap::source::read_file(&maps).unwrap();
     let ex = explain_all(&snap);
     assert_eq!(

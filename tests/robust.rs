@@ -269,14 +269,11 @@ fn maps_lines(pid: i32) -> usize {
 
 #[test]
 fn hostile_file_names_and_contents_are_escaped_in_the_demo() {
-    let dir = tempfile::tempdir().unwrap();
     let name = "demo \u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}txt.exe\nline\t ";
-    let path = dir.path().join(name);
-    std::fs::write(
-        &path,
+    let (dir, path) = common::temp_file(
+        name,
         b"text \x1b[31mred\x1b[0m\ttab\r\n\x7f\xff\xfe \xe2\x80\xae end\n",
-    )
-    .unwrap();
+    );
     let out = vasmap()
         .args(["self", "--map"])
         .arg(&path)
@@ -531,10 +528,8 @@ fn file_in_open_dir(
     contents: &str,
     mode: u32,
 ) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, file) = common::temp_file(name, contents);
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let file = dir.path().join(name);
-    std::fs::write(&file, contents).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
     (dir, file)
 }
@@ -971,14 +966,11 @@ fn a_saved_capture_that_is_not_one_is_refused() {
 fn a_capture_with_a_broken_old_thread_stack_name_is_shown() {
     // `[stack:TID]` is what kernels before 4.5 wrote; a capture can end it anywhere
     // (`[stack:` alone once panicked with a slice from 7 to 6).
-    let dir = tempfile::tempdir().unwrap();
-    let capture = dir.path().join("old.maps");
-    std::fs::write(
-        &capture,
+    let (_dir, capture) = common::temp_file(
+        "old.maps",
         "1000-2000 rw-p 00000000 00:00 0                          [stack:\n\
          3000-4000 rw-p 00000000 00:00 0                          [stack:77]\n",
-    )
-    .unwrap();
+    );
     let path = capture.to_str().unwrap();
     for (args, shows) in [
         (vec!["--from", path], "thread stack (tid 0)    [stack:\n"),

@@ -232,6 +232,15 @@ impl Drop for Hold {
     }
 }
 
+/// `contents` written to a file `name` in a new temporary directory, which is removed when
+/// the first value is dropped: a saved capture to read, or a file for the demo to map.
+pub fn temp_file(name: &str, contents: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).expect("write the temporary file");
+    (dir, path)
+}
+
 /// A snapshot built from a capture under tests/fixtures/ (`NAME.smaps`, `NAME.cmdline`,
 /// `NAME.comm`, `NAME.stat`, written by `tests/fixtures/capture-pmap.sh`), as vasmap
 /// would have read it from the live process.
