@@ -67,11 +67,10 @@ pub fn show(
         return crate::lookup::render(&snap, &inspect.addrs, view, out);
     }
     // Explaining a mapping looks at its neighbours in address order: work the texts out
-    // before filters and sorting take rows away or move them.
+    // before filters and sorting take rows away or move them. It also reads the mapped
+    // files, which is done here so that the table itself stays a pure renderer.
     let explained_view;
-    let view = if view.explain
-        && (!view.select.keeps_all() || view.select.sort != crate::filter::SortKey::Addr)
-    {
+    let view = if view.explain && view.format == OutputFormat::Table {
         let texts = crate::explain::explain_all(&snap);
         let by_start = snap
             .regions
