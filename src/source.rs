@@ -87,7 +87,10 @@ pub enum SourceError {
     Hidden { pid: i32, mode: String },
     #[error("{pid}: permission denied reading /proc/{pid}/{file}: {why}")]
     PermissionDenied { pid: i32, file: String, why: Denial },
-    #[error("{pid}: process {pid} exited while it was being read")]
+    #[error(
+        "{pid}: process {pid} exited while it was being read, so nothing of it is shown; run \
+         vasmap while the process runs (a short-lived one can be held in a debugger)"
+    )]
     Exited { pid: i32 },
     #[error(
         "{pid}: {name} is a kernel thread: it has no user address space to show; pick a user \
@@ -105,7 +108,10 @@ pub enum SourceError {
         file: String,
         source: std::io::Error,
     },
-    #[error("{pid}: /proc/{pid}/{file} is not in the expected format: {source}")]
+    #[error(
+        "{pid}: /proc/{pid}/{file} is not in the expected format: {source}; this kernel may \
+         write something new: please report it with the line and `uname -r`"
+    )]
     BadProcFile {
         pid: i32,
         file: String,

@@ -348,7 +348,8 @@ fn a_process_gone_before_the_first_read_has_exited() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{0}: process {0} exited while it was being read",
+            "{0}: process {0} exited while it was being read, so nothing of it is shown; run \
+             vasmap while the process runs (a short-lived one can be held in a debugger)",
             child.id()
         )
     );
@@ -959,6 +960,27 @@ fn a_saved_capture_that_is_not_one_is_refused() {
         let (out, err, code) = run_vasmap(&["layout", &path]);
         assert_eq!((code, out.len()), (1, 0), "{path}");
         assert_eq!(text(&err), message);
+    }
+}
+
+#[test]
+fn a_json_file_of_several_pids_is_refused_where_one_is_read() {
+    let me = std::process::id().to_string();
+    let (json, _, code) = run_vasmap(&["--json", &me, &me]);
+    assert_eq!(code, 0);
+    let (_dir, path) = common::temp_file("two.json", json);
+    let path = path.to_str().unwrap();
+    for args in [vec!["layout", path], vec!["diff", path, &me]] {
+        let (out, err, code) = run_vasmap(&args);
+        assert_eq!((code, out.len()), (1, 0), "{args:?}");
+        assert_eq!(
+            text(&err),
+            format!(
+                "vasmap: {path}: the JSON file holds 2 snapshots (one per pid); diff and layout \
+                 take one: save each pid to its own file (`vasmap --json PID > FILE`)\n"
+            ),
+            "{args:?}"
+        );
     }
 }
 
