@@ -140,6 +140,7 @@ impl InspectArgs {
     }
 }
 
+/// The subcommands; without one, vasmap inspects the pids (or `--from` files) given.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Map files into vasmap's own process and show where they landed (the demo).

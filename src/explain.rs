@@ -340,6 +340,7 @@ fn no_access(r: &Region) -> bool {
 }
 
 impl Explainer {
+    /// An explainer that has read no file yet.
     pub fn new() -> Explainer {
         Explainer::default()
     }
