@@ -291,7 +291,9 @@ enum Link {
 fn build_support(name: &str, link: Link) -> Option<PathBuf> {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static BUILT: Mutex<Option<HashMap<(String, Link), Option<PathBuf>>>> = Mutex::new(None);
+    /// What has been built: the program, or `None` where the build failed.
+    type Built = HashMap<(String, Link), Option<PathBuf>>;
+    static BUILT: Mutex<Option<Built>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let built = built.get_or_insert_with(HashMap::new);
     built
