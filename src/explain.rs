@@ -569,11 +569,17 @@ fn guard_words(snap: &Snapshot, index: usize) -> String {
 /// itself, even when deleted or replaced), then the path, checking it is still the same
 /// inode.
 fn open_mapped_file(r: &Region, pid: i32) -> Result<File, String> {
+    use std::os::unix::fs::MetadataExt;
     let mut why = Vec::new();
     if pid > 0 {
         let p = format!("/proc/{pid}/map_files/{:x}-{:x}", r.start, r.end);
         match File::open(&p) {
-            Ok(f) => return Ok(f),
+            // A snapshot read back from a saved file carries the pid it was taken from,
+            // which may now belong to another process: only trust the mapped inode.
+            Ok(f) if r.inode == 0 || f.metadata().is_ok_and(|m| m.ino() == r.inode) => {
+                return Ok(f);
+            }
+            Ok(_) => why.push(format!("{p}: another file (the pid was reused)")),
             Err(e) => why.push(format!("{p}: {}", short_io(&e))),
         }
     }
@@ -581,7 +587,6 @@ fn open_mapped_file(r: &Region, pid: i32) -> Result<File, String> {
         return Err(why.join("; "));
     }
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::MetadataExt;
     use std::os::unix::fs::OpenOptionsExt;
     let bytes = r.name_bytes();
     let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&bytes));
@@ -630,6 +635,31 @@ pub fn explain_all(snap: &Snapshot) -> Vec<Explanation> {
         .map(|i| ex.explain(snap, i))
         .collect()
 }
+
+/// Explain every region of a snapshot, keyed by start address: looked up by the views
+/// after filters and `--sort` have taken rows away or reordered them.
+pub fn all_by_start(snap: &Snapshot) -> HashMap<u64, Explanation> {
+    snap.regions
+        .iter()
+        .map(|r| r.start)
+        .zip(explain_all(snap))
+        .collect()
+}
+
+/// The explanations a view shows (`--explain`), by start address: those the caller worked
+/// out on the whole address space before the filters ([`ViewOptions::explained`]; see
+/// `inspect::show`). `None` without `--explain`. A renderer reads no file itself.
+///
+/// [`ViewOptions::explained`]: crate::render::ViewOptions::explained
+pub fn for_view(opts: &crate::render::ViewOptions) -> Option<ExplainedByStart> {
+    if !opts.explain {
+        return None;
+    }
+    opts.explained.clone()
+}
+
+/// Explanations by start address, shared between a view and its copies.
+pub type ExplainedByStart = std::sync::Arc<HashMap<u64, Explanation>>;
 
 /// Explain one region of a snapshot (it must be one of `snap.regions`). For many regions
 /// use [`explain_all`] or an [`Explainer`], which parse each file once.

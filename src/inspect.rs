@@ -68,18 +68,17 @@ pub fn show(
     }
     // Explaining a mapping looks at its neighbours in address order: work the texts out
     // before filters and sorting take rows away or move them. It also reads the mapped
-    // files, which is done here so that the table itself stays a pure renderer.
+    // files, which is done here so that the renderers stay pure.
     let explained_view;
-    let view = if view.explain && view.format == OutputFormat::Table {
-        let texts = crate::explain::explain_all(&snap);
-        let by_start = snap
-            .regions
-            .iter()
-            .zip(texts)
-            .map(|(r, e)| (r.start, e.text))
-            .collect();
+    // Every row is explained, whatever filters, `--sort` and `-A` leave (the table applies
+    // `-A` itself, JSON and CSV below); the views that show no explanation skip the work.
+    let view = if view.explain
+        && matches!(
+            view.format,
+            OutputFormat::Table | OutputFormat::Json | OutputFormat::Csv
+        ) {
         explained_view = ViewOptions {
-            explained: Some(std::sync::Arc::new(by_start)),
+            explained: Some(std::sync::Arc::new(crate::explain::all_by_start(&snap))),
             ..view.clone()
         };
         &explained_view

@@ -319,3 +319,57 @@ fn other_link_layouts_match_readelf() {
         let _ = child.wait();
     }
 }
+
+/// A snapshot whose pid now maps another file at the same addresses (a saved capture read
+/// back after the pid was reused) is not explained from the wrong file: the mapped inode
+/// must match, through /proc/PID/map_files as well as through the path.
+#[test]
+fn a_reused_pid_is_not_read_as_the_captured_file() {
+    let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let mut snap = read_pid(child.id() as i32, ReadOptions::default()).unwrap();
+    let i = snap
+        .regions
+        .iter()
+        .position(|r| r.kind == Kind::Library && r.perms.exec)
+        .expect("sleep maps a library's code");
+    let honest = explain_all(&snap)[i].clone();
+    assert!(honest.text.contains("code"), "{}", honest.text);
+    snap.regions[i].inode = 1; // pretend the capture saw another file there
+    let text = explain_all(&snap)[i].text.clone();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains("another file"), "{text}");
+    assert!(!text.contains(".text"), "{text}");
+}
+
+#[test]
+fn renderers_show_the_explanations_they_are_given_and_read_no_file() {
+    use vasmap::render::{OutputFormat, ViewOptions, render};
+    let (_dir, maps) = common::temp_file(
+        "maps",
+        "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
+    );
+    let snap = vasmap::source::read_file(&maps).unwrap();
+    let looked_up = "cannot name its sections: /nonexistent/dir/libgone.so.1: not found";
+    for format in [OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv] {
+        let shown = |explained| {
+            let opts = ViewOptions {
+                format,
+                explain: true,
+                explained,
+                ..ViewOptions::default()
+            };
+            let mut out = Vec::new();
+            render(&snap, &opts, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        // Given nothing, a renderer does not go and open the library to find out.
+        assert!(!shown(None).contains(looked_up), "{format:?}");
+        let given = vasmap::explain::all_by_start(&snap);
+        assert!(
+            shown(Some(std::sync::Arc::new(given))).contains(looked_up),
+            "{format:?}"
+        );
+    }
+}

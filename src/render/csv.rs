@@ -1,7 +1,8 @@
 //! `--output csv`: one header row and one row per region, for spreadsheets and scripts.
 //!
 //! Columns: `start,end,size,perms,offset,device,inode,kind,tid,shmid,name,wx`, then, when
-//! smaps was read, one column per smaps field (in kB, in kernel order) and `VmFlags`.
+//! smaps was read, one column per smaps field (in kB, in kernel order) and `VmFlags`, and
+//! with `--explain` a last column `explain`: what the region is, in plain words.
 //! Addresses and offsets are hex with `0x`; the name is the escaped text the table shows
 //! (control bytes and invalid UTF-8 as `\xNN`), so the file is safe to `cat`.
 
@@ -20,7 +21,7 @@ fn csv_err(e: csv::Error) -> io::Error {
 }
 
 /// Print the rows.
-pub fn render(snap: &Snapshot, _opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<&str> = vec![
         "start", "end", "size", "perms", "offset", "device", "inode", "kind", "tid", "shmid",
@@ -29,6 +30,10 @@ pub fn render(snap: &Snapshot, _opts: &ViewOptions, out: &mut dyn Write) -> io::
     if snap.has_smaps {
         header.extend(snap.smaps_fields.iter().map(String::as_str));
         header.push("VmFlags");
+    }
+    let explained = crate::explain::for_view(opts);
+    if explained.is_some() {
+        header.push("explain");
     }
     w.write_record(&header).map_err(csv_err)?;
     let mut row: Vec<String> = Vec::with_capacity(header.len());
@@ -67,6 +72,9 @@ pub fn render(snap: &Snapshot, _opts: &ViewOptions, out: &mut dyn Write) -> io::
                     .map(|s| s.vm_flags_string())
                     .unwrap_or_default(),
             );
+        }
+        if let Some(e) = &explained {
+            row.push(e.get(&r.start).map(|e| e.text.clone()).unwrap_or_default());
         }
         w.write_record(&row).map_err(csv_err)?;
     }

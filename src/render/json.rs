@@ -141,6 +141,9 @@ pub(crate) struct RegionOut<'a> {
     smaps: Option<SmapsOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     vm_flags: Option<Vec<String>>,
+    /// `--explain`: what the region is (`text`) and, for an ELF file, its `sections`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) explain: Option<&'a crate::explain::Explanation>,
 }
 
 impl<'a> RegionOut<'a> {
@@ -189,6 +192,7 @@ impl<'a> RegionOut<'a> {
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect()
             }),
+            explain: None,
         }
     }
 }
@@ -198,7 +202,8 @@ pub(crate) fn json_err(e: serde_json::Error) -> io::Error {
 }
 
 /// Write one document: header, then each region on its own line, then the totals.
-pub fn render(snap: &Snapshot, _opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+    let explained = crate::explain::for_view(opts);
     let mut out = io::BufWriter::new(out);
     write!(out, "{{\"schema_version\":{SCHEMA_VERSION},\"source\":")?;
     let source = if snap.process.pid > 0 {
@@ -214,8 +219,9 @@ pub fn render(snap: &Snapshot, _opts: &ViewOptions, out: &mut dyn Write) -> io::
     out.write_all(b",\"regions\":[")?;
     for (i, r) in snap.regions.iter().enumerate() {
         out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-        crate::text::json_to_writer(&mut out, &RegionOut::new(r, &snap.smaps_fields))
-            .map_err(json_err)?;
+        let mut region = RegionOut::new(r, &snap.smaps_fields);
+        region.explain = explained.as_ref().and_then(|e| e.get(&r.start));
+        crate::text::json_to_writer(&mut out, &region).map_err(json_err)?;
     }
     out.write_all(b"\n],\"totals\":")?;
     crate::text::json_to_writer(&mut out, &snap.totals()).map_err(json_err)?;

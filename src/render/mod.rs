@@ -52,11 +52,11 @@ pub struct ViewOptions {
     pub color: bool,
     /// Add a column saying what each region is, in plain words (`--explain`).
     pub explain: bool,
-    /// `--explain` texts by start address, worked out on the whole address space before
+    /// `--explain` explanations by start address, worked out on the whole address space before
     /// filters and `--sort` took rows away or reordered them (explaining a mapping looks
     /// at its neighbours), by the caller (`inspect::show`): working them out reads the
-    /// mapped files, which a renderer does not do. `None`: the column stays empty.
-    pub explained: Option<std::sync::Arc<std::collections::HashMap<u64, String>>>,
+    /// mapped files, which a renderer does not do. `None`: no explanation is shown.
+    pub explained: Option<crate::explain::ExplainedByStart>,
     /// `-x`: resident, PSS, dirty and swap figures from smaps.
     pub extended: bool,
     /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`

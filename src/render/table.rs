@@ -152,7 +152,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
                 .explained
                 .as_ref()
                 .and_then(|by_start| by_start.get(&r.start))
-                .map_or("", String::as_str);
+                .map_or("", |e| e.text.as_str());
             row.add_cell(cell(Cell::new(text)));
         }
         if marking {
