@@ -705,6 +705,12 @@ fn a_huge_address_space_is_shown_whole() {
 // ---------------------------------------------------------------------------------------
 // The demo's file
 
+/// Make a FIFO at `path` (a file whose open waits for a writer).
+fn mkfifo(path: &std::path::Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 fn demo(file: &std::path::Path) -> (String, String, i32) {
     let out = vasmap().args(["self", "--map"]).arg(file).output().unwrap();
     (
@@ -718,13 +724,7 @@ fn demo(file: &std::path::Path) -> (String, String, i32) {
 fn demo_refuses_what_is_not_a_readable_regular_file() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let empty = dir.path().join("empty");
     std::fs::write(&empty, "").unwrap();
     let cases = [
@@ -1011,13 +1011,7 @@ fn explain_never_waits_on_a_fifo_put_where_a_mapped_file_was() {
     // by now: here a FIFO with no writer, which a plain open() would wait on forever.
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("lib.so");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let line = format!(
         "7f0000000000-7f0000001000 r-xp 00000000 fe:00 12345                     {}\n",
         fifo.display()

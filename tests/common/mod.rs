@@ -232,6 +232,34 @@ impl Drop for Hold {
     }
 }
 
+/// Run vasmap with `args`, insist on exit status 0, and return its output (UTF-8).
+pub fn run_ok(args: &[&str]) -> String {
+    let (out, err, code) = run_vasmap(args);
+    assert_eq!(
+        code,
+        0,
+        "vasmap {args:?} failed: {}",
+        String::from_utf8_lossy(&err)
+    );
+    String::from_utf8(out).expect("vasmap's output is UTF-8")
+}
+
+/// The JSON schema of vasmap's `--json` output, `docs/vasmap.schema.json`.
+pub fn json_schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string("docs/vasmap.schema.json").expect("the schema file");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}
+
+/// Fail, listing every error, unless `doc` follows [`json_schema`].
+pub fn assert_schema_valid(doc: &serde_json::Value) {
+    let errors: Vec<String> = json_schema()
+        .iter_errors(doc)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+}
+
 /// `contents` written to a file `name` in a new temporary directory, which is removed when
 /// the first value is dropped: a saved capture to read, or a file for the demo to map.
 pub fn temp_file(name: &str, contents: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
