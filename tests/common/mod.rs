@@ -6,12 +6,59 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 
+/// A child started with its stdin and stdout piped, once it has printed its first line,
+/// `ready ...`. Its stdin stays open (the support programs wait for it to close); on drop
+/// it is closed, and the child killed and reaped.
+struct Ready {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<std::process::ChildStdout>,
+    /// What followed `ready ` on the first line (the support programs print their pid).
+    said: String,
+}
+
+impl Ready {
+    /// Start `cmd` and wait for its ready line; `what` names it in a failure.
+    fn start(cmd: &mut Command, what: &str) -> Ready {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .unwrap_or_else(|e| panic!("read {what}'s ready line: {e}"));
+        let said = line
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("{what} said {line:?}"))
+            .trim()
+            .to_string();
+        let stdin = child.stdin.take();
+        Ready {
+            child,
+            stdin,
+            stdout,
+            said,
+        }
+    }
+}
+
+impl Drop for Ready {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A running `awkward` process; killed and its files removed on drop.
 pub struct Awkward {
     pub pid: i32,
+    /// First, so that the process is killed before its directory is removed.
+    process: Ready,
     pub dir: tempfile::TempDir,
-    child: Child,
-    stdin: Option<ChildStdin>,
 }
 
 impl Awkward {
@@ -70,35 +117,15 @@ impl Awkward {
         } else {
             bin.to_path_buf()
         };
-        let mut child = Command::new(&bin)
-            .envs(env.iter().copied())
-            .arg(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start awkward");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read awkward's ready line");
-        assert!(line.starts_with("ready "), "awkward said {line:?}");
-        let pid = child.id() as i32;
-        let stdin = child.stdin.take();
+        let process = Ready::start(
+            Command::new(&bin).envs(env.iter().copied()).arg(dir.path()),
+            "awkward",
+        );
         Some(Awkward {
-            pid,
+            pid: process.child.id() as i32,
+            process,
             dir,
-            child,
-            stdin,
         })
-    }
-}
-
-impl Drop for Awkward {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -133,44 +160,29 @@ pub fn run_vasmap(args: &[&str]) -> (Vec<u8>, Vec<u8>, i32) {
 /// and starts threads when told; killed on drop.
 pub struct Driven {
     pub pid: i32,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<std::process::ChildStdout>,
+    process: Ready,
 }
 
 impl Driven {
     /// Start one and wait for its `ready` line.
     pub fn start() -> Option<Driven> {
         let bin = c_helper("driven")?;
-        let mut child = Command::new(bin)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start driven");
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .expect("read driven's ready line");
-        assert!(line.starts_with("ready "), "driven said {line:?}");
-        let pid = child.id() as i32;
-        let stdin = child.stdin.take();
+        let process = Ready::start(&mut Command::new(bin), "driven");
         Some(Driven {
-            pid,
-            child,
-            stdin,
-            stdout,
+            pid: process.child.id() as i32,
+            process,
         })
     }
 
     /// Send one command and return its answer after `ok ` (panics on `error`).
     pub fn send(&mut self, command: &str) -> String {
         use std::io::Write;
-        let stdin = self.stdin.as_mut().expect("driven's stdin is open");
+        let stdin = self.process.stdin.as_mut().expect("driven's stdin is open");
         writeln!(stdin, "{command}").expect("write to driven");
         stdin.flush().expect("flush driven's stdin");
         let mut line = String::new();
-        self.stdout
+        self.process
+            .stdout
             .read_line(&mut line)
             .expect("read driven's answer");
         let answer = line.trim_end();
@@ -183,16 +195,8 @@ impl Driven {
 
     /// Tell it to exit and wait until it has.
     pub fn quit(mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Driven {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        drop(self.process.stdin.take());
+        let _ = self.process.child.wait();
     }
 }
 
@@ -356,37 +360,16 @@ fn build_support(name: &str, link: Link) -> Option<PathBuf> {
 /// A running helper from tests/support that said `ready PID`; killed on drop.
 pub struct Helper {
     pub pid: i32,
-    child: Child,
-    stdin: Option<ChildStdin>,
+    process: Ready,
 }
 
 impl Helper {
     /// Build and start `tests/support/NAME.c` with ARGS, and wait for its `ready` line.
     pub fn start(name: &str, args: &[&str]) -> Option<Helper> {
         let bin = c_helper(name)?;
-        let mut child = Command::new(bin)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start helper");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the helper's ready line");
-        assert!(line.starts_with("ready "), "{name} said {line:?}");
-        let pid = line[6..].trim().parse().expect("a pid after ready");
-        let stdin = child.stdin.take();
-        Some(Helper { pid, child, stdin })
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let process = Ready::start(Command::new(bin).args(args), name);
+        let pid = process.said.parse().expect("a pid after ready");
+        Some(Helper { pid, process })
     }
 }
 
