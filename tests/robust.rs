@@ -923,6 +923,20 @@ fn a_full_disk_is_one_line_and_status_1() {
         let out = vasmap().args(&args).stderr(full()).output().unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
     }
+    // ... nor does it stop the demo from showing the files it could map.
+    let out = vasmap()
+        .args([
+            "self",
+            "--map",
+            "/nonexistent/file",
+            "--map",
+            "examples/message.txt",
+        ])
+        .stderr(full())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("| Hello world from the virtual address space!"));
 }
 
 // ---------------------------------------------------------------------------------------
