@@ -76,8 +76,8 @@ Examples:
 
 Exit status:
   0  every process was read
-  1  a process (or file) could not be read: stderr says which and why; the others are printed.
-     Or the output could not be written (a full disk)
+  1  a process (or file) could not be read (stderr says which and why; the others are
+     printed), or the output could not be written (a full disk)
   2  the command line is wrong (unknown option, not a pid, a bad -A range, -x/-X/-d
      together with --pmap, which pmap refuses)";
 
