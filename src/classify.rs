@@ -41,9 +41,11 @@ pub fn kind_of(r: &Region, p: &ProcessInfo) -> Kind {
         b"[vvar]" | b"[vvar_vclock]" => Kind::Vvar,
         b"[vsyscall]" => Kind::Vsyscall,
         b"" => anon_kind(r, p),
-        _ if name.starts_with(b"[stack:") => {
-            // Kernels before 4.5 named thread stacks `[stack:TID]`.
-            let tid = std::str::from_utf8(&name[7..name.len().saturating_sub(1)])
+        _ if let Some(rest) = name.strip_prefix(b"[stack:") => {
+            // Kernels before 4.5 named thread stacks `[stack:TID]`. A saved capture can
+            // hold anything after the prefix (even nothing): the tid is then 0.
+            let digits = rest.strip_suffix(b"]").unwrap_or(rest);
+            let tid = std::str::from_utf8(digits)
                 .ok()
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
@@ -128,47 +130,50 @@ mod tests {
     use super::*;
     use crate::parse::parse_maps_line;
 
-    fn kind(line: &str, p: &ProcessInfo) -> Kind {
-        kind_of(&parse_maps_line(line.as_bytes()).unwrap(), p)
+    /// Check each `(maps line, expected kind)` pair against `p`.
+    fn check(p: &ProcessInfo, cases: &[(&str, Kind)]) {
+        for (line, want) in cases {
+            let r = parse_maps_line(line.as_bytes()).unwrap();
+            assert_eq!(kind_of(&r, p), *want, "{line}");
+        }
     }
 
     #[test]
     fn names_that_look_special_but_are_files() {
-        let p = ProcessInfo::default();
-        assert_eq!(kind("1000-2000 r--p 0 fe:00 7 /tmp/[heap]", &p), Kind::File);
-        assert_eq!(
-            kind("1000-2000 r--p 0 fe:00 7 /SYSV00000000 (deleted)", &p),
-            Kind::DeletedFile
+        check(
+            &ProcessInfo::default(),
+            &[
+                ("1000-2000 r--p 0 fe:00 7 /tmp/[heap]", Kind::File),
+                (
+                    "1000-2000 r--p 0 fe:00 7 /SYSV00000000 (deleted)",
+                    Kind::DeletedFile,
+                ),
+                ("1000-2000 r--p 0 fe:00 7 /tmp/not.sox", Kind::File),
+                ("1000-2000 r--p 0 00:00 0 [heap]", Kind::Heap),
+            ],
         );
-        assert_eq!(
-            kind("1000-2000 r--p 0 fe:00 7 /tmp/not.sox", &p),
-            Kind::File
-        );
-        assert_eq!(kind("1000-2000 r--p 0 00:00 0 [heap]", &p), Kind::Heap);
     }
 
     #[test]
     fn shared_memory_kinds() {
-        let p = ProcessInfo::default();
-        assert_eq!(
-            kind("1000-2000 rw-s 0 00:01 32769 /SYSV0000abcd (deleted)", &p),
-            Kind::SysvShm { shmid: 32769 }
-        );
-        assert_eq!(
-            kind("1000-2000 rw-s 0 00:01 5 /memfd:x (deleted)", &p),
-            Kind::Memfd
-        );
-        assert_eq!(
-            kind("1000-2000 rw-s 0 00:01 5 /dev/zero (deleted)", &p),
-            Kind::SharedAnon
-        );
-        assert_eq!(
-            kind("1000-2000 rw-s 0 00:00 0 [anon_shmem:pool]", &p),
-            Kind::SharedAnon
-        );
-        assert_eq!(
-            kind("1000-2000 rw-p 0 00:00 0 [anon:arena]", &p),
-            Kind::NamedAnon
+        check(
+            &ProcessInfo::default(),
+            &[
+                (
+                    "1000-2000 rw-s 0 00:01 32769 /SYSV0000abcd (deleted)",
+                    Kind::SysvShm { shmid: 32769 },
+                ),
+                ("1000-2000 rw-s 0 00:01 5 /memfd:x (deleted)", Kind::Memfd),
+                (
+                    "1000-2000 rw-s 0 00:01 5 /dev/zero (deleted)",
+                    Kind::SharedAnon,
+                ),
+                (
+                    "1000-2000 rw-s 0 00:00 0 [anon_shmem:pool]",
+                    Kind::SharedAnon,
+                ),
+                ("1000-2000 rw-p 0 00:00 0 [anon:arena]", Kind::NamedAnon),
+            ],
         );
     }
 
@@ -178,24 +183,20 @@ mod tests {
             exe_id: Some((0xfe, 0, 99)),
             ..Default::default()
         };
-        assert_eq!(
-            kind("1000-2000 r-xp 0 fe:00 99 /usr/bin/cat", &p),
-            Kind::Program
-        );
-        assert_eq!(
-            kind("1000-2000 r-xp 0 fe:00 98 /usr/lib/libc.so.6", &p),
-            Kind::Library
-        );
-        assert_eq!(
-            kind("1000-2000 r-xp 0 fe:00 98 /usr/lib/libz.so", &p),
-            Kind::Library
-        );
-        assert_eq!(
-            kind(
-                "1000-2000 r-xp 0 fe:00 97 /usr/lib/ld-linux-x86-64.so.2",
-                &p
-            ),
-            Kind::Loader
+        check(
+            &p,
+            &[
+                ("1000-2000 r-xp 0 fe:00 99 /usr/bin/cat", Kind::Program),
+                (
+                    "1000-2000 r-xp 0 fe:00 98 /usr/lib/libc.so.6",
+                    Kind::Library,
+                ),
+                ("1000-2000 r-xp 0 fe:00 98 /usr/lib/libz.so", Kind::Library),
+                (
+                    "1000-2000 r-xp 0 fe:00 97 /usr/lib/ld-linux-x86-64.so.2",
+                    Kind::Loader,
+                ),
+            ],
         );
     }
 
@@ -206,12 +207,40 @@ mod tests {
             thread_sps: vec![(77, 0x3800)],
             ..Default::default()
         };
-        assert_eq!(kind("1000-2000 rw-p 0 00:00 0 ", &p), Kind::Stack);
-        assert_eq!(
-            kind("3000-4000 rw-p 0 00:00 0 ", &p),
-            Kind::ThreadStack { tid: 77 }
+        check(
+            &p,
+            &[
+                ("1000-2000 rw-p 0 00:00 0 ", Kind::Stack),
+                ("3000-4000 rw-p 0 00:00 0 ", Kind::ThreadStack { tid: 77 }),
+                ("5000-6000 ---p 0 00:00 0 ", Kind::Guard),
+                ("6000-7000 rw-p 0 00:00 0 ", Kind::Anon),
+            ],
         );
-        assert_eq!(kind("5000-6000 ---p 0 00:00 0 ", &p), Kind::Guard);
-        assert_eq!(kind("6000-7000 rw-p 0 00:00 0 ", &p), Kind::Anon);
+    }
+
+    #[test]
+    fn old_kernels_thread_stack_names_and_broken_ones() {
+        check(
+            &ProcessInfo::default(),
+            &[
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:4321]",
+                    Kind::ThreadStack { tid: 4321 },
+                ),
+                // Only a saved capture can hold these; they once panicked.
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:",
+                    Kind::ThreadStack { tid: 0 },
+                ),
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:]",
+                    Kind::ThreadStack { tid: 0 },
+                ),
+                (
+                    "1000-2000 rw-p 0 00:00 0 [stack:12",
+                    Kind::ThreadStack { tid: 12 },
+                ),
+            ],
+        );
     }
 }

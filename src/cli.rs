@@ -5,8 +5,51 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::color::ColorChoice;
+use crate::demo::Touch;
+use crate::filter::SortKey;
 use crate::range::AddrRange;
 use crate::render::{OutputFormat, ViewOptions};
+
+/// clap's [`ValueEnum`] for a plain enum of the library: the library's own type is the
+/// option's value (no mirror enum to keep in step here), and the library never sees clap.
+/// Lists each variant with the word that names it on the command line.
+macro_rules! value_enum {
+    ($ty:ty { $($variant:ident => $word:literal),+ $(,)? }) => {
+        impl ValueEnum for $ty {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$(Self::$variant),+]
+            }
+
+            fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+                Some(clap::builder::PossibleValue::new(match self {
+                    $(Self::$variant => $word),+
+                }))
+            }
+        }
+    };
+}
+
+value_enum!(SortKey {
+    Addr => "addr",
+    Size => "size",
+    Rss => "rss",
+    Pss => "pss",
+    Dirty => "dirty",
+    Swap => "swap",
+});
+
+value_enum!(ColorChoice {
+    Auto => "auto",
+    Always => "always",
+    Never => "never",
+});
+
+value_enum!(Touch {
+    None => "none",
+    First => "first",
+    All => "all",
+});
 
 const EXAMPLES: &str = "\
 Examples:
@@ -98,6 +141,7 @@ impl InspectArgs {
     }
 }
 
+/// The subcommands; without one, vasmap inspects the pids (or `--from` files) given.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Map files into vasmap's own process and show where they landed (the demo).
@@ -145,8 +189,8 @@ pub struct DiffArgs {
     pub show_path: bool,
 
     /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// `vasmap watch PID`.
@@ -168,8 +212,8 @@ pub struct WatchArgs {
     pub show_path: bool,
 
     /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// A watch interval: a humantime duration of at least 10ms.
@@ -199,8 +243,8 @@ pub struct LayoutArgs {
 
     /// Colour rows by permission: `auto` only on a terminal (and not when NO_COLOR is
     /// set), `always`, or `never`.
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 
     /// Width of the picture in columns (at least 60).
     #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u16).range(60..))]
@@ -219,25 +263,6 @@ pub enum Target {
     File(PathBuf),
 }
 
-/// `--color` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorArg {
-    Auto,
-    Always,
-    Never,
-}
-
-impl ColorArg {
-    /// Decide for this run (stdout a terminal, NO_COLOR).
-    pub fn enabled(self) -> bool {
-        crate::color::enabled(match self {
-            ColorArg::Auto => crate::color::ColorChoice::Auto,
-            ColorArg::Always => crate::color::ColorChoice::Always,
-            ColorArg::Never => crate::color::ColorChoice::Never,
-        })
-    }
-}
-
 /// Filters, order, colour and the scripting outputs: every view.
 #[derive(Debug, Args, Clone)]
 pub struct SelectArgs {
@@ -253,13 +278,13 @@ pub struct SelectArgs {
     pub filter: FilterArgs,
 
     /// Row order: addr (default), or largest first by size, rss, pss, dirty or swap.
-    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortArg::Addr)]
-    pub sort: SortArg,
+    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortKey::Addr)]
+    pub sort: SortKey,
 
     /// Colour by permission and kind: `auto` (on a terminal, unless NO_COLOR is set),
     /// `always` or `never`.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 /// The row filters: every view, and `diff` and `watch`.
@@ -289,34 +314,15 @@ impl FilterArgs {
             perms: self.perms,
             kinds: self.kinds.clone(),
             names: self.names.clone(),
-            sort: crate::filter::SortKey::Addr,
+            sort: SortKey::Addr,
         }
     }
 }
 
-/// `--sort` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SortArg {
-    Addr,
-    Size,
-    Rss,
-    Pss,
-    Dirty,
-    Swap,
-}
-
 impl SelectArgs {
     fn selection(&self) -> crate::filter::Selection {
-        use crate::filter::SortKey;
         crate::filter::Selection {
-            sort: match self.sort {
-                SortArg::Addr => SortKey::Addr,
-                SortArg::Size => SortKey::Size,
-                SortArg::Rss => SortKey::Rss,
-                SortArg::Pss => SortKey::Pss,
-                SortArg::Dirty => SortKey::Dirty,
-                SortArg::Swap => SortKey::Swap,
-            },
+            sort: self.sort,
             ..self.filter.selection()
         }
     }
@@ -398,8 +404,8 @@ pub struct SelfArgs {
 
     /// Which pages to read through the mapping: `none`, the `first`, or `all` (one byte
     /// of each page). The demo shows what became resident and the page faults it took.
-    #[arg(long, value_enum, default_value_t = TouchArg::All)]
-    pub touch: TouchArg,
+    #[arg(long, value_enum, default_value_t = Touch::All)]
+    pub touch: Touch,
 
     /// Map with MAP_POPULATE: the kernel faults every page in inside mmap, so all of it is
     /// resident before anything is read.
@@ -429,26 +435,14 @@ pub struct SelfArgs {
     pub view: ViewArgs,
 }
 
-/// `--touch` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TouchArg {
-    None,
-    First,
-    All,
-}
-
 impl SelfArgs {
     /// The demo's plain options.
     pub fn to_options(&self) -> crate::demo::DemoOptions {
-        use crate::demo::{DemoOptions, MapMode, Touch};
+        use crate::demo::{DemoOptions, MapMode};
         DemoOptions {
             files: self.maps.clone(),
             wait: self.wait,
-            touch: match self.touch {
-                TouchArg::None => Touch::None,
-                TouchArg::First => Touch::First,
-                TouchArg::All => Touch::All,
-            },
+            touch: self.touch,
             mode: MapMode {
                 shared: self.shared,
                 write: self.write,
@@ -556,7 +550,7 @@ impl ViewArgs {
             format,
             show_path: self.show_path,
             select: self.select.selection(),
-            color: self.select.color.enabled(),
+            color: crate::color::enabled(self.select.color),
             explain: self.explain,
             extended: self.extended,
             extra: self.extra,

@@ -165,8 +165,9 @@ fn figures_differ(a: &Region, b: &Region) -> bool {
     a.smaps.is_some() && b.smaps.is_some() && figures(a) != figures(b)
 }
 
-/// `+132K`, `-4K`, `0K`.
-pub fn signed_kb(d: i128) -> String {
+/// The change from `before` to `after` kB: `+132K`, `-4K`, `0K`.
+pub fn signed_kb(before: u64, after: u64) -> String {
+    let d = i128::from(after) - i128::from(before);
     if d > 0 {
         format!("+{d}K")
     } else {
@@ -201,13 +202,14 @@ pub fn describe(a: &Snapshot, b: &Snapshot, c: &Change, show_path: bool, color: 
         _ => c.what.sign().to_string(),
     };
     let range = format!("{:016x}-{:016x}", r.start, r.end);
-    let mut s = match (c.what, ra, rb) {
-        (ChangeKind::Added | ChangeKind::Removed, _, _) => format!(
-            "{sign} {range} {:>8} {} {label} {}",
-            format!("{}K", r.size_kb()),
-            r.perms.to_maps_string(),
-            c.what.word()
-        ),
+    // Every line starts alike; where both sides exist, `r` is the later one.
+    let mut s = format!(
+        "{sign} {range} {:>8} {} {label}",
+        format!("{}K", r.size_kb()),
+        r.perms.to_maps_string()
+    );
+    let what = match (c.what, ra, rb) {
+        (ChangeKind::Added | ChangeKind::Removed, _, _) => format!(" {}", c.what.word()),
         (ChangeKind::Grown | ChangeKind::Shrunk, Some(x), Some(y)) => {
             let at = if x.start != y.start && x.end == y.end {
                 " at the bottom"
@@ -217,47 +219,34 @@ pub fn describe(a: &Snapshot, b: &Snapshot, c: &Change, show_path: bool, color: 
                 ""
             };
             format!(
-                "{sign} {range} {:>8} {} {label} {}{at}: {}K -> {}K ({})",
-                format!("{}K", y.size_kb()),
-                y.perms.to_maps_string(),
+                " {}{at}: {}K -> {}K ({})",
                 c.what.word(),
                 x.size_kb(),
                 y.size_kb(),
-                signed_kb(i128::from(y.size_kb()) - i128::from(x.size_kb()))
+                signed_kb(x.size_kb(), y.size_kb())
             )
         }
         (ChangeKind::Perms, Some(x), Some(y)) => format!(
-            "{sign} {range} {:>8} {} {label} permissions {} -> {}",
-            format!("{}K", y.size_kb()),
-            y.perms.to_maps_string(),
+            " permissions {} -> {}",
             x.perms.to_maps_string(),
             y.perms.to_maps_string()
         ),
-        (ChangeKind::Kind, Some(x), Some(y)) => format!(
-            "{sign} {range} {:>8} {} {label} was {}, now {}",
-            format!("{}K", y.size_kb()),
-            y.perms.to_maps_string(),
-            x.kind.describe(),
-            y.kind.describe()
-        ),
-        _ => format!(
-            "{sign} {range} {:>8} {} {label}",
-            format!("{}K", r.size_kb()),
-            r.perms.to_maps_string()
-        ),
+        (ChangeKind::Kind, Some(x), Some(y)) => {
+            format!(" was {}, now {}", x.kind.describe(), y.kind.describe())
+        }
+        _ => String::new(),
     };
+    s.push_str(&what);
     if let (Some(x), Some(y)) = (ra, rb)
-        && x.smaps.is_some()
-        && y.smaps.is_some()
-        && figures(x) != figures(y)
+        && figures_differ(x, y)
     {
         let (r0, d0, s0) = figures(x);
         let (r1, d1, s1) = figures(y);
         s.push_str(&format!(
             "  RSS {} dirty {} swap {}",
-            signed_kb(i128::from(r1) - i128::from(r0)),
-            signed_kb(i128::from(d1) - i128::from(d0)),
-            signed_kb(i128::from(s1) - i128::from(s0))
+            signed_kb(r0, r1),
+            signed_kb(d0, d1),
+            signed_kb(s0, s1)
         ));
     }
     s
@@ -338,10 +327,7 @@ impl DiffTotals {
 }
 
 fn totals_line(name: &str, x: u64, y: u64) -> String {
-    format!(
-        "{name:>8}: {x}K -> {y}K ({})",
-        signed_kb(i128::from(y) - i128::from(x))
-    )
+    format!("{name:>8}: {x}K -> {y}K ({})", signed_kb(x, y))
 }
 
 fn header(s: &Snapshot, side: &str) -> String {
@@ -411,8 +397,10 @@ mod tests {
     use crate::parse::parse_maps;
 
     fn snap(text: &str) -> Snapshot {
+        let mut regions = parse_maps(text.as_bytes()).unwrap();
+        crate::classify::classify(&mut regions, &Default::default());
         Snapshot {
-            regions: parse_maps(text.as_bytes()).unwrap(),
+            regions,
             ..Default::default()
         }
     }
@@ -449,6 +437,21 @@ d000-10000 rw-p 0 00:00 0 [stack]\n",
         assert!(line.contains("grown at the top: 4K -> 12K (+8K)"), "{line}");
         let line = describe(&a, &b, &c[4], false, false);
         assert!(line.contains("grown at the bottom"), "{line}");
+        // Every line whole: one head, then what changed.
+        let lines: Vec<String> = c
+            .iter()
+            .map(|c| describe(&a, &b, c, false, false))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "~ 0000000000001000-0000000000002000       4K r-xp x (file) permissions r--p -> r-xp",
+                "> 0000000000003000-0000000000006000      12K rw-p [heap] grown at the top: 4K -> 12K (+8K)",
+                "- 0000000000008000-0000000000009000       4K r--p gone (file) removed",
+                "+ 000000000000a000-000000000000b000       4K r--p new (file) added",
+                "> 000000000000d000-0000000000010000      12K rw-p [stack] grown at the bottom: 4K -> 12K (+8K)",
+            ]
+        );
         assert!(diff(&a, &a, true).is_empty());
     }
 }

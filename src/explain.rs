@@ -340,6 +340,7 @@ fn no_access(r: &Region) -> bool {
 }
 
 impl Explainer {
+    /// An explainer that has read no file yet.
     pub fn new() -> Explainer {
         Explainer::default()
     }
@@ -645,20 +646,16 @@ pub fn all_by_start(snap: &Snapshot) -> HashMap<u64, Explanation> {
         .collect()
 }
 
-/// The explanations a view shows (`--explain`), by start address: those worked out on the
-/// whole address space before the filters ([`ViewOptions::explained`]), else worked out
-/// now on `snap`. `None` without `--explain`.
+/// The explanations a view shows (`--explain`), by start address: those the caller worked
+/// out on the whole address space before the filters ([`ViewOptions::explained`]; see
+/// `inspect::show`). `None` without `--explain`. A renderer reads no file itself.
 ///
 /// [`ViewOptions::explained`]: crate::render::ViewOptions::explained
-pub fn for_view(snap: &Snapshot, opts: &crate::render::ViewOptions) -> Option<ExplainedByStart> {
+pub fn for_view(opts: &crate::render::ViewOptions) -> Option<ExplainedByStart> {
     if !opts.explain {
         return None;
     }
-    Some(
-        opts.explained
-            .clone()
-            .unwrap_or_else(|| std::sync::Arc::new(all_by_start(snap))),
-    )
+    opts.explained.clone()
 }
 
 /// Explanations by start address, shared between a view and its copies.

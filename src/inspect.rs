@@ -67,14 +67,16 @@ pub fn show(
         return crate::lookup::render(&snap, &inspect.addrs, view, out);
     }
     // Explaining a mapping looks at its neighbours in address order: work the texts out
-    // before filters and sorting take rows away or move them.
+    // before filters and sorting take rows away or move them. It also reads the mapped
+    // files, which is done here so that the renderers stay pure.
     let explained_view;
-    // `-A` takes rows away too before JSON and CSV (the table applies it itself).
+    // Every row is explained, whatever filters, `--sort` and `-A` leave (the table applies
+    // `-A` itself, JSON and CSV below); the views that show no explanation skip the work.
     let view = if view.explain
-        && (!view.select.keeps_all()
-            || view.select.sort != crate::filter::SortKey::Addr
-            || view.range.is_some())
-    {
+        && matches!(
+            view.format,
+            OutputFormat::Table | OutputFormat::Json | OutputFormat::Csv
+        ) {
         explained_view = ViewOptions {
             explained: Some(std::sync::Arc::new(crate::explain::all_by_start(&snap))),
             ..view.clone()

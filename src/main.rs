@@ -142,13 +142,13 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
             (a, b)
         }
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("vasmap: {e}");
+            report(&e);
             return ExitCode::from(1);
         }
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let color = args.color.enabled();
+    let color = vasmap::color::enabled(args.color);
     match vasmap::diff::render(&a, &b, args.show_path, color, &mut out).and_then(|_| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => output_failed(&e),
@@ -162,13 +162,17 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
-        eprintln!("vasmap: cannot catch Ctrl-C ({e}); stop the watch with kill");
+        // Ctrl-C would then end vasmap without its last line; say how else to stop it.
+        report(format_args!(
+            "cannot catch Ctrl-C ({e}); stop the watch with `kill {}` (vasmap's own pid)",
+            std::process::id()
+        ));
     }
     let opts = WatchOptions {
         pid: args.pid,
         interval: args.interval,
         show_path: args.show_path,
-        color: args.color.enabled(),
+        color: vasmap::color::enabled(args.color),
         select: args.filter.selection(),
     };
     let stdout = io::stdout();
@@ -177,15 +181,15 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(WatchError::Output(e)) => output_failed(&e),
         Err(e) => {
-            eprintln!("vasmap: {e}");
+            report(&e);
             ExitCode::from(1)
         }
     }
 }
 
 fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
-    use std::io::IsTerminal;
-    use vasmap::cli::{ColorArg, Target};
+    use vasmap::cli::Target;
+    use vasmap::color::ColorChoice;
     use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
     let snap = match &args.target {
         Target::Pid(pid) => read_pid(*pid, ReadOptions::default()).map_err(SavedError::from),
@@ -203,15 +207,10 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
         }
     };
     let stdout = io::stdout();
-    let color = match args.color {
-        ColorArg::Always => true,
-        ColorArg::Never => false,
-        ColorArg::Auto => {
-            stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-        }
-    };
+    // The layout alone also leaves colour off on a `TERM=dumb` terminal when it decides.
+    let color = vasmap::color::enabled(args.color)
+        && (args.color != ColorChoice::Auto
+            || std::env::var_os("TERM").is_none_or(|t| t != "dumb"));
     let opts = LayoutOptions {
         width: usize::from(args.width),
         color,

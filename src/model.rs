@@ -324,6 +324,29 @@ pub struct ProcessInfo {
     pub thread_sps: Vec<(i32, u64)>,
 }
 
+impl ProcessInfo {
+    /// `/proc/PID/cmdline` (each argument ended by a NUL) as one line, as `ps` shows it:
+    /// the NULs at the end dropped and the others turned into spaces.
+    pub fn cmdline_line(raw_cmdline: &[u8]) -> Vec<u8> {
+        let end = raw_cmdline
+            .iter()
+            .rposition(|&b| b != 0)
+            .map_or(0, |i| i + 1);
+        raw_cmdline[..end]
+            .iter()
+            .map(|&b| if b == 0 { b' ' } else { b })
+            .collect()
+    }
+
+    /// `/proc/PID/comm` without the newline the kernel ends it with.
+    pub fn comm_line(mut comm: Vec<u8>) -> Vec<u8> {
+        if comm.last() == Some(&b'\n') {
+            comm.pop();
+        }
+        comm
+    }
+}
+
 /// One address space at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
@@ -398,5 +421,20 @@ impl Totals {
                 .shared_kb
                 .saturating_add(s.shared_clean.saturating_add(s.shared_dirty));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmdline_and_comm_as_one_line() {
+        assert_eq!(ProcessInfo::cmdline_line(b"sleep\x00100\x00"), b"sleep 100");
+        assert_eq!(ProcessInfo::cmdline_line(b"a\x00\x00b\x00\x00"), b"a  b");
+        assert_eq!(ProcessInfo::cmdline_line(b"\x00\x00"), b"");
+        assert_eq!(ProcessInfo::cmdline_line(b"no-nul"), b"no-nul");
+        assert_eq!(ProcessInfo::comm_line(b"bash\n".to_vec()), b"bash");
+        assert_eq!(ProcessInfo::comm_line(b"a\nb".to_vec()), b"a\nb");
     }
 }

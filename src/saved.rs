@@ -21,10 +21,14 @@ pub enum SavedError {
         path: PathBuf,
         source: serde_json::Error,
     },
-    #[error("{}: the JSON file holds no snapshot", crate::text::escape_path(path))]
+    #[error(
+        "{}: the JSON file holds no snapshot; write one with `vasmap --json PID > FILE`",
+        crate::text::escape_path(path)
+    )]
     Empty { path: PathBuf },
     #[error(
-        "{}: the JSON file holds {count} snapshots (one per pid); diff needs one: save each pid to its own file",
+        "{}: the JSON file holds {count} snapshots (one per pid); diff and layout take one: save \
+         each pid to its own file (`vasmap --json PID > FILE`)",
         crate::text::escape_path(path)
     )]
     Several { path: PathBuf, count: usize },

@@ -95,7 +95,10 @@ pub enum SourceError {
     Hidden { pid: i32, mode: String },
     #[error("{pid}: permission denied reading /proc/{pid}/{file}: {why}")]
     PermissionDenied { pid: i32, file: String, why: Denial },
-    #[error("{pid}: process {pid} exited while it was being read")]
+    #[error(
+        "{pid}: process {pid} exited while it was being read, so nothing of it is shown; run \
+         vasmap while the process runs (a short-lived one can be held in a debugger)"
+    )]
     Exited { pid: i32 },
     #[error(
         "{pid}: {name} is a kernel thread: it has no user address space to show; pick a user \
@@ -113,7 +116,10 @@ pub enum SourceError {
         file: String,
         source: std::io::Error,
     },
-    #[error("{pid}: /proc/{pid}/{file} is not in the expected format: {source}")]
+    #[error(
+        "{pid}: /proc/{pid}/{file} is not in the expected format: {source}; this kernel may \
+         write something new: please report it with the line and `uname -r`"
+    )]
     BadProcFile {
         pid: i32,
         file: String,
@@ -411,19 +417,8 @@ impl ProcDir {
             self.exited_or_hidden(proc_error(self.pid, &stat_file, e, || self.denial()))
         })?;
         let raw_cmdline = self.read(&format!("{prefix}cmdline")).unwrap_or_default();
-        let mut comm = self.read(&format!("{prefix}comm")).unwrap_or_default();
-        if comm.last() == Some(&b'\n') {
-            comm.pop();
-        }
-        let mut cmdline = raw_cmdline.clone();
-        while cmdline.last() == Some(&0) {
-            cmdline.pop();
-        }
-        for b in cmdline.iter_mut() {
-            if *b == 0 {
-                *b = b' ';
-            }
-        }
+        let comm = ProcessInfo::comm_line(self.read(&format!("{prefix}comm")).unwrap_or_default());
+        let mut cmdline = ProcessInfo::cmdline_line(&raw_cmdline);
         if cmdline.is_empty() {
             cmdline = format!("[{}]", stat.comm).into_bytes();
         }

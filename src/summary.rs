@@ -10,6 +10,7 @@ use comfy_table::{Cell, CellAlignment, LineStyle, Row, Table, TableStyle};
 
 use crate::model::{Kind, Region, SmapsRecord, Snapshot, Totals};
 use crate::render::ViewOptions;
+use crate::render::table::display_name;
 use crate::text::escape_name;
 
 const STYLE: TableStyle =
@@ -83,7 +84,7 @@ impl Groups {
                 groups,
                 index,
                 &key,
-                || escape_name(if show_path { &r.name } else { r.basename() }),
+                || display_name(r, show_path),
                 r,
             );
         } else if r.name.is_empty() || matches!(r.kind, Kind::ThreadStack { .. } | Kind::Stack) {

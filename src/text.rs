@@ -54,27 +54,52 @@ pub fn escape_name(raw: &[u8]) -> String {
         out.push_str("\\x20");
     }
     let inner = &bytes[lead..bytes.len() - trail];
-    escape_inner(inner, &mut out);
+    escape_into(inner, Flavor::Name, &mut out);
     for _ in 0..trail {
         out.push_str("\\x20");
     }
     out
 }
 
-fn escape_inner(bytes: &[u8], out: &mut String) {
+/// How [`escape_into`] treats the two bytes on which names and other text differ.
+#[derive(Clone, Copy)]
+enum Flavor {
+    /// A kernel name: a newline (the kernel's `\012`, already undone) shows as `\n`, a NUL
+    /// as `\x00` like any other control byte.
+    Name,
+    /// Other text: a NUL shows as `\0`; a newline is kept when `keep_newlines` is set.
+    Text { keep_newlines: bool },
+}
+
+/// Append `c`, a character [`is_unsafe_char`] refuses, as an escape: `\n`, `\t`, `\r`,
+/// `\e`, `\xNN` below 0x80, `\u{NNNN}` above.
+fn push_escape(c: char, out: &mut String) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        '\u{1b}' => out.push_str("\\e"),
+        c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+    }
+}
+
+/// Append `bytes` escaped: a backslash doubled, unsafe characters as [`push_escape`]
+/// writes them, bytes that are not UTF-8 as `\xNN`, everything else as it is.
+fn escape_into(bytes: &[u8], flavor: Flavor, out: &mut String) {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                '\u{1b}' => out.push_str("\\e"),
-                c if (c as u32) < 0x80 && is_unsafe_char(c) => {
-                    out.push_str(&format!("\\x{:02x}", c as u32));
-                }
-                c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
-                c => out.push(c),
+            match (c, flavor) {
+                ('\\', _) => out.push_str("\\\\"),
+                (
+                    '\n',
+                    Flavor::Text {
+                        keep_newlines: true,
+                    },
+                ) => out.push(c),
+                ('\0', Flavor::Text { .. }) => out.push_str("\\0"),
+                (c, _) if is_unsafe_char(c) => push_escape(c, out),
+                (c, _) => out.push(c),
             }
         }
         for b in chunk.invalid() {
@@ -85,31 +110,12 @@ fn escape_inner(bytes: &[u8], out: &mut String) {
 
 /// Escape arbitrary bytes that are not a kernel name (file contents, command lines, paths
 /// given on the command line): the same rules as [`escape_name`] but without the `\012`
-/// convention, and keeping newlines as they are when `keep_newlines` is set. Tabs are
-/// always shown as `\t`, so that the output holds no control byte but the newline.
+/// convention, a NUL as `\0`, and keeping newlines as they are when `keep_newlines` is
+/// set. Tabs are always shown as `\t`, so that the output holds no control byte but the
+/// newline.
 pub fn escape_text(bytes: &[u8], keep_newlines: bool) -> String {
     let mut out = String::with_capacity(bytes.len());
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '\n' if keep_newlines => out.push(c),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\t' => out.push_str("\\t"),
-                '\r' => out.push_str("\\r"),
-                '\u{1b}' => out.push_str("\\e"),
-                '\0' => out.push_str("\\0"),
-                c if (c as u32) < 0x80 && is_unsafe_char(c) => {
-                    out.push_str(&format!("\\x{:02x}", c as u32));
-                }
-                c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
+    escape_into(bytes, Flavor::Text { keep_newlines }, &mut out);
     out
 }
 
@@ -127,16 +133,10 @@ pub fn sanitize_message(msg: &str) -> String {
     }
     let mut out = String::with_capacity(msg.len() + 16);
     for c in msg.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\u{1b}' => out.push_str("\\e"),
-            c if (c as u32) < 0x80 && is_unsafe_char(c) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
-            c => out.push(c),
+        if is_unsafe_char(c) {
+            push_escape(c, &mut out);
+        } else {
+            out.push(c);
         }
     }
     out
@@ -250,6 +250,9 @@ mod tests {
     fn text_keeps_newlines_only_when_asked_and_never_tabs() {
         assert_eq!(escape_text(b"a\tb\nc", true), "a\\tb\nc");
         assert_eq!(escape_text(b"a\tb\nc", false), "a\\tb\\nc");
+        // The one place names and text differ beside newlines: a NUL.
+        assert_eq!(escape_text(b"a\0b", false), "a\\0b");
+        assert_eq!(escape_name(b"a\0b"), "a\\x00b");
     }
 
     #[test]

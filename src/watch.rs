@@ -128,7 +128,7 @@ pub fn run(
         b.regions,
         a.size_kb,
         b.size_kb,
-        signed_kb(i128::from(b.size_kb) - i128::from(a.size_kb))
+        signed_kb(a.size_kb, b.size_kb)
     )?;
     out.flush()?;
     Ok(ended)

@@ -1,6 +1,8 @@
 //! `--explain`: the sections vasmap names for each mapping of an ELF file must be the ones
 //! `readelf -S -l` places there, for the test's own binary, libc and ld-linux.
 
+mod common;
+
 use std::process::Command;
 
 use vasmap::explain::{Explainer, Explanation, explain_all};
@@ -211,13 +213,10 @@ fn every_other_kind_gets_plain_words() {
 
 #[test]
 fn an_unreadable_library_says_why() {
-    let dir = tempfile::tempdir().unwrap();
-    let maps = dir.path().join("maps");
-    std::fs::write(
-        &maps,
+    let (_dir, maps) = common::temp_file(
+        "maps",
         "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
-    )
-    .unwrap();
+    );
     let snap = vasmap::source::read_file(&maps).unwrap();
     let ex = explain_all(&snap);
     assert_eq!(
@@ -342,4 +341,35 @@ fn a_reused_pid_is_not_read_as_the_captured_file() {
     let _ = child.wait();
     assert!(text.contains("another file"), "{text}");
     assert!(!text.contains(".text"), "{text}");
+}
+
+#[test]
+fn renderers_show_the_explanations_they_are_given_and_read_no_file() {
+    use vasmap::render::{OutputFormat, ViewOptions, render};
+    let (_dir, maps) = common::temp_file(
+        "maps",
+        "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
+    );
+    let snap = vasmap::source::read_file(&maps).unwrap();
+    let looked_up = "cannot name its sections: /nonexistent/dir/libgone.so.1: not found";
+    for format in [OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv] {
+        let shown = |explained| {
+            let opts = ViewOptions {
+                format,
+                explain: true,
+                explained,
+                ..ViewOptions::default()
+            };
+            let mut out = Vec::new();
+            render(&snap, &opts, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        // Given nothing, a renderer does not go and open the library to find out.
+        assert!(!shown(None).contains(looked_up), "{format:?}");
+        let given = vasmap::explain::all_by_start(&snap);
+        assert!(
+            shown(Some(std::sync::Arc::new(given))).contains(looked_up),
+            "{format:?}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::os::unix::fs::MetadataExt;
 
-use common::{Awkward, assert_terminal_safe, run_vasmap};
+use common::{Awkward, assert_schema_valid, assert_terminal_safe, run_ok, run_vasmap};
 use serde_json::Value;
 
 const SMAPS: &str = "tests/fixtures/simple.smaps";
@@ -16,27 +16,8 @@ const FIXTURE_LIBC_INODE: u64 = 326279;
 const FIXTURE_LIBC_TEXT: &str = "0x7f77405e7000";
 const FIXTURE_LIBC_BSS_REST: &str = "0x7f7740796000";
 
-fn ok(args: &[&str]) -> String {
-    let (out, err, code) = run_vasmap(args);
-    assert_eq!(
-        code,
-        0,
-        "vasmap {args:?} failed: {}",
-        String::from_utf8_lossy(&err)
-    );
-    String::from_utf8(out).expect("vasmap's output is UTF-8")
-}
-
 fn doc(text: &str) -> Value {
     serde_json::from_str(text).expect("vasmap --json output is one JSON document")
-}
-
-fn assert_valid(doc: &Value) {
-    let text = std::fs::read_to_string("docs/vasmap.schema.json").expect("the schema file");
-    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
-    let v = jsonschema::validator_for(&schema).expect("the schema compiles");
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "schema errors: {errors:#?}");
 }
 
 fn regions(doc: &Value) -> &Vec<Value> {
@@ -92,9 +73,9 @@ fn fixture_libc_is_here() -> bool {
 
 #[test]
 fn explain_json_of_vasmap_itself() {
-    let text = ok(&["self", "--explain", "--json"]);
+    let text = run_ok(&["self", "--explain", "--json"]);
     let d = doc(&text);
-    assert_valid(&d);
+    assert_schema_valid(&d);
     assert_every_region_explained(&d);
     let (libc, heap) = libc_code_and_heap(&d);
     assert!(sections(libc).contains(&".text"), "{libc}");
@@ -126,12 +107,12 @@ fn without_explain_there_is_no_explain_key() {
         &["--from", SMAPS, "--json"][..],
         &["--from", "tests/fixtures/simple.maps", "--json"][..],
     ] {
-        let text = ok(args);
+        let text = run_ok(args);
         assert!(!text.contains("\"explain\""), "{args:?}");
         let d = doc(&text);
         assert!(regions(&d).iter().all(|r| r.get("explain").is_none()));
     }
-    let csv = ok(&["--from", SMAPS, "-o", "csv"]);
+    let csv = run_ok(&["--from", SMAPS, "-o", "csv"]);
     let header = csv.lines().next().unwrap();
     assert!(header.ends_with(",VmFlags"), "{header}");
     assert!(!header.contains("explain"), "{header}");
@@ -139,9 +120,9 @@ fn without_explain_there_is_no_explain_key() {
 
 #[test]
 fn explain_json_of_a_fixture() {
-    let text = ok(&["--from", SMAPS, "--explain", "--json"]);
+    let text = run_ok(&["--from", SMAPS, "--explain", "--json"]);
     let d = doc(&text);
-    assert_valid(&d);
+    assert_schema_valid(&d);
     assert_every_region_explained(&d);
     assert_eq!(regions(&d).len(), 24);
     let (libc, heap) = libc_code_and_heap(&d);
@@ -175,7 +156,7 @@ fn explain_json_of_a_fixture() {
 fn explanations_are_worked_out_before_filters_and_range() {
     // The anonymous row after libc's data is "the rest of libc's .bss": that comes from its
     // neighbour, which `-A`, `--kind` and `--sort` take away or move.
-    let full = doc(&ok(&["--from", SMAPS, "--explain", "--json"]));
+    let full = doc(&run_ok(&["--from", SMAPS, "--explain", "--json"]));
     let want = regions(&full)
         .iter()
         .find(|r| r["start"] == FIXTURE_LIBC_BSS_REST)
@@ -194,7 +175,7 @@ fn explanations_are_worked_out_before_filters_and_range() {
     ] {
         let mut args = vec!["--from", SMAPS, "--explain", "--json"];
         args.extend_from_slice(extra);
-        let d = doc(&ok(&args));
+        let d = doc(&run_ok(&args));
         let got = regions(&d)
             .iter()
             .find(|r| r["start"] == FIXTURE_LIBC_BSS_REST)
@@ -210,17 +191,20 @@ fn explanations_are_worked_out_before_filters_and_range() {
 fn from_reads_explained_json_back() {
     let dir = tempfile::tempdir().unwrap();
     let saved = dir.path().join("explained.json");
-    let explained = ok(&["--from", SMAPS, "--explain", "--json"]);
+    let explained = run_ok(&["--from", SMAPS, "--explain", "--json"]);
     std::fs::write(&saved, &explained).unwrap();
     let saved = saved.to_str().unwrap();
     // The explain objects are read and ignored: the same regions, figures and process.
     assert_eq!(
-        ok(&["--from", saved, "--json"]),
-        ok(&["--from", SMAPS, "--json"])
+        run_ok(&["--from", saved, "--json"]),
+        run_ok(&["--from", SMAPS, "--json"])
     );
-    assert_eq!(ok(&["--from", saved, "-x"]), ok(&["--from", SMAPS, "-x"]));
+    assert_eq!(
+        run_ok(&["--from", saved, "-x"]),
+        run_ok(&["--from", SMAPS, "-x"])
+    );
     // And explained again from what was read, they come out the same.
-    assert_eq!(ok(&["--from", saved, "--explain", "--json"]), explained);
+    assert_eq!(run_ok(&["--from", saved, "--explain", "--json"]), explained);
     // Through a pipe too (`--from /dev/stdin`).
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vasmap"))
         .args(["--from", "/dev/stdin", "--pmap"])
@@ -235,7 +219,7 @@ fn from_reads_explained_json_back() {
     }
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    let pmap_of_fixture = ok(&["--from", SMAPS, "--pmap"]);
+    let pmap_of_fixture = run_ok(&["--from", SMAPS, "--pmap"]);
     // The pmap header names the source; the rows must match.
     let rows = |s: &str| s.lines().skip(1).map(str::to_string).collect::<Vec<_>>();
     assert_eq!(
@@ -246,12 +230,12 @@ fn from_reads_explained_json_back() {
 
 #[test]
 fn explain_csv_has_a_last_quoted_column() {
-    let text = ok(&["--from", SMAPS, "--explain", "-o", "csv"]);
+    let text = run_ok(&["--from", SMAPS, "--explain", "-o", "csv"]);
     let mut r = csv::Reader::from_reader(text.as_bytes());
     let header = r.headers().unwrap().clone();
     assert_eq!(header.iter().next_back(), Some("explain"));
     assert_eq!(header.get(header.len() - 2), Some("VmFlags"));
-    let json = doc(&ok(&["--from", SMAPS, "--explain", "--json"]));
+    let json = doc(&run_ok(&["--from", SMAPS, "--explain", "--json"]));
     let mut rows = 0;
     for (rec, region) in r.records().zip(regions(&json)) {
         let rec = rec.expect("a well-formed CSV row");
@@ -275,7 +259,7 @@ fn explain_csv_has_a_last_quoted_column() {
         "{heap}"
     );
     // A maps capture has no smaps columns: the column is still the last one.
-    let maps = ok(&[
+    let maps = run_ok(&[
         "--from",
         "tests/fixtures/simple.maps",
         "--explain",
@@ -296,7 +280,7 @@ fn explain_json_of_an_awkward_process_is_valid_and_terminal_safe() {
     assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
     assert_terminal_safe("--explain --json", &out);
     let d = doc(std::str::from_utf8(&out).unwrap());
-    assert_valid(&d);
+    assert_schema_valid(&d);
     assert_every_region_explained(&d);
     let text_of = |kind: &str| -> Vec<String> {
         regions(&d)

@@ -60,25 +60,30 @@ fn names_are_kept_byte_for_byte() {
 fn kinds_on_a_real_capture() {
     let mut regions = parse_maps(MAPS).unwrap();
     classify(&mut regions, &awkward_info());
-    let kind = |suffix: &[u8]| by_suffix(&regions, suffix).kind;
-    assert_eq!(kind(b"/awkward-5302"), Kind::Program);
-    assert_eq!(kind(b"/libc.so.6"), Kind::Library);
-    assert_eq!(kind(b"/libfake.so.1"), Kind::Library);
-    assert_eq!(kind(b"/ld-linux-x86-64.so.2"), Kind::Loader);
-    assert_eq!(kind(b"/tmp/aw/[heap]"), Kind::File);
-    assert_eq!(kind(b"/deleted.txt (deleted)"), Kind::DeletedFile);
-    assert_eq!(kind(b"/dev/zero (deleted)"), Kind::SharedAnon);
-    assert_eq!(
-        kind(b"/SYSV00000000 (deleted)"),
-        Kind::SysvShm { shmid: 11 }
-    );
-    assert_eq!(kind(b"/memfd:vasmap-memfd (deleted)"), Kind::Memfd);
-    assert_eq!(kind(b"[heap]"), Kind::Heap);
-    assert_eq!(kind(b"[stack]"), Kind::Stack);
-    assert_eq!(kind(b"[vdso]"), Kind::Vdso);
-    assert_eq!(kind(b"[vvar]"), Kind::Vvar);
-    assert_eq!(kind(b"[vvar_vclock]"), Kind::Vvar);
-    assert_eq!(kind(b"[vsyscall]"), Kind::Vsyscall);
+    for (suffix, kind) in [
+        (&b"/awkward-5302"[..], Kind::Program),
+        (b"/libc.so.6", Kind::Library),
+        (b"/libfake.so.1", Kind::Library),
+        (b"/ld-linux-x86-64.so.2", Kind::Loader),
+        (b"/tmp/aw/[heap]", Kind::File),
+        (b"/deleted.txt (deleted)", Kind::DeletedFile),
+        (b"/dev/zero (deleted)", Kind::SharedAnon),
+        (b"/SYSV00000000 (deleted)", Kind::SysvShm { shmid: 11 }),
+        (b"/memfd:vasmap-memfd (deleted)", Kind::Memfd),
+        (b"[heap]", Kind::Heap),
+        (b"[stack]", Kind::Stack),
+        (b"[vdso]", Kind::Vdso),
+        (b"[vvar]", Kind::Vvar),
+        (b"[vvar_vclock]", Kind::Vvar),
+        (b"[vsyscall]", Kind::Vsyscall),
+    ] {
+        assert_eq!(
+            by_suffix(&regions, suffix).kind,
+            kind,
+            "{}",
+            String::from_utf8_lossy(suffix)
+        );
+    }
     let at = |addr: u64| regions.iter().find(|r| r.start == addr).unwrap().kind;
     assert_eq!(at(0x7efe3ae7d000), Kind::ThreadStack { tid: 8703 });
     assert_eq!(at(0x7efe3ae7c000), Kind::Guard);

@@ -61,14 +61,11 @@ fn gaps_and_growth_are_drawn() {
 
 #[test]
 fn svg_is_one_escaped_document() {
-    let dir = tempfile::tempdir().unwrap();
-    let maps = dir.path().join("maps");
-    std::fs::write(
-        &maps,
+    let (_dir, maps) = common::temp_file(
+        "maps",
         "7f0000000000-7f0000001000 r--p 00000000 fe:00 12 /tmp/<a&b>\"'.txt\n\
          7ffff0000000-7ffff0021000 rw-p 00000000 00:00 0 [stack]\n",
-    )
-    .unwrap();
+    );
     let snap = read_file(&maps).unwrap();
     let mut out = Vec::new();
     render_svg(&snap, &LayoutOptions::default(), &mut out).unwrap();

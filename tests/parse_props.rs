@@ -9,33 +9,9 @@ use vasmap::model::{Perms, Region};
 use vasmap::parse::{parse_any, parse_maps, parse_maps_line, parse_smaps, print_maps};
 use vasmap::text::{escape_name, escape_text};
 
-/// A maps line as the kernel writes it (`show_vma_header_prefix` then `seq_pad` in
-/// fs/proc/task_mmu.c), written here independently of `vasmap::parse::to_maps_line`.
-fn kernel_line(
-    start: u64,
-    end: u64,
-    perms: [u8; 4],
-    offset: u64,
-    dev: (u32, u32),
-    inode: u64,
-    name: &[u8],
-) -> Vec<u8> {
-    let mut line = format!(
-        "{start:08x}-{end:08x} {} {offset:08x} {:02x}:{:02x} {inode} ",
-        String::from_utf8_lossy(&perms),
-        dev.0,
-        dev.1
-    )
-    .into_bytes();
-    if !name.is_empty() {
-        while line.len() < 72 {
-            line.push(b' ');
-        }
-        line.push(b' ');
-        line.extend_from_slice(name);
-    }
-    line
-}
+#[path = "common/every_view.rs"]
+mod every_view;
+use every_view::render_every_view;
 
 /// Byte strings with a bias towards what the parsers look for, so that random input
 /// gets past the first field often.
@@ -77,6 +53,7 @@ fn name_strategy() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// The fields of one maps line, drawn at random by [`line_strategy`].
 #[derive(Debug, Clone)]
 struct LineParts {
     start: u64,
@@ -86,6 +63,32 @@ struct LineParts {
     dev: (u32, u32),
     inode: u64,
     name: Vec<u8>,
+}
+
+impl LineParts {
+    /// The line as the kernel writes it (`show_vma_header_prefix` then `seq_pad` in
+    /// fs/proc/task_mmu.c), written here independently of `vasmap::parse::to_maps_line`.
+    fn kernel_line(&self) -> Vec<u8> {
+        let mut line = format!(
+            "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
+            self.start,
+            self.end,
+            String::from_utf8_lossy(&self.perms),
+            self.offset,
+            self.dev.0,
+            self.dev.1,
+            self.inode
+        )
+        .into_bytes();
+        if !self.name.is_empty() {
+            while line.len() < 72 {
+                line.push(b' ');
+            }
+            line.push(b' ');
+            line.extend_from_slice(&self.name);
+        }
+        line
+    }
 }
 
 fn line_strategy() -> impl Strategy<Value = LineParts> {
@@ -145,7 +148,7 @@ proptest! {
     fn valid_maps_text_round_trips(lines in prop::collection::vec(line_strategy(), 0..20)) {
         let mut text = Vec::new();
         for l in &lines {
-            text.extend(kernel_line(l.start, l.end, l.perms, l.offset, l.dev, l.inode, &l.name));
+            text.extend(l.kernel_line());
             text.push(b'\n');
         }
         let regions = parse_maps(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -267,66 +270,4 @@ fn fuzz_findings_are_parsed_without_panic() {
         n += 1;
     }
     assert!(n > 0, "no inputs under {dir}");
-}
-
-/// What the `smaps` fuzz target does with an input: parse it as a saved capture, then
-/// render it in every pure view; a view meant for a terminal must hold no control byte.
-fn render_every_view(what: &str, bytes: &[u8]) {
-    use vasmap::classify::classify;
-    use vasmap::model::{ProcessInfo, Snapshot};
-    use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
-    use vasmap::render::{OutputFormat, ViewOptions, render};
-    let safe = |b: &[u8]| b.iter().all(|&b| b == b'\n' || (b >= 0x20 && b != 0x7f));
-    let mut fields = Vec::new();
-    let Ok((mut regions, has_smaps)) = parse_any(bytes, &mut fields) else {
-        return;
-    };
-    let info = ProcessInfo {
-        pid: 1,
-        cmdline: bytes.iter().take(64).copied().collect(),
-        ..ProcessInfo::default()
-    };
-    classify(&mut regions, &info);
-    let snap = Snapshot {
-        process: info,
-        regions,
-        has_smaps,
-        smaps_fields: fields,
-    };
-    for format in [OutputFormat::Table, OutputFormat::Pmap] {
-        for (extended, extra, device) in [
-            (false, 0, false),
-            (true, 0, false),
-            (false, 1, false),
-            (false, 2, false),
-            (false, 0, true),
-        ] {
-            let opts = ViewOptions {
-                format,
-                extended,
-                extra,
-                device,
-                utf8_locale: true,
-                terminal: true,
-                ..ViewOptions::default()
-            };
-            let mut out = Vec::new();
-            render(&snap, &opts, &mut out).unwrap();
-            assert!(
-                safe(&out),
-                "{what}: {format:?} {opts:?} holds a control byte"
-            );
-        }
-    }
-    let layout = LayoutOptions {
-        width: 80,
-        color: false,
-        max_rows: 48,
-    };
-    let mut out = Vec::new();
-    render_text(&snap, &layout, &mut out).unwrap();
-    assert!(safe(&out), "{what}: layout holds a control byte");
-    let mut out = Vec::new();
-    render_svg(&snap, &layout, &mut out).unwrap();
-    assert!(safe(&out), "{what}: SVG holds a control byte");
 }

@@ -269,14 +269,11 @@ fn maps_lines(pid: i32) -> usize {
 
 #[test]
 fn hostile_file_names_and_contents_are_escaped_in_the_demo() {
-    let dir = tempfile::tempdir().unwrap();
     let name = "demo \u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}txt.exe\nline\t ";
-    let path = dir.path().join(name);
-    std::fs::write(
-        &path,
+    let (dir, path) = common::temp_file(
+        name,
         b"text \x1b[31mred\x1b[0m\ttab\r\n\x7f\xff\xfe \xe2\x80\xae end\n",
-    )
-    .unwrap();
+    );
     let out = vasmap()
         .args(["self", "--map"])
         .arg(&path)
@@ -351,7 +348,8 @@ fn a_process_gone_before_the_first_read_has_exited() {
     assert_eq!(
         err.to_string(),
         format!(
-            "{0}: process {0} exited while it was being read",
+            "{0}: process {0} exited while it was being read, so nothing of it is shown; run \
+             vasmap while the process runs (a short-lived one can be held in a debugger)",
             child.id()
         )
     );
@@ -523,16 +521,27 @@ fn another_users_process_is_refused_with_advice() {
     );
 }
 
+/// A file `name` holding `contents` with permissions `mode`, in a new directory anyone may
+/// search (a temporary directory is 0700 at first), so that only `mode` decides whether
+/// another user can read it. The directory goes when the first value is dropped.
+fn file_in_open_dir(
+    name: &str,
+    contents: &str,
+    mode: u32,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, file) = common::temp_file(name, contents);
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+    (dir, file)
+}
+
 #[test]
 fn nobody_can_run_vasmap_on_its_own_processes() {
     // Nothing escalates: vasmap needs no privilege for what its user owns.
     let Some(mut cmd) = vasmap_as_nobody() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let file = dir.path().join("note.txt");
-    std::fs::write(&file, "readable by all\n").unwrap();
+    let (_dir, file) = file_in_open_dir("note.txt", "readable by all\n", 0o644);
     let out = cmd.args(["self", "--map"]).arg(&file).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("| readable by all"));
@@ -587,17 +596,23 @@ fn nobody_prefix() -> Option<String> {
     Some(words.join(" "))
 }
 
-#[test]
-fn hidepid_invisible_is_told() {
-    let Some(nobody) = nobody_prefix() else {
-        return;
-    };
+/// vasmap run as nobody, in a /proc mounted with `hidepid=MODE`, on a `sleep` of root's;
+/// the sleep's pid and vasmap's output, or `None` where the test cannot be set up.
+fn nobody_reads_root_process(mode: &str) -> Option<(u32, std::process::Output)> {
+    let nobody = nobody_prefix()?;
     let mut root_sleep = Command::new("sleep").arg("100").spawn().unwrap();
     let pid = root_sleep.id();
-    let out = in_hidepid_namespace("2", &format!("{nobody} {pid}"));
+    let out = in_hidepid_namespace(mode, &format!("{nobody} {pid}"));
     root_sleep.kill().unwrap();
     root_sleep.wait().unwrap();
-    let Some(out) = out else { return };
+    Some((pid, out?))
+}
+
+#[test]
+fn hidepid_invisible_is_told() {
+    let Some((pid, out)) = nobody_reads_root_process("2") else {
+        return;
+    };
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stderr),
@@ -611,15 +626,9 @@ fn hidepid_invisible_is_told() {
 
 #[test]
 fn hidepid_noaccess_is_told() {
-    let Some(nobody) = nobody_prefix() else {
+    let Some((pid, out)) = nobody_reads_root_process("1") else {
         return;
     };
-    let mut root_sleep = Command::new("sleep").arg("100").spawn().unwrap();
-    let pid = root_sleep.id();
-    let out = in_hidepid_namespace("1", &format!("{nobody} {pid}"));
-    root_sleep.kill().unwrap();
-    root_sleep.wait().unwrap();
-    let Some(out) = out else { return };
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let err = text(&out.stderr);
     assert!(
@@ -696,6 +705,12 @@ fn a_huge_address_space_is_shown_whole() {
 // ---------------------------------------------------------------------------------------
 // The demo's file
 
+/// Make a FIFO at `path` (a file whose open waits for a writer).
+fn mkfifo(path: &std::path::Path) {
+    let made = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
 fn demo(file: &std::path::Path) -> (String, String, i32) {
     let out = vasmap().args(["self", "--map"]).arg(file).output().unwrap();
     (
@@ -709,13 +724,7 @@ fn demo(file: &std::path::Path) -> (String, String, i32) {
 fn demo_refuses_what_is_not_a_readable_regular_file() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let empty = dir.path().join("empty");
     std::fs::write(&empty, "").unwrap();
     let cases = [
@@ -754,11 +763,7 @@ fn demo_file_without_read_permission_is_refused() {
     let Some(mut cmd) = vasmap_as_nobody() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let secret = dir.path().join("secret");
-    std::fs::write(&secret, "root only\n").unwrap();
-    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let (_dir, secret) = file_in_open_dir("secret", "root only\n", 0o600);
     let out = cmd.args(["self", "--map"]).arg(&secret).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
@@ -927,9 +932,31 @@ fn a_full_disk_is_one_line_and_status_1() {
             "{args:?}"
         );
     }
-    // An error message that cannot be written is no panic either.
-    let out = vasmap().arg("4194304").stderr(full()).output().unwrap();
+    // An error message that cannot be written is no panic either, in any command.
+    for args in [
+        vec!["4194304"],
+        vec!["--from", "/nonexistent/capture"],
+        vec!["diff", "/nonexistent/capture", &me],
+        vec!["watch", "4194304"],
+        vec!["layout", "4194304"],
+    ] {
+        let out = vasmap().args(&args).stderr(full()).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+    }
+    // ... nor does it stop the demo from showing the files it could map.
+    let out = vasmap()
+        .args([
+            "self",
+            "--map",
+            "/nonexistent/file",
+            "--map",
+            "examples/message.txt",
+        ])
+        .stderr(full())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains("| Hello world from the virtual address space!"));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -971,18 +998,54 @@ fn a_saved_capture_that_is_not_one_is_refused() {
 }
 
 #[test]
+fn a_json_file_of_several_pids_is_refused_where_one_is_read() {
+    let me = std::process::id().to_string();
+    let (json, _, code) = run_vasmap(&["--json", &me, &me]);
+    assert_eq!(code, 0);
+    let (_dir, path) = common::temp_file("two.json", json);
+    let path = path.to_str().unwrap();
+    for args in [vec!["layout", path], vec!["diff", path, &me]] {
+        let (out, err, code) = run_vasmap(&args);
+        assert_eq!((code, out.len()), (1, 0), "{args:?}");
+        assert_eq!(
+            text(&err),
+            format!(
+                "vasmap: {path}: the JSON file holds 2 snapshots (one per pid); diff and layout \
+                 take one: save each pid to its own file (`vasmap --json PID > FILE`)\n"
+            ),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn a_capture_with_a_broken_old_thread_stack_name_is_shown() {
+    // `[stack:TID]` is what kernels before 4.5 wrote; a capture can end it anywhere
+    // (`[stack:` alone once panicked with a slice from 7 to 6).
+    let (_dir, capture) = common::temp_file(
+        "old.maps",
+        "1000-2000 rw-p 00000000 00:00 0                          [stack:\n\
+         3000-4000 rw-p 00000000 00:00 0                          [stack:77]\n",
+    );
+    let path = capture.to_str().unwrap();
+    for (args, shows) in [
+        (vec!["--from", path], "thread stack (tid 0)    [stack:\n"),
+        (vec!["layout", path], "thread stack  2 threads"),
+        (vec!["--json", "--from", path], r#""name":"[stack:""#),
+    ] {
+        let (out, err, code) = run_vasmap(&args);
+        assert_eq!(code, 0, "{args:?}: {}", text(&err));
+        assert!(text(&out).contains(shows), "{args:?}: {}", text(&out));
+    }
+}
+
+#[test]
 fn explain_never_waits_on_a_fifo_put_where_a_mapped_file_was() {
     // The path in maps is opened in vasmap's mount namespace, where it may name anything
     // by now: here a FIFO with no writer, which a plain open() would wait on forever.
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("lib.so");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let line = format!(
         "7f0000000000-7f0000001000 r-xp 00000000 fe:00 12345                     {}\n",
         fifo.display()

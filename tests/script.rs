@@ -9,33 +9,10 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Awkward, Driven, run_vasmap};
+use common::{Awkward, Driven, assert_schema_valid, json_schema, run_ok, run_vasmap};
 
 const MAPS: &str = "tests/fixtures/simple.maps";
 const SMAPS: &str = "tests/fixtures/simple.smaps";
-
-fn ok(args: &[&str]) -> String {
-    let (out, err, code) = run_vasmap(args);
-    assert_eq!(
-        code,
-        0,
-        "vasmap {args:?} failed: {}",
-        String::from_utf8_lossy(&err)
-    );
-    String::from_utf8(out).expect("vasmap's text output is UTF-8")
-}
-
-fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string("docs/vasmap.schema.json").expect("the schema file");
-    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
-    jsonschema::validator_for(&schema).expect("the schema compiles")
-}
-
-fn assert_valid(doc: &serde_json::Value) {
-    let v = schema();
-    let errors: Vec<String> = v.iter_errors(doc).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "schema errors: {errors:#?}");
-}
 
 fn docs(text: &str) -> Vec<serde_json::Value> {
     serde_json::Deserializer::from_str(text)
@@ -51,9 +28,9 @@ fn docs(text: &str) -> Vec<serde_json::Value> {
 fn json_of_an_awkward_process_validates_and_round_trips() {
     let Some(p) = Awkward::start() else { return };
     let pid = p.pid.to_string();
-    let json = ok(&["--json", &pid]);
+    let json = run_ok(&["--json", &pid]);
     let doc = &docs(&json)[0];
-    assert_valid(doc);
+    assert_schema_valid(doc);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["process"]["pid"], p.pid);
     assert_eq!(doc["has_smaps"], true);
@@ -101,16 +78,16 @@ fn json_of_an_awkward_process_validates_and_round_trips() {
     let file = p.dir.path().join("snapshot.json");
     std::fs::write(&file, &json).unwrap();
     let f = file.to_str().unwrap();
-    assert_eq!(ok(&["--from", f]), ok(&[&pid]));
-    assert_eq!(ok(&["--from", f, "--pmap"]), ok(&["--pmap", &pid]));
-    assert_eq!(ok(&["--from", f, "-p"]), ok(&["-p", &pid]));
+    assert_eq!(run_ok(&["--from", f]), run_ok(&[&pid]));
+    assert_eq!(run_ok(&["--from", f, "--pmap"]), run_ok(&["--pmap", &pid]));
+    assert_eq!(run_ok(&["--from", f, "-p"]), run_ok(&["-p", &pid]));
     // The figures too. PSS moves whenever another process maps the same pages, so the
     // live process is captured once and both sides are read from that capture.
     let cap = p.dir.path().join("capture.smaps");
     std::fs::write(&cap, std::fs::read(format!("/proc/{pid}/smaps")).unwrap()).unwrap();
     let cap = cap.to_str().unwrap();
     let cap_json = p.dir.path().join("capture.json");
-    std::fs::write(&cap_json, ok(&["--from", cap, "--json"])).unwrap();
+    std::fs::write(&cap_json, run_ok(&["--from", cap, "--json"])).unwrap();
     let cap_json = cap_json.to_str().unwrap();
     let bytes = |args: &[&str]| run_vasmap(args).0;
     for view in [
@@ -129,15 +106,15 @@ fn json_of_an_awkward_process_validates_and_round_trips() {
         );
     }
     // And JSON again, byte for byte.
-    assert_eq!(ok(&["--from", f, "--json"]), json);
+    assert_eq!(run_ok(&["--from", f, "--json"]), json);
 }
 
 #[test]
 fn json_of_saved_captures_validates() {
     for fixture in [MAPS, SMAPS] {
-        let json = ok(&["--from", fixture, "--json"]);
+        let json = run_ok(&["--from", fixture, "--json"]);
         let doc = &docs(&json)[0];
-        assert_valid(doc);
+        assert_schema_valid(doc);
         assert_eq!(doc["process"]["pid"], serde_json::Value::Null);
         assert_eq!(doc["regions"].as_array().unwrap().len(), 24);
         // vsyscall is above 2^53: written as hex text, exactly.
@@ -149,36 +126,42 @@ fn json_of_saved_captures_validates() {
 fn layout_reads_json_too() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("s.json");
-    std::fs::write(&f, ok(&["--from", SMAPS, "--json"])).unwrap();
-    assert_eq!(ok(&["layout", f.to_str().unwrap()]), ok(&["layout", SMAPS]));
+    std::fs::write(&f, run_ok(&["--from", SMAPS, "--json"])).unwrap();
+    assert_eq!(
+        run_ok(&["layout", f.to_str().unwrap()]),
+        run_ok(&["layout", SMAPS])
+    );
 }
 
 #[test]
 fn the_schema_rejects_what_is_wrong() {
-    let json = ok(&["--from", SMAPS, "--json"]);
+    let json = run_ok(&["--from", SMAPS, "--json"]);
     let mut doc = docs(&json).remove(0);
     doc["regions"][0]["perms"] = "rwx".into();
-    assert!(!schema().is_valid(&doc));
+    assert!(!json_schema().is_valid(&doc));
     let mut doc = docs(&json).remove(0);
     doc["regions"][0]["kind"] = "thread_stack".into();
-    assert!(!schema().is_valid(&doc), "a thread stack needs its tid");
+    assert!(
+        !json_schema().is_valid(&doc),
+        "a thread stack needs its tid"
+    );
 }
 
 #[test]
 fn several_pids_give_one_document_each_and_from_reads_them_all() {
     let me = std::process::id().to_string();
-    let json = ok(&["--json", &me, &me]);
+    let json = run_ok(&["--json", &me, &me]);
     assert_eq!(docs(&json).len(), 2);
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("two.json");
     std::fs::write(&f, &json).unwrap();
-    let table = ok(&["--from", f.to_str().unwrap()]);
+    let table = run_ok(&["--from", f.to_str().unwrap()]);
     assert_eq!(table.matches(&format!("{me}:   ")).count(), 2);
 }
 
 #[test]
 fn csv_has_a_row_per_region() {
-    let csv = ok(&["--from", SMAPS, "--output", "csv"]);
+    let csv = run_ok(&["--from", SMAPS, "--output", "csv"]);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 25);
     assert!(
@@ -266,7 +249,7 @@ fn bad_from_files_are_clear_errors() {
 // --addr
 
 fn addr(a: &str) -> String {
-    ok(&["--from", MAPS, "--addr", a])
+    run_ok(&["--from", MAPS, "--addr", a])
 }
 
 #[test]
@@ -329,7 +312,7 @@ fn addr_below_the_first_and_above_the_last_mapping() {
 fn addr_rows_are_coloured_only_when_asked() {
     let plain = addr("0x557b1610e010");
     assert!(!plain.contains('\x1b'));
-    let coloured = ok(&[
+    let coloured = run_ok(&[
         "--from",
         MAPS,
         "--addr",
@@ -346,7 +329,7 @@ fn addr_rows_are_coloured_only_when_asked() {
 
 #[test]
 fn several_addrs_each_get_an_answer() {
-    let out = ok(&[
+    let out = run_ok(&[
         "--from",
         MAPS,
         "--addr",
@@ -359,7 +342,7 @@ fn several_addrs_each_get_an_answer() {
 
 #[test]
 fn addr_as_json_follows_the_schema() {
-    let out = ok(&[
+    let out = run_ok(&[
         "--from",
         MAPS,
         "--json",
@@ -417,7 +400,7 @@ fn starts(table: &str) -> Vec<String> {
 
 #[test]
 fn perms_filters() {
-    let x = ok(&["--from", MAPS, "--perms", "x"]);
+    let x = run_ok(&["--from", MAPS, "--perms", "x"]);
     assert_eq!(
         starts(&x),
         [
@@ -429,9 +412,9 @@ fn perms_filters() {
         ]
     );
     assert!(x.contains(" total 1536K in 5 mappings"), "{x}");
-    let w = ok(&["--from", MAPS, "--perms", "w"]);
+    let w = run_ok(&["--from", MAPS, "--perms", "w"]);
     assert_eq!(starts(&w).len(), 8);
-    let wx = ok(&["--from", MAPS, "--perms", "wx"]);
+    let wx = run_ok(&["--from", MAPS, "--perms", "wx"]);
     assert_eq!(starts(&wx).len(), 0);
     let (_, err, code) = run_vasmap(&["--from", MAPS, "--perms", "rq"]);
     assert_eq!(code, 2);
@@ -440,16 +423,16 @@ fn perms_filters() {
 
 #[test]
 fn kind_and_name_filters_combine() {
-    let out = ok(&["--from", MAPS, "--kind", "library,loader", "--name", "ld-*"]);
+    let out = run_ok(&["--from", MAPS, "--kind", "library,loader", "--name", "ld-*"]);
     assert_eq!(starts(&out).len(), 5);
     assert!(
         out.lines()
             .skip(3)
             .all(|l| l.contains("ld-linux") || l.starts_with(" total"))
     );
-    let out = ok(&["--from", MAPS, "--kind", "heap", "--kind", "stack"]);
+    let out = run_ok(&["--from", MAPS, "--kind", "heap", "--kind", "stack"]);
     assert_eq!(starts(&out), ["0000557b1610e000", "00007ffd79389000"]);
-    let out = ok(&["--from", MAPS, "--name", "libc", "--perms", "rw"]);
+    let out = run_ok(&["--from", MAPS, "--name", "libc", "--perms", "rw"]);
     assert_eq!(starts(&out), ["00007f7740794000"]);
     let (_, err, code) = run_vasmap(&["--from", MAPS, "--kind", "heaps"]);
     assert_eq!(code, 2);
@@ -460,24 +443,24 @@ fn kind_and_name_filters_combine() {
 
 #[test]
 fn filters_apply_to_pmap_and_json_too() {
-    let pmap = ok(&["--from", MAPS, "--pmap", "--kind", "heap"]);
+    let pmap = run_ok(&["--from", MAPS, "--pmap", "--kind", "heap"]);
     assert!(
         pmap.ends_with("0000557b1610e000    132K rw---   [ anon ]\n total              132K\n"),
         "{pmap}"
     );
-    let json = ok(&["--from", MAPS, "--json", "--perms", "x"]);
+    let json = run_ok(&["--from", MAPS, "--json", "--perms", "x"]);
     assert_eq!(docs(&json)[0]["regions"].as_array().unwrap().len(), 5);
 }
 
 #[test]
 fn sort_by_size_and_rss() {
-    let out = ok(&["--from", MAPS, "--sort", "size"]);
+    let out = run_ok(&["--from", MAPS, "--sort", "size"]);
     assert_eq!(
         &starts(&out)[..3],
         ["00007f77405e7000", "00007f774073d000", "00007f77405c1000"]
     );
-    let out = ok(&["--from", SMAPS, "--sort", "rss"]);
-    let json = ok(&["--from", SMAPS, "--sort", "rss", "--json"]);
+    let out = run_ok(&["--from", SMAPS, "--sort", "rss"]);
+    let json = run_ok(&["--from", SMAPS, "--sort", "rss", "--json"]);
     let rss: Vec<u64> = docs(&json)[0]["regions"]
         .as_array()
         .unwrap()
@@ -495,9 +478,9 @@ fn sort_by_size_and_rss() {
 
 #[test]
 fn range_applies_to_json_summary_and_totals() {
-    let json = ok(&["--from", SMAPS, "--json", "-A", "7f77405c1000,7f7740795fff"]);
+    let json = run_ok(&["--from", SMAPS, "--json", "-A", "7f77405c1000,7f7740795fff"]);
     assert_eq!(docs(&json)[0]["regions"].as_array().unwrap().len(), 5);
-    let totals = ok(&[
+    let totals = run_ok(&[
         "--from",
         SMAPS,
         "--totals",
@@ -508,7 +491,7 @@ fn range_applies_to_json_summary_and_totals() {
         totals.contains(" total           5     1876K   976K "),
         "{totals}"
     );
-    let summary = ok(&[
+    let summary = run_ok(&[
         "--from",
         SMAPS,
         "--summary",
@@ -534,7 +517,7 @@ fn explain_is_the_same_with_filters_and_sorting() {
     let rows = |args: &[&str]| -> Vec<String> {
         let mut a = vec![pid.as_str(), "--explain"];
         a.extend_from_slice(args);
-        let mut v: Vec<String> = ok(&a)
+        let mut v: Vec<String> = run_ok(&a)
             .lines()
             .skip(3)
             .filter(|l| l.contains(" r-xp "))
@@ -556,7 +539,7 @@ fn explain_is_the_same_with_filters_and_sorting() {
 
 #[test]
 fn summary_groups_libc_into_one_row() {
-    let out = ok(&["--from", SMAPS, "--summary"]);
+    let out = run_ok(&["--from", SMAPS, "--summary"]);
     let libc: Vec<&str> = out.lines().filter(|l| l.contains("libc.so.6")).collect();
     assert_eq!(libc.len(), 1, "{out}");
     let fields: Vec<&str> = libc[0].split_whitespace().collect();
@@ -570,14 +553,14 @@ fn summary_groups_libc_into_one_row() {
 fn totals_from_smaps_rollup_match_the_sum_of_smaps() {
     let Some(p) = Awkward::start() else { return };
     let pid = p.pid.to_string();
-    let totals = ok(&["--totals", &pid]);
+    let totals = run_ok(&["--totals", &pid]);
     let row: Vec<&str> = totals
         .lines()
         .find(|l| l.starts_with(" total"))
         .expect("a total row")
         .split_whitespace()
         .collect();
-    let json = ok(&["--json", &pid]);
+    let json = run_ok(&["--json", &pid]);
     let t = &docs(&json)[0]["totals"];
     assert_eq!(row[1], t["regions"].to_string());
     assert_eq!(row[2], format!("{}K", t["size_kb"]));
@@ -604,12 +587,12 @@ fn diff_between_a_saved_snapshot_and_the_live_process() {
     let pid = d.pid.to_string();
     let dir = tempfile::tempdir().unwrap();
     let before = dir.path().join("before.json");
-    std::fs::write(&before, ok(&["--json", &pid])).unwrap();
+    std::fs::write(&before, run_ok(&["--json", &pid])).unwrap();
     let file = temp_file(dir.path(), "diffed-file.bin", 3);
     d.send(&format!("map {file}"));
     d.send("heap 1048576");
     let tid = d.send("thread");
-    let out = ok(&["diff", before.to_str().unwrap(), &pid]);
+    let out = run_ok(&["diff", before.to_str().unwrap(), &pid]);
     let lines: Vec<&str> = out.lines().collect();
     let count = |pred: &dyn Fn(&str) -> bool| lines.iter().filter(|l| pred(l)).count();
     assert_eq!(
@@ -637,7 +620,7 @@ fn diff_between_a_saved_snapshot_and_the_live_process() {
     assert!(out.contains("\n virtual: "));
     assert!(out.contains("\n     RSS: "));
     // Filters narrow a diff to the mappings of interest.
-    let heap_only = ok(&["diff", before.to_str().unwrap(), &pid, "--kind", "heap"]);
+    let heap_only = run_ok(&["diff", before.to_str().unwrap(), &pid, "--kind", "heap"]);
     let changes: Vec<&str> = heap_only
         .lines()
         .filter(|l| l.starts_with(['+', '-', '>', '<', '~', '=']))
@@ -647,15 +630,15 @@ fn diff_between_a_saved_snapshot_and_the_live_process() {
     assert!(heap_only.contains("0 added (+0K), 0 removed (-0K), 1 grown"));
     // Diff of two saved files, and the reverse direction.
     let after = dir.path().join("after.json");
-    std::fs::write(&after, ok(&["--json", &pid])).unwrap();
-    let back = ok(&["diff", after.to_str().unwrap(), before.to_str().unwrap()]);
+    std::fs::write(&after, run_ok(&["--json", &pid])).unwrap();
+    let back = run_ok(&["diff", after.to_str().unwrap(), before.to_str().unwrap()]);
     assert!(back.contains("diffed-file.bin (file) removed"), "{back}");
     assert!(back.contains("[heap] shrunk at the top"), "{back}");
-    let same = ok(&["diff", after.to_str().unwrap(), after.to_str().unwrap()]);
+    let same = run_ok(&["diff", after.to_str().unwrap(), after.to_str().unwrap()]);
     assert!(same.contains("no mapping changed"));
     // Colour only when asked: green for added, red for removed, around escaped text.
     assert!(!back.contains('\x1b'));
-    let coloured = ok(&[
+    let coloured = run_ok(&[
         "diff",
         "--color",
         "always",
@@ -789,9 +772,9 @@ fn watch_of_a_missing_process_fails_clearly() {
 
 #[test]
 fn no_colour_in_a_pipe_unless_asked() {
-    let plain = ok(&["--from", MAPS]);
+    let plain = run_ok(&["--from", MAPS]);
     assert!(!plain.contains('\x1b'));
-    let coloured = ok(&["--from", MAPS, "--color", "always"]);
+    let coloured = run_ok(&["--from", MAPS, "--color", "always"]);
     assert!(
         coloured.contains("\x1b[38;5;9m")
             || coloured.contains("\x1b[31m")
@@ -801,7 +784,7 @@ fn no_colour_in_a_pipe_unless_asked() {
     // Without the codes it is the same table.
     let stripped = strip_sgr(&coloured);
     assert_eq!(stripped, plain);
-    let never = ok(&["--from", MAPS, "--color", "never"]);
+    let never = run_ok(&["--from", MAPS, "--color", "never"]);
     assert_eq!(never, plain);
 }
 
@@ -825,7 +808,7 @@ fn strip_sgr(s: &str) -> String {
 #[test]
 fn hostile_names_are_escaped_before_colour() {
     let Some(p) = Awkward::start() else { return };
-    let out = ok(&[&p.pid.to_string(), "--color", "always", "-p"]);
+    let out = run_ok(&[&p.pid.to_string(), "--color", "always", "-p"]);
     assert!(
         out.contains("esc\\e[31mred"),
         "the name's escape is shown as text"
@@ -889,13 +872,13 @@ fn colour_on_a_terminal_and_no_color_honoured() {
 
 #[test]
 fn completions_and_man_page() {
-    let bash = ok(&["completions", "bash"]);
+    let bash = run_ok(&["completions", "bash"]);
     assert!(bash.contains("complete -F _vasmap"), "{bash}");
     assert!(bash.contains("--summary") && bash.contains("--addr"));
     for shell in ["zsh", "fish", "elvish", "powershell"] {
-        assert!(ok(&["completions", shell]).contains("vasmap"));
+        assert!(run_ok(&["completions", shell]).contains("vasmap"));
     }
-    let man = ok(&["man"]);
+    let man = run_ok(&["man"]);
     assert!(
         man.starts_with(".ie") || man.contains(".TH vasmap"),
         "{man}"
@@ -953,12 +936,12 @@ fn the_examples_in_docs_json_md_follow_the_schema() {
         .find(|l| l.starts_with("],\"totals\""))
         .unwrap();
     let doc: serde_json::Value = serde_json::from_str(&format!("{head}{tail}")).unwrap();
-    assert_valid(&doc);
+    assert_schema_valid(&doc);
 }
 
 #[test]
 fn the_demo_takes_filters_too() {
-    let out = ok(&[
+    let out = run_ok(&[
         "self",
         "--map",
         "examples/message.txt",

@@ -31,7 +31,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         header.extend(snap.smaps_fields.iter().map(String::as_str));
         header.push("VmFlags");
     }
-    let explained = crate::explain::for_view(snap, opts);
+    let explained = crate::explain::for_view(opts);
     if explained.is_some() {
         header.push("explain");
     }

@@ -206,7 +206,7 @@ pub(crate) fn json_err(e: serde_json::Error) -> io::Error {
 
 /// Write one document: header, then each region on its own line, then the totals.
 pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    let explained = crate::explain::for_view(snap, opts);
+    let explained = crate::explain::for_view(opts);
     let mut out = io::BufWriter::new(out);
     let mut view = JsonView::begin(&snap.process, snap.has_smaps);
     view.header(&snap.smaps_fields, &mut out)?;

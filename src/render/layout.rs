@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::model::{Kind, Region, Snapshot};
-use crate::text::{escape_name, escape_text};
+use crate::text::escape_text;
 
 /// How the picture is drawn.
 #[derive(Debug, Clone)]
@@ -242,11 +242,7 @@ fn block_of(regions: &[Region], key: &Key) -> Block {
             (label.to_string(), name)
         }
         _ => {
-            let name = if first.is_path() {
-                escape_name(first.basename())
-            } else {
-                escape_name(&first.name)
-            };
+            let name = crate::render::table::display_name(first, false);
             (first.kind.label().to_string(), format!("{name}{times}"))
         }
     };

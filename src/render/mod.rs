@@ -54,7 +54,8 @@ pub struct ViewOptions {
     pub explain: bool,
     /// `--explain` explanations by start address, worked out on the whole address space before
     /// filters and `--sort` took rows away or reordered them (explaining a mapping looks
-    /// at its neighbours). `None`: the table works them out itself.
+    /// at its neighbours), by the caller (`inspect::show`): working them out reads the
+    /// mapped files, which a renderer does not do. `None`: no explanation is shown.
     pub explained: Option<crate::explain::ExplainedByStart>,
     /// `-x`: resident, PSS, dirty and swap figures from smaps.
     pub extended: bool,

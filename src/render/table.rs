@@ -110,11 +110,6 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     if marking {
         header.push(String::new());
     }
-    let explained = if opts.explain && opts.explained.is_none() {
-        crate::explain::explain_all(snap)
-    } else {
-        Vec::new()
-    };
     if !opts.quiet {
         table.set_header(header);
     }
@@ -167,14 +162,12 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         }
         row.add_cell(cell(Cell::new(display_name(r, opts.show_path))));
         if opts.explain {
-            let text = match &opts.explained {
-                Some(by_start) => by_start.get(&r.start).map_or("", |e| e.text.as_str()),
-                None => snap
-                    .region_at(r.start)
-                    .and_then(|i| explained.get(i))
-                    .map(|e| e.text.as_str())
-                    .unwrap_or_default(),
-            };
+            // Worked out by the caller (`inspect::show`), which reads the files.
+            let text = opts
+                .explained
+                .as_ref()
+                .and_then(|by_start| by_start.get(&r.start))
+                .map_or("", |e| e.text.as_str());
             row.add_cell(cell(Cell::new(text)));
         }
         if marking {

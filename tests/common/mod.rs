@@ -6,65 +6,59 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 
-/// Build `tests/support/awkward.c` once per test binary with the system's `gcc`.
-/// Returns `None` (and says why) where gcc is missing.
-fn awkward_binary() -> Option<&'static PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("awkward-{}", std::process::id()));
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/awkward.c");
-        let status = Command::new("gcc")
-            .args(["-O1", "-pthread", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status();
-        match status {
-            Ok(s) if s.success() => Some(out),
-            Ok(s) => {
-                eprintln!("skipping: gcc failed to build awkward.c ({s})");
-                None
-            }
-            Err(e) => {
-                eprintln!("skipping: gcc is not available ({e})");
-                None
-            }
-        }
-    })
-    .as_ref()
+/// A child started with its stdin and stdout piped, once it has printed its first line,
+/// `ready ...`. Its stdin stays open (the support programs wait for it to close); on drop
+/// it is closed, and the child killed and reaped.
+struct Ready {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<std::process::ChildStdout>,
+    /// What followed `ready ` on the first line (the support programs print their pid).
+    said: String,
 }
 
-/// `awkward.c` linked statically, once per test binary, or `None` (with the reason) where
-/// the static C library is missing. A static copy maps no shared library, so its smaps
-/// figures (PSS above all) do not move when other processes map libc.
-fn awkward_static_binary() -> Option<&'static PathBuf> {
-    static BIN: OnceLock<Option<PathBuf>> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("awkward-static-{}", std::process::id()));
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/awkward.c");
-        let status = Command::new("gcc")
-            .args(["-O1", "-pthread", "-static", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status();
-        match status {
-            Ok(s) if s.success() => Some(out),
-            _ => {
-                eprintln!("note: gcc -static failed; using the dynamic awkward");
-                None
-            }
+impl Ready {
+    /// Start `cmd` and wait for its ready line; `what` names it in a failure.
+    fn start(cmd: &mut Command, what: &str) -> Ready {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {what}: {e}"));
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        stdout
+            .read_line(&mut line)
+            .unwrap_or_else(|e| panic!("read {what}'s ready line: {e}"));
+        let said = line
+            .strip_prefix("ready ")
+            .unwrap_or_else(|| panic!("{what} said {line:?}"))
+            .trim()
+            .to_string();
+        let stdin = child.stdin.take();
+        Ready {
+            child,
+            stdin,
+            stdout,
+            said,
         }
-    })
-    .as_ref()
+    }
+}
+
+impl Drop for Ready {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// A running `awkward` process; killed and its files removed on drop.
 pub struct Awkward {
     pub pid: i32,
+    /// First, so that the process is killed before its directory is removed.
+    process: Ready,
     pub dir: tempfile::TempDir,
-    child: Child,
-    stdin: Option<ChildStdin>,
 }
 
 impl Awkward {
@@ -88,9 +82,11 @@ impl Awkward {
     }
 
     fn start_idle(env: &[(&str, &str)]) -> Option<Awkward> {
-        match awkward_static_binary() {
-            Some(bin) => Awkward::spawn(bin, true, env),
-            None => Awkward::spawn(awkward_binary()?, false, env),
+        // A static copy maps no shared library, so its smaps figures (PSS above all) do
+        // not move when other processes map libc.
+        match build_support("awkward", Link::Static) {
+            Some(bin) => Awkward::spawn(&bin, true, env),
+            None => Awkward::spawn(&c_helper("awkward")?, false, env),
         }
     }
 
@@ -101,7 +97,7 @@ impl Awkward {
 
     /// Start one with extra environment variables.
     fn start_env(env: &[(&str, &str)]) -> Option<Awkward> {
-        Awkward::spawn(awkward_binary()?, false, env)
+        Awkward::spawn(&c_helper("awkward")?, false, env)
     }
 
     /// Start `bin` (a private copy of it when `copy`).
@@ -121,35 +117,15 @@ impl Awkward {
         } else {
             bin.to_path_buf()
         };
-        let mut child = Command::new(&bin)
-            .envs(env.iter().copied())
-            .arg(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start awkward");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read awkward's ready line");
-        assert!(line.starts_with("ready "), "awkward said {line:?}");
-        let pid = child.id() as i32;
-        let stdin = child.stdin.take();
+        let process = Ready::start(
+            Command::new(&bin).envs(env.iter().copied()).arg(dir.path()),
+            "awkward",
+        );
         Some(Awkward {
-            pid,
+            pid: process.child.id() as i32,
+            process,
             dir,
-            child,
-            stdin,
         })
-    }
-}
-
-impl Drop for Awkward {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -180,84 +156,33 @@ pub fn run_vasmap(args: &[&str]) -> (Vec<u8>, Vec<u8>, i32) {
     (out.stdout, out.stderr, out.status.code().unwrap_or(-1))
 }
 
-/// Build `tests/support/NAME.c` once per test binary with gcc (`None`, with a reason,
-/// where gcc is missing).
-fn support_binary(name: &'static str) -> Option<PathBuf> {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static BUILT: OnceLock<Mutex<HashMap<&'static str, Option<PathBuf>>>> = OnceLock::new();
-    let mut built = BUILT
-        .get_or_init(|| Mutex::new(HashMap::new()))
-        .lock()
-        .expect("support build lock");
-    built
-        .entry(name)
-        .or_insert_with(|| {
-            let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("{name}-{}", std::process::id()));
-            let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/support/{name}.c"));
-            match Command::new("gcc")
-                .args(["-O1", "-pthread", "-o"])
-                .arg(&out)
-                .arg(&src)
-                .status()
-            {
-                Ok(s) if s.success() => Some(out),
-                Ok(s) => {
-                    eprintln!("skipping: gcc failed to build {name}.c ({s})");
-                    None
-                }
-                Err(e) => {
-                    eprintln!("skipping: gcc is not available ({e})");
-                    None
-                }
-            }
-        })
-        .clone()
-}
-
 /// A running `driven` process (tests/support/driven.c) that maps files, grows its heap
 /// and starts threads when told; killed on drop.
 pub struct Driven {
     pub pid: i32,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    stdout: BufReader<std::process::ChildStdout>,
+    process: Ready,
 }
 
 impl Driven {
     /// Start one and wait for its `ready` line.
     pub fn start() -> Option<Driven> {
-        let bin = support_binary("driven")?;
-        let mut child = Command::new(bin)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start driven");
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .expect("read driven's ready line");
-        assert!(line.starts_with("ready "), "driven said {line:?}");
-        let pid = child.id() as i32;
-        let stdin = child.stdin.take();
+        let bin = c_helper("driven")?;
+        let process = Ready::start(&mut Command::new(bin), "driven");
         Some(Driven {
-            pid,
-            child,
-            stdin,
-            stdout,
+            pid: process.child.id() as i32,
+            process,
         })
     }
 
     /// Send one command and return its answer after `ok ` (panics on `error`).
     pub fn send(&mut self, command: &str) -> String {
         use std::io::Write;
-        let stdin = self.stdin.as_mut().expect("driven's stdin is open");
+        let stdin = self.process.stdin.as_mut().expect("driven's stdin is open");
         writeln!(stdin, "{command}").expect("write to driven");
         stdin.flush().expect("flush driven's stdin");
         let mut line = String::new();
-        self.stdout
+        self.process
+            .stdout
             .read_line(&mut line)
             .expect("read driven's answer");
         let answer = line.trim_end();
@@ -270,16 +195,8 @@ impl Driven {
 
     /// Tell it to exit and wait until it has.
     pub fn quit(mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Driven {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        drop(self.process.stdin.take());
+        let _ = self.process.child.wait();
     }
 }
 
@@ -319,6 +236,43 @@ impl Drop for Hold {
     }
 }
 
+/// Run vasmap with `args`, insist on exit status 0, and return its output (UTF-8).
+pub fn run_ok(args: &[&str]) -> String {
+    let (out, err, code) = run_vasmap(args);
+    assert_eq!(
+        code,
+        0,
+        "vasmap {args:?} failed: {}",
+        String::from_utf8_lossy(&err)
+    );
+    String::from_utf8(out).expect("vasmap's output is UTF-8")
+}
+
+/// The JSON schema of vasmap's `--json` output, `docs/vasmap.schema.json`.
+pub fn json_schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string("docs/vasmap.schema.json").expect("the schema file");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}
+
+/// Fail, listing every error, unless `doc` follows [`json_schema`].
+pub fn assert_schema_valid(doc: &serde_json::Value) {
+    let errors: Vec<String> = json_schema()
+        .iter_errors(doc)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}");
+}
+
+/// `contents` written to a file `name` in a new temporary directory, which is removed when
+/// the first value is dropped: a saved capture to read, or a file for the demo to map.
+pub fn temp_file(name: &str, contents: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).expect("write the temporary file");
+    (dir, path)
+}
+
 /// A snapshot built from a capture under tests/fixtures/ (`NAME.smaps`, `NAME.cmdline`,
 /// `NAME.comm`, `NAME.stat`, written by `tests/fixtures/capture-pmap.sh`), as vasmap
 /// would have read it from the live process.
@@ -331,24 +285,11 @@ pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
     // Field 28 of stat, counting from 1; `after_comm` starts at field 3.
     let start_stack: u64 = after_comm[25].parse().unwrap();
     let raw_cmdline = read("cmdline");
-    let mut comm = read("comm");
-    if comm.last() == Some(&b'\n') {
-        comm.pop();
-    }
-    let mut cmdline = raw_cmdline.clone();
-    while cmdline.last() == Some(&0) {
-        cmdline.pop();
-    }
-    for b in cmdline.iter_mut() {
-        if *b == 0 {
-            *b = b' ';
-        }
-    }
     let process = vasmap::model::ProcessInfo {
         pid,
-        cmdline,
+        cmdline: vasmap::model::ProcessInfo::cmdline_line(&raw_cmdline),
+        comm: vasmap::model::ProcessInfo::comm_line(read("comm")),
         raw_cmdline,
-        comm,
         start_stack: (start_stack != 0).then_some(start_stack),
         ..Default::default()
     };
@@ -366,24 +307,43 @@ pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
 /// Build `tests/support/NAME.c` once per test binary with gcc; `None` (and why) where
 /// gcc is missing or fails.
 pub fn c_helper(name: &str) -> Option<PathBuf> {
+    build_support(name, Link::Dynamic)
+}
+
+/// How [`build_support`] links a program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Link {
+    Dynamic,
+    /// `gcc -static`: fails where the static C library is not installed.
+    Static,
+}
+
+/// Build `tests/support/NAME.c` once per test binary and way of linking; `None` (and
+/// why) where gcc is missing or fails.
+fn build_support(name: &str, link: Link) -> Option<PathBuf> {
     use std::collections::HashMap;
     use std::sync::Mutex;
-    static BUILT: Mutex<Option<HashMap<String, Option<PathBuf>>>> = Mutex::new(None);
+    /// What has been built: the program, or `None` where the build failed.
+    type Built = HashMap<(String, Link), Option<PathBuf>>;
+    static BUILT: Mutex<Option<Built>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let built = built.get_or_insert_with(HashMap::new);
     built
-        .entry(name.to_string())
+        .entry((name.to_string(), link))
         .or_insert_with(|| {
+            let (suffix, flags): (&str, &[&str]) = match link {
+                Link::Dynamic => ("", &["-O1", "-pthread", "-o"]),
+                Link::Static => ("-static", &["-O1", "-pthread", "-static", "-o"]),
+            };
             let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("{name}-{}", std::process::id()));
+                .join(format!("{name}{suffix}-{}", std::process::id()));
             let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/support/{name}.c"));
-            match Command::new("gcc")
-                .args(["-O1", "-pthread", "-o"])
-                .arg(&out)
-                .arg(&src)
-                .status()
-            {
+            match Command::new("gcc").args(flags).arg(&out).arg(&src).status() {
                 Ok(s) if s.success() => Some(out),
+                _ if link == Link::Static => {
+                    eprintln!("note: gcc -static failed for {name}.c; using the dynamic build");
+                    None
+                }
                 Ok(s) => {
                     eprintln!("skipping: gcc failed to build {name}.c ({s})");
                     None
@@ -400,37 +360,16 @@ pub fn c_helper(name: &str) -> Option<PathBuf> {
 /// A running helper from tests/support that said `ready PID`; killed on drop.
 pub struct Helper {
     pub pid: i32,
-    child: Child,
-    stdin: Option<ChildStdin>,
+    process: Ready,
 }
 
 impl Helper {
     /// Build and start `tests/support/NAME.c` with ARGS, and wait for its `ready` line.
     pub fn start(name: &str, args: &[&str]) -> Option<Helper> {
         let bin = c_helper(name)?;
-        let mut child = Command::new(bin)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start helper");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read the helper's ready line");
-        assert!(line.starts_with("ready "), "{name} said {line:?}");
-        let pid = line[6..].trim().parse().expect("a pid after ready");
-        let stdin = child.stdin.take();
-        Some(Helper { pid, child, stdin })
-    }
-}
-
-impl Drop for Helper {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let process = Ready::start(Command::new(bin).args(args), name);
+        let pid = process.said.parse().expect("a pid after ready");
+        Some(Helper { pid, process })
     }
 }
 
