@@ -80,13 +80,7 @@ impl Groups {
             // Key on the full path: two different `libc.so.6` stay two rows.
             let mut key = b"/".to_vec();
             key.extend_from_slice(&r.name);
-            add_to(
-                groups,
-                index,
-                &key,
-                || display_name(r, show_path),
-                r,
-            );
+            add_to(groups, index, &key, || display_name(r, show_path), r);
         } else if r.name.is_empty() || matches!(r.kind, Kind::ThreadStack { .. } | Kind::Stack) {
             let label = match r.kind {
                 Kind::ThreadStack { .. } => "[thread stacks]".to_string(),
