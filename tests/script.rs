@@ -899,7 +899,7 @@ fn completions_and_man_page() {
         "{man}"
     );
     assert!(!man.contains(".SH EXTRA"), "{man}");
-    let help = ok(&["--help"]);
+    let help = run_ok(&["--help"]);
     assert!(help.contains("Examples:\n  vasmap 4972"), "{help}");
     assert!(help.contains("Exit status:\n  0  "), "{help}");
     let (_, _, code) = run_vasmap(&["completions", "tcsh"]);
