@@ -244,13 +244,6 @@ def main():
                             "peak_kib": peak[("vasmap", name)],
                         }
                     )
-                # --totals reads maps too (the mapping count and size come only from
-                # there): its true floor is both files.
-                if ("cat", "maps") in med:
-                    for row in rows:
-                        if row["file"] == "smaps_rollup":
-                            both = med[("cat", "maps")] + med[("cat", "smaps_rollup")]
-                            row["ratio_both"] = row["vasmap_ms"] / 1e3 / both
                 results[count] = rows
                 print_rows(count, rows)
             finally:
@@ -292,8 +285,6 @@ def verdict(row, count):
         pm = row["pmap_ms"]
         ok = pm is not None and row["vasmap_ms"] <= pm
         out.append(f"≤ pmap's time: {'met' if ok else 'NOT met'}")
-    if "ratio_both" in row:
-        out.append(f"{row['ratio_both']:.2f}x `cat maps` + `cat smaps_rollup`")
     if big:
         ok = row["peak_kib"] <= MEMORY_BUDGET_KIB
         out.append(f"≤ 16 MiB: {'met' if ok else 'NOT met'}")

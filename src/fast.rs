@@ -9,7 +9,7 @@ use std::io::Write;
 
 use crate::filter::SortKey;
 use crate::inspect::{InspectError, InspectOptions};
-use crate::model::{Snapshot, Totals};
+use crate::model::Snapshot;
 use crate::render::json::JsonView;
 use crate::render::pmap::Session;
 use crate::render::table::TableView;
@@ -31,8 +31,8 @@ fn streamable(view: &ViewOptions, inspect: &InspectOptions) -> bool {
         }
 }
 
-/// `--totals` of the whole process: the kernel's own sums (`smaps_rollup`), with the
-/// number and size of the mappings counted from `maps` (as the snapshot path does).
+/// `--totals` of the whole process: the kernel's own sums (`smaps_rollup`) and its own
+/// virtual size (`VmSize` in `status`); `maps` is not read at all.
 fn totals_only(read: ReadOptions, view: &ViewOptions, inspect: &InspectOptions) -> bool {
     inspect.totals
         && inspect.addrs.is_empty()
@@ -41,28 +41,30 @@ fn totals_only(read: ReadOptions, view: &ViewOptions, inspect: &InspectOptions) 
         && !read.smaps
 }
 
-/// `--totals` without a snapshot: maps is only counted. `None` (nothing printed) when the
+/// `--totals` without a snapshot: two short reads. `None` (nothing printed) when the
 /// rollup is empty (the process is exiting): the snapshot path then sums smaps itself.
 fn show_totals(
     dir: &ProcDir,
     view: &ViewOptions,
     out: &mut dyn Write,
 ) -> Option<Result<(), InspectError>> {
-    let counted = (|| -> Result<_, InspectError> {
+    let read = (|| -> Result<_, InspectError> {
         let (info, task) = dir.prepare()?;
-        let mut all = Totals::default();
-        visited(dir.visit_regions(&info, task, false, |r, _| {
-            all.regions += 1;
-            all.size_kb = all.size_kb.saturating_add(r.size_kb());
-            Ok(())
-        }))?;
-        Ok((info, all, dir.rollup(task)?))
+        let status = match task {
+            Some(tid) => dir.read(&format!("task/{tid}/status"))?,
+            None => dir.read("status")?,
+        };
+        let rollup = dir.rollup(task)?;
+        // Same rule as a snapshot: nothing is shown for a process that did not live
+        // through the reads (an exiting process's files may already be empty).
+        dir.ensure_running(task)?;
+        Ok((info, crate::summary::vm_size_kb(&status), rollup))
     })();
-    match counted {
+    match read {
         Err(e) => Some(Err(e)),
-        Ok((_, _, None)) => None,
-        Ok((info, all, Some(rec))) => {
-            let t = crate::summary::rollup_totals(all.regions, all.size_kb, &rec);
+        Ok((_, None, _)) | Ok((_, _, None)) => None,
+        Ok((info, Some(size), Some(rec))) => {
+            let t = crate::summary::rollup_totals(size, &rec);
             let snap = Snapshot {
                 process: info,
                 ..Snapshot::default()

@@ -93,7 +93,8 @@ pub fn show(
         snap.regions.retain(|r| view.in_range(r.start, r.end));
     }
     if inspect.totals {
-        let t = snap.totals();
+        let mut t = snap.totals();
+        t.size_kb = crate::summary::process_size_kb(&snap.regions);
         return crate::summary::render_totals(&snap, &t, view, out);
     }
     match view.format {
@@ -134,8 +135,8 @@ pub fn show_pid(
             .and_then(|mut v| v.pop())
             .and_then(|r| r.smaps);
         if let Some(rec) = rollup {
-            let all = snap.totals();
-            let t = crate::summary::rollup_totals(all.regions, all.size_kb, &rec);
+            let size = crate::summary::process_size_kb(&snap.regions);
+            let t = crate::summary::rollup_totals(size, &rec);
             crate::summary::render_totals(&snap, &t, view, out)?;
             return Ok(());
         }

@@ -126,19 +126,37 @@ fn kb(v: u64) -> Cell {
 }
 
 fn table(title: &str, groups: &[Group], total: &Totals, width: Option<u16>) -> Table {
+    table_with(title, groups, total, width, true)
+}
+
+/// The table, with or without the Regions column (`--totals` has no mapping count).
+fn table_with(
+    title: &str,
+    groups: &[Group],
+    total: &Totals,
+    width: Option<u16>,
+    count: bool,
+) -> Table {
     let mut t = Table::new();
     t.load_style(STYLE);
     t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
     if let Some(w) = width {
         t.set_width(w);
     }
-    t.set_header(vec![
-        title, "Regions", "Virtual", "RSS", "PSS", "Private", "Shared", "Dirty", "Swap",
+    let mut header = vec![title];
+    if count {
+        header.push("Regions");
+    }
+    header.extend([
+        "Virtual", "RSS", "PSS", "Private", "Shared", "Dirty", "Swap",
     ]);
+    t.set_header(header);
     let row = |label: &str, x: &Totals| {
         let mut row = Row::new();
         row.add_cell(Cell::new(label));
-        row.add_cell(Cell::new(x.regions).set_alignment(CellAlignment::Right));
+        if count {
+            row.add_cell(Cell::new(x.regions).set_alignment(CellAlignment::Right));
+        }
         for v in [
             x.size_kb,
             x.rss_kb,
@@ -232,11 +250,11 @@ impl<'a> SummaryView<'a> {
     }
 }
 
-/// Whole-process totals from a `smaps_rollup` record plus the mapping count and virtual
-/// size (from maps, which rollup does not give).
-pub fn rollup_totals(regions: u64, size_kb: u64, r: &SmapsRecord) -> Totals {
+/// Whole-process totals from a `smaps_rollup` record and the virtual size in kB (the
+/// kernel's `VmSize` from `/proc/PID/status`, or [`process_size_kb`] of a snapshot).
+pub fn rollup_totals(size_kb: u64, r: &SmapsRecord) -> Totals {
     Totals {
-        regions,
+        regions: 0,
         size_kb,
         rss_kb: r.rss,
         pss_kb: r.pss,
@@ -247,7 +265,32 @@ pub fn rollup_totals(regions: u64, size_kb: u64, r: &SmapsRecord) -> Totals {
     }
 }
 
-/// Print `--totals`: one row for the whole process.
+/// The process's own virtual size, as the kernel's `VmSize` counts it: every mapping but
+/// `[vsyscall]`, which is the kernel's gate page at a fixed address, listed in maps but not
+/// one of the process's mappings (`smaps_rollup` leaves it out too).
+pub fn process_size_kb(regions: &[crate::model::Region]) -> u64 {
+    regions
+        .iter()
+        .filter(|r| r.kind != Kind::Vsyscall)
+        .fold(0u64, |a, r| a.saturating_add(r.size_kb()))
+}
+
+/// The `VmSize:` line of `/proc/PID/status`, in kB.
+pub fn vm_size_kb(status: &[u8]) -> Option<u64> {
+    let line = status
+        .split(|&b| b == b'\n')
+        .find(|l| l.starts_with(b"VmSize:"))?;
+    let digits: String = line[7..]
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|&b| b as char)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Print `--totals`: one row for the whole process. No mapping count: only `maps` has it,
+/// and reading it costs more than the rollup itself (docs/performance.md); `--summary`
+/// counts them.
 pub fn render_totals(
     snap: &Snapshot,
     totals: &Totals,
@@ -255,7 +298,7 @@ pub fn render_totals(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "{}", crate::lookup::header(&snap.process))?;
-    let t = table("Process", &[], totals, opts.width);
+    let t = table_with("Process", &[], totals, opts.width, false);
     for line in t.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
