@@ -148,6 +148,10 @@ pub fn parse_maps_line_into(line: &[u8], r: &mut Region) -> Result<(), &'static 
         None | Some(b' ') => {}
         Some(_) => return Err("bad inode"),
     }
+    // A named line is padded to column 73 (up to ~30 spaces): skip them eight at a time.
+    while line.get(i..i + 8) == Some(b"        ") {
+        i += 8;
+    }
     while line.get(i) == Some(&b' ') {
         i += 1;
     }
