@@ -157,7 +157,7 @@ fn range_totals_cover_only_the_range_and_xx_totals_skip_page_sizes() {
     );
     // One row (the segment), and the totals are that row's figures.
     assert!(
-        x.contains(" total 12K in 1 mappings (12K): RSS 4K, PSS 4K, dirty 4K, swap 0K"),
+        x.contains(" total 12K in 1 mapping (12K): RSS 4K, PSS 4K, dirty 4K, swap 0K"),
         "{x}"
     );
     let xx = table_of(

@@ -218,11 +218,32 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     if opts.quiet {
         return Ok(());
     }
+    let (mut shared, mut writeable) = (0u64, 0u64);
+    for r in &regions {
+        if r.perms.shared {
+            shared = shared.saturating_add(r.size_kb());
+        } else if r.perms.write {
+            writeable = writeable.saturating_add(r.size_kb());
+        }
+    }
+    write_footer(out, &t, opts, writeable, shared)
+}
+
+/// The lines under the table: the total (with the smaps sums when they were read) and,
+/// with `-d`, pmap's `mapped / writeable/private / shared` summary.
+fn write_footer(
+    out: &mut dyn Write,
+    t: &crate::model::Totals,
+    opts: &ViewOptions,
+    writeable_kb: u64,
+    shared_kb: u64,
+) -> io::Result<()> {
     write!(
         out,
-        " total {}K in {} mappings ({})",
+        " total {}K in {} mapping{} ({})",
         t.size_kb,
         t.regions,
+        if t.regions == 1 { "" } else { "s" },
         crate::text::human_kb(t.size_kb)
     )?;
     if opts.needs_smaps() {
@@ -234,18 +255,10 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     }
     writeln!(out)?;
     if opts.device {
-        let (mut shared, mut writeable) = (0u64, 0u64);
-        for r in &regions {
-            if r.perms.shared {
-                shared = shared.saturating_add(r.size_kb());
-            } else if r.perms.write {
-                writeable = writeable.saturating_add(r.size_kb());
-            }
-        }
         writeln!(
             out,
             " mapped: {}K    writeable/private: {}K    shared: {}K",
-            t.size_kb, writeable, shared
+            t.size_kb, writeable_kb, shared_kb
         )?;
     }
     Ok(())
@@ -469,28 +482,6 @@ impl<'a> TableView<'a> {
         if opts.quiet {
             return Ok(());
         }
-        write!(
-            out,
-            " total {}K in {} mappings ({})",
-            t.size_kb,
-            t.regions,
-            crate::text::human_kb(t.size_kb)
-        )?;
-        if opts.needs_smaps() {
-            write!(
-                out,
-                ": RSS {}K, PSS {}K, dirty {}K, swap {}K",
-                t.rss_kb, t.pss_kb, t.dirty_kb, t.swap_kb
-            )?;
-        }
-        writeln!(out)?;
-        if opts.device {
-            writeln!(
-                out,
-                " mapped: {}K    writeable/private: {}K    shared: {}K",
-                t.size_kb, self.writeable_kb, self.shared_kb
-            )?;
-        }
-        Ok(())
+        write_footer(out, &t, opts, self.writeable_kb, self.shared_kb)
     }
 }
