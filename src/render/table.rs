@@ -89,20 +89,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     if let Some(w) = opts.width {
         table.set_width(w);
     }
-    let mut header: Vec<String> = vec!["Address".into(), "Size".into()];
-    if x_columns {
-        header.extend(["RSS", "PSS", "Dirty", "Swap"].map(String::from));
-    }
-    header.extend(fields.iter().map(|(n, _)| n.clone()));
-    header.push("Perm".into());
-    if opts.device {
-        header.extend(["Offset", "Device"].map(String::from));
-    }
-    header.push("Kind".into());
-    if vm_flags {
-        header.push("VmFlags".into());
-    }
-    header.push("Name".into());
+    let mut header = header_through_name(opts, fields.iter().map(|(n, _)| n.as_str()));
     let name_column = header.len() - 1;
     if opts.explain {
         header.push("What it is".into());
@@ -229,6 +216,29 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     write_footer(out, &t, opts, writeable, shared)
 }
 
+/// The header from Address to Name: the `-x` columns, the smaps `fields` of `-X`/`-XX`,
+/// `-d`'s Offset and Device, and `-XX`'s VmFlags, in pmap's order. Both table paths use it.
+fn header_through_name<'f>(
+    opts: &ViewOptions,
+    fields: impl Iterator<Item = &'f str>,
+) -> Vec<String> {
+    let mut header: Vec<String> = vec!["Address".into(), "Size".into()];
+    if opts.extended && opts.extra == 0 {
+        header.extend(["RSS", "PSS", "Dirty", "Swap"].map(String::from));
+    }
+    header.extend(fields.map(String::from));
+    header.push("Perm".into());
+    if opts.device {
+        header.extend(["Offset", "Device"].map(String::from));
+    }
+    header.push("Kind".into());
+    if opts.extra >= 2 {
+        header.push("VmFlags".into());
+    }
+    header.push("Name".into());
+    header
+}
+
 /// The lines under the table: the total (with the smaps sums when they were read) and,
 /// with `-d`, pmap's `mapped / writeable/private / shared` summary.
 fn write_footer(
@@ -311,22 +321,8 @@ impl<'a> TableView<'a> {
     fn table(&mut self) -> &mut ChunkedTable {
         let opts = self.opts;
         let fields = self.fields.get_or_insert_with(Vec::new);
-        let x_columns = opts.extended && opts.extra == 0;
         self.table.get_or_insert_with(|| {
-            let mut header: Vec<String> = vec!["Address".into(), "Size".into()];
-            if x_columns {
-                header.extend(["RSS", "PSS", "Dirty", "Swap"].map(String::from));
-            }
-            header.extend(fields.iter().map(|(n, _)| n.clone()));
-            header.push("Perm".into());
-            if opts.device {
-                header.extend(["Offset", "Device"].map(String::from));
-            }
-            header.push("Kind".into());
-            if opts.extra >= 2 {
-                header.push("VmFlags".into());
-            }
-            header.push("Name".into());
+            let header = header_through_name(opts, fields.iter().map(|(n, _)| n.as_str()));
             // Every column but the name keeps its content width; the name takes what is
             // left.
             let mut constraints = vec![Some(ColumnConstraint::ContentWidth); header.len() - 1];
