@@ -119,10 +119,17 @@ fn the_readme_gives_the_commands_ci_runs() {
         readme.contains("\n```\ncargo run --release -- self --map examples/message.txt\n```\n"),
         "README.md must show the demo command on its own"
     );
-    assert!(readme.contains("\n```\ncargo test --locked\n```\n"));
+    assert!(readme.contains("\n```\nscripts/test.sh\n```\n"));
     assert!(
-        ci.lines().any(|l| l.trim() == "exec cargo test --locked"),
+        ci.lines().any(|l| l.trim() == "exec scripts/test.sh"),
         ".ci/run must run the README's test command:\n{ci}"
+    );
+    let script = read(Path::new("scripts/test.sh"));
+    assert!(
+        script
+            .lines()
+            .any(|l| l.trim() == "exec cargo test --locked \"$@\""),
+        "scripts/test.sh must end in cargo test:\n{script}"
     );
     assert!(Path::new("examples/message.txt").is_file());
 }
