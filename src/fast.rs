@@ -33,7 +33,7 @@ fn streamable(view: &ViewOptions, inspect: &InspectOptions) -> bool {
 
 /// `--totals` of the whole process: the kernel's own sums (`smaps_rollup`) and its own
 /// virtual size (`VmSize` in `status`); `maps` is not read at all.
-fn totals_only(read: ReadOptions, view: &ViewOptions, inspect: &InspectOptions) -> bool {
+pub fn totals_only(read: ReadOptions, view: &ViewOptions, inspect: &InspectOptions) -> bool {
     inspect.totals
         && inspect.addrs.is_empty()
         && view.select.keeps_all()

@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::model::Snapshot;
-use crate::parse::parse_smaps;
 use crate::render::pmap::Session;
 use crate::render::{OutputFormat, ViewOptions, render};
 use crate::saved::{SavedError, read_saved};
@@ -120,31 +119,14 @@ pub fn show_pid(
     if let Some(shown) = crate::fast::show_pid(&dir, read, view, inspect, session, out) {
         return shown;
     }
+    // `--totals` of the whole process is printed from smaps_rollup by the fast path; it
+    // comes here only when the rollup was empty (the process is exiting): sum smaps then.
+    let read = if crate::fast::totals_only(read, view, inspect) {
+        ReadOptions { smaps: true }
+    } else {
+        read
+    };
     let snap = dir.snapshot(read)?;
-    if inspect.totals
-        && inspect.addrs.is_empty()
-        && view.select.keeps_all()
-        && view.range.is_none()
-        && !read.smaps
-    {
-        // Nothing but the whole process is asked: the kernel's own sum is one read.
-        let text = dir.read("smaps_rollup")?;
-        let mut names = Vec::new();
-        let rollup = parse_smaps(&text, &mut names)
-            .ok()
-            .and_then(|mut v| v.pop())
-            .and_then(|r| r.smaps);
-        if let Some(rec) = rollup {
-            let size = crate::summary::process_size_kb(&snap.regions);
-            let t = crate::summary::rollup_totals(size, &rec);
-            crate::summary::render_totals(&snap, &t, view, out)?;
-            return Ok(());
-        }
-        // An empty rollup (the process is exiting): fall back to the sum of smaps.
-        let snap = dir.snapshot(ReadOptions { smaps: true })?;
-        show(snap, view, inspect, session, out)?;
-        return Ok(());
-    }
     show(snap, view, inspect, session, out)?;
     Ok(())
 }
