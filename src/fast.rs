@@ -49,7 +49,7 @@ fn show_totals(
     out: &mut dyn Write,
 ) -> Option<Result<(), InspectError>> {
     let read = (|| -> Result<_, InspectError> {
-        let (info, task) = dir.prepare()?;
+        let (info, task) = dir.prepare_with(false)?;
         let status = match task {
             Some(tid) => dir.read(&format!("task/{tid}/status"))?,
             None => dir.read("status")?,
@@ -230,8 +230,9 @@ fn show_pmap(
     session: &mut Session,
     out: &mut dyn Write,
 ) -> Result<(), InspectError> {
-    let (info, task) = dir.prepare()?;
     let select = &view.select;
+    // pmap names every thread stack `[ anon ]`: only `--kind` looks for them.
+    let (info, task) = dir.prepare_with(!select.kinds.is_empty())?;
     let every = select.keeps_all();
     let mut pmap = session.begin(&info, view, false);
     let mut held = HoldBack::new(out);
