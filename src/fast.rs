@@ -50,15 +50,12 @@ fn show_totals(
 ) -> Option<Result<(), InspectError>> {
     let read = (|| -> Result<_, InspectError> {
         let (info, task) = dir.prepare_with(false)?;
-        let status = match task {
-            Some(tid) => dir.read(&format!("task/{tid}/status"))?,
-            None => dir.read("status")?,
-        };
+        let size = dir.vm_size_kb(task)?;
         let rollup = dir.rollup(task)?;
         // Same rule as a snapshot: nothing is shown for a process that did not live
         // through the reads (an exiting process's files may already be empty).
         dir.ensure_running(task)?;
-        Ok((info, crate::summary::vm_size_kb(&status), rollup))
+        Ok((info, size, rollup))
     })();
     match read {
         Err(e) => Some(Err(e)),

@@ -604,6 +604,20 @@ impl ProcDir {
         Ok(n)
     }
 
+    /// The kernel's virtual size of the process in kB (`VmSize` in `status`, parsed by
+    /// procfs), read through thread `task` when given. `None` when the kernel gives none
+    /// (the address space is gone).
+    pub fn vm_size_kb(&self, task: Option<i32>) -> Result<Option<u64>, SourceError> {
+        let file = "status";
+        let status = match task {
+            Some(tid) => self.process.task_from_tid(tid).and_then(|t| t.status()),
+            None => self.process.status(),
+        };
+        status
+            .map(|s| s.vmsize)
+            .map_err(|e| proc_error(self.pid, file, e, || self.denial()))
+    }
+
     /// The kernel's sums over every mapping, from `smaps_rollup` (one small read, however
     /// many mappings there are). `None` when it is empty (the process is exiting) or not
     /// in the expected format.

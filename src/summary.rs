@@ -275,19 +275,6 @@ pub fn process_size_kb(regions: &[crate::model::Region]) -> u64 {
         .fold(0u64, |a, r| a.saturating_add(r.size_kb()))
 }
 
-/// The `VmSize:` line of `/proc/PID/status`, in kB.
-pub fn vm_size_kb(status: &[u8]) -> Option<u64> {
-    let line = status
-        .split(|&b| b == b'\n')
-        .find(|l| l.starts_with(b"VmSize:"))?;
-    let digits: String = line[7..]
-        .iter()
-        .filter(|b| b.is_ascii_digit())
-        .map(|&b| b as char)
-        .collect();
-    digits.parse().ok()
-}
-
 /// Print `--totals`: one row for the whole process. No mapping count: only `maps` has it,
 /// and reading it costs more than the rollup itself (docs/performance.md); `--summary`
 /// counts them.
