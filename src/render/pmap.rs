@@ -149,6 +149,24 @@ fn write_header(p: &ProcessInfo, opts: &ViewOptions, zombie: bool, buf: &mut Vec
     buf.push(b'\n');
 }
 
+/// `%016lx %Nlu`: how a row of the default, `-x` and `-d` views begins, the address and
+/// the size in kB right-aligned in `size_width` columns.
+#[inline]
+fn push_row_start(buf: &mut Vec<u8>, r: &Region, size_width: usize) {
+    push_hex(buf, r.start, 16);
+    buf.push(b' ');
+    push_dec(buf, r.size() >> 10, size_width);
+}
+
+/// `%s %s\n`: how a row of the default and `-x` views ends, the mode and the name.
+#[inline]
+fn push_mode_and_name(buf: &mut Vec<u8>, r: &Region, process: &ProcessInfo, show_path: bool) {
+    buf.extend_from_slice(&r.perms.as_pmap());
+    buf.push(b' ');
+    mapping_name(r, process, show_path, buf);
+    buf.push(b'\n');
+}
+
 /// The name column of the default, `-x` and `-d` views, as pmap's `mapping_name` computes
 /// it from the maps line after turning every byte that is not printable ASCII into `?`.
 fn mapping_name(r: &Region, process: &ProcessInfo, show_path: bool, out: &mut Vec<u8>) {
@@ -444,14 +462,9 @@ impl PmapView<'_> {
                 }
                 *total = total.wrapping_add(r.size());
                 // `%016lx %6luK %s %s`
-                push_hex(buf, r.start, 16);
-                buf.push(b' ');
-                push_dec(buf, r.size() >> 10, 6);
+                push_row_start(buf, r, 6);
                 buf.extend_from_slice(b"K ");
-                buf.extend_from_slice(&r.perms.as_pmap());
-                buf.push(b' ');
-                mapping_name(r, self.process, opts.show_path, buf);
-                buf.push(b'\n');
+                push_mode_and_name(buf, r, self.process, opts.show_path);
             }
             State::Extended {
                 size,
@@ -486,18 +499,13 @@ impl PmapView<'_> {
                 if !has_swap {
                     return Ok(());
                 }
-                push_hex(buf, r.start, 16);
-                buf.push(b' ');
-                push_dec(buf, r.size() >> 10, 7);
+                push_row_start(buf, r, 7);
                 buf.push(b' ');
                 push_dec(buf, r_rss, 7);
                 buf.push(b' ');
                 push_dec(buf, r_dirty, 7);
                 buf.push(b' ');
-                buf.extend_from_slice(&r.perms.as_pmap());
-                buf.push(b' ');
-                mapping_name(r, self.process, opts.show_path, buf);
-                buf.push(b'\n');
+                push_mode_and_name(buf, r, self.process, opts.show_path);
             }
             State::Device {
                 shared,
@@ -516,9 +524,7 @@ impl PmapView<'_> {
                     *readonly = readonly.wrapping_add(size);
                 }
                 // `%016lx %7lu %s %016llx %03x:%05x `
-                push_hex(buf, r.start, 16);
-                buf.push(b' ');
-                push_dec(buf, size >> 10, 7);
+                push_row_start(buf, r, 7);
                 buf.push(b' ');
                 buf.extend_from_slice(&r.perms.as_pmap());
                 buf.push(b' ');
