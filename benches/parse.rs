@@ -6,7 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vasmap::model::Region;
-use vasmap::parse::{RegionStream, parse_maps, parse_smaps};
+use vasmap::read::parse::{RegionStream, parse_maps, parse_smaps};
 
 const MAPPINGS: u64 = 60_000;
 

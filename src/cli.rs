@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::color::ColorChoice;
-use crate::demo::Touch;
 use crate::filter::SortKey;
 use crate::range::AddrRange;
-use crate::render::{OutputFormat, ViewOptions};
+use crate::teach::demo::Touch;
+use crate::view::color::ColorChoice;
+use crate::view::{OutputFormat, ViewOptions};
 
 /// clap's [`ValueEnum`] for a plain enum of the library: the library's own type is the
 /// option's value (no mirror enum to keep in step here), and the library never sees clap.
@@ -116,7 +116,7 @@ pub struct InspectArgs {
     #[arg(
         long = "addr",
         value_name = "ADDR",
-        value_parser = crate::lookup::parse_addr,
+        value_parser = crate::view::lookup::parse_addr,
         conflicts_with_all = ["summary", "totals", "output", "pmap"]
     )]
     pub addrs: Vec<u64>,
@@ -437,8 +437,8 @@ pub struct SelfArgs {
 
 impl SelfArgs {
     /// The demo's plain options.
-    pub fn to_options(&self) -> crate::demo::DemoOptions {
-        use crate::demo::{DemoOptions, MapMode};
+    pub fn to_options(&self) -> crate::teach::demo::DemoOptions {
+        use crate::teach::demo::{DemoOptions, MapMode};
         DemoOptions {
             files: self.maps.clone(),
             wait: self.wait,
@@ -550,14 +550,14 @@ impl ViewArgs {
             format,
             show_path: self.show_path,
             select: self.select.selection(),
-            color: crate::color::enabled(self.select.color),
+            color: crate::view::color::enabled(self.select.color),
             explain: self.explain,
             extended: self.extended,
             extra: self.extra,
             device: self.device,
             quiet: self.quiet,
             range: self.range,
-            utf8_locale: format == OutputFormat::Pmap && crate::render::pmap::locale_is_utf8(),
+            utf8_locale: format == OutputFormat::Pmap && crate::view::pmap::locale_is_utf8(),
             terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             ..ViewOptions::default()
         }

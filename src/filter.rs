@@ -189,7 +189,7 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_maps_line;
+    use crate::read::parse::parse_maps_line;
 
     fn region(line: &str, kind: Kind) -> Region {
         let mut r = parse_maps_line(line.as_bytes()).unwrap();

@@ -5,10 +5,10 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::model::Snapshot;
-use crate::render::pmap::Session;
-use crate::render::{OutputFormat, ViewOptions, render};
-use crate::saved::{SavedError, read_saved};
-use crate::source::{ProcDir, ReadOptions, SourceError};
+use crate::read::proc::{ProcDir, ReadOptions, SourceError};
+use crate::read::saved::{SavedError, read_saved};
+use crate::view::pmap::Session;
+use crate::view::{OutputFormat, ViewOptions, render};
 
 /// What the inspector was asked beside the view.
 #[derive(Debug, Clone, Default)]
@@ -61,9 +61,9 @@ pub fn show(
         // hand-edited capture may not.
         snap.regions.sort_by_key(|r| r.start);
         if view.format == OutputFormat::Json {
-            return crate::lookup::render_json(&snap, &inspect.addrs, out);
+            return crate::view::lookup::render_json(&snap, &inspect.addrs, out);
         }
-        return crate::lookup::render(&snap, &inspect.addrs, view, out);
+        return crate::view::lookup::render(&snap, &inspect.addrs, view, out);
     }
     // Explaining a mapping looks at its neighbours in address order: work the texts out
     // before filters and sorting take rows away or move them. It also reads the mapped
@@ -77,7 +77,9 @@ pub fn show(
             OutputFormat::Table | OutputFormat::Json | OutputFormat::Csv
         ) {
         explained_view = ViewOptions {
-            explained: Some(std::sync::Arc::new(crate::explain::all_by_start(&snap))),
+            explained: Some(std::sync::Arc::new(crate::teach::explain::all_by_start(
+                &snap,
+            ))),
             ..view.clone()
         };
         &explained_view
@@ -93,8 +95,8 @@ pub fn show(
     }
     if inspect.totals {
         let mut t = snap.totals();
-        t.size_kb = crate::summary::process_size_kb(&snap.regions);
-        return crate::summary::render_totals(&snap, &t, view, out);
+        t.size_kb = crate::view::summary::process_size_kb(&snap.regions);
+        return crate::view::summary::render_totals(&snap, &t, view, out);
     }
     match view.format {
         OutputFormat::Pmap => session.render(&snap, view, out),
@@ -116,12 +118,12 @@ pub fn show_pid(
     };
     let dir = ProcDir::open(pid)?;
     // Views that can print as they read do so, in bounded memory (docs/performance.md).
-    if let Some(shown) = crate::fast::show_pid(&dir, read, view, inspect, session, out) {
+    if let Some(shown) = crate::view::fast::show_pid(&dir, read, view, inspect, session, out) {
         return shown;
     }
     // `--totals` of the whole process is printed from smaps_rollup by the fast path; it
     // comes here only when the rollup was empty (the process is exiting): sum smaps then.
-    let read = if crate::fast::totals_only(read, view, inspect) {
+    let read = if crate::view::fast::totals_only(read, view, inspect) {
         ReadOptions { smaps: true }
     } else {
         read

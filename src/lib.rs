@@ -1,30 +1,25 @@
 //! vasmap: show the virtual address space of a Linux process.
 //!
 //! The library does the work; `main.rs` only parses the command line and maps errors to
-//! exit codes. Data flows one way: [`source`] reads `/proc` (or a saved file), [`parse`]
-//! turns bytes into [`model::Region`]s, [`classify`] gives each its [`model::Kind`], and a
-//! [`render`] function prints a [`model::Snapshot`].
+//! exit codes. Dependencies point down:
+//!
+//! - [`read`]: where regions come from (a live `/proc/PID`, a saved capture or JSON, an
+//!   ELF core dump), parsed from bytes and classified; never formats anything.
+//! - [`view`]: the outputs (table, pmap, JSON, CSV, summary, totals, lookups, layout),
+//!   each fed one region at a time; never reads a file.
+//! - [`teach`]: the demo (`self --map`) and `--explain`'s words, on top of both.
+//! - [`compare`]: `diff` and `watch`.
+//! - The ground floor: [`model`] (plain data), [`text`] (escaping), [`filter`], [`range`],
+//!   [`stdio`].
 
-pub mod chunked;
-pub mod classify;
 pub mod cli;
-pub mod color;
-pub mod demo;
-pub mod diff;
-pub mod explain;
-pub mod fast;
+pub mod compare;
 pub mod filter;
 pub mod inspect;
-pub mod lookup;
 pub mod model;
-pub mod numfmt;
-pub mod packed;
-pub mod parse;
 pub mod range;
-pub mod render;
-pub mod saved;
-pub mod source;
+pub mod read;
 pub mod stdio;
-pub mod summary;
+pub mod teach;
 pub mod text;
-pub mod watch;
+pub mod view;

@@ -8,14 +8,14 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use vasmap::cli::{Cli, Command};
-use vasmap::demo::{self, DemoError, DemoOptions};
 use vasmap::inspect::{InspectError, show_file, show_pid};
 use vasmap::model::ProcessInfo;
-use vasmap::render::OutputFormat;
-use vasmap::render::pmap::{self, Shortfall};
-use vasmap::saved::SavedError;
-use vasmap::source::{ProcDir, ReadOptions, SourceError, read_pid};
+use vasmap::read::proc::{ProcDir, ReadOptions, SourceError, read_pid};
+use vasmap::read::saved::SavedError;
 use vasmap::stdio::{ensure_std_fds_open, report};
+use vasmap::teach::demo::{self, DemoError, DemoOptions};
+use vasmap::view::OutputFormat;
+use vasmap::view::pmap::{self, Shortfall};
 
 /// True for the error a write to a closed pipe gives.
 fn is_broken_pipe(e: &io::Error) -> bool {
@@ -128,7 +128,7 @@ fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
 }
 
 fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
-    use vasmap::saved::Side;
+    use vasmap::read::saved::Side;
     // Read smaps for live sides, so RSS, dirty and swap can be compared.
     let read = ReadOptions { smaps: true };
     let (a, b) = match (
@@ -148,8 +148,10 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let color = vasmap::color::enabled(args.color);
-    match vasmap::diff::render(&a, &b, args.show_path, color, &mut out).and_then(|_| out.flush()) {
+    let color = vasmap::view::color::enabled(args.color);
+    match vasmap::compare::diff::render(&a, &b, args.show_path, color, &mut out)
+        .and_then(|_| out.flush())
+    {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => output_failed(&e),
     }
@@ -158,7 +160,7 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
 fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    use vasmap::watch::{WatchError, WatchOptions, run};
+    use vasmap::compare::watch::{WatchError, WatchOptions, run};
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     if let Err(e) = ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed)) {
@@ -172,7 +174,7 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
         pid: args.pid,
         interval: args.interval,
         show_path: args.show_path,
-        color: vasmap::color::enabled(args.color),
+        color: vasmap::view::color::enabled(args.color),
         select: args.filter.selection(),
     };
     let stdout = io::stdout();
@@ -189,15 +191,15 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
 
 fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
     use vasmap::cli::Target;
-    use vasmap::color::ColorChoice;
-    use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
+    use vasmap::view::color::ColorChoice;
+    use vasmap::view::layout::{LayoutOptions, render_svg, render_text};
     let snap = match &args.target {
         Target::Pid(pid) => read_pid(*pid, ReadOptions::default()).map_err(SavedError::from),
         Target::Myself => {
             read_pid(std::process::id() as i32, ReadOptions::default()).map_err(SavedError::from)
         }
         // A saved maps/smaps capture or vasmap's own JSON.
-        Target::File(path) => vasmap::saved::read_one(path),
+        Target::File(path) => vasmap::read::saved::read_one(path),
     };
     let snap = match snap {
         Ok(s) => s,
@@ -208,7 +210,7 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
     };
     let stdout = io::stdout();
     // The layout alone also leaves colour off on a `TERM=dumb` terminal when it decides.
-    let color = vasmap::color::enabled(args.color)
+    let color = vasmap::view::color::enabled(args.color)
         && (args.color != ColorChoice::Auto
             || std::env::var_os("TERM").is_none_or(|t| t != "dumb"));
     let opts = LayoutOptions {

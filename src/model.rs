@@ -48,7 +48,7 @@ impl Perms {
     }
 }
 
-/// What a region is. Decided by [`crate::classify`] from the full name, the device and
+/// What a region is. Decided by [`crate::read::classify`] from the full name, the device and
 /// inode, and the process itself (its executable, its stacks), never from a basename alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -231,11 +231,27 @@ pub struct Region {
     pub name: Vec<u8>,
     pub kind: Kind,
     pub smaps: Option<SmapsRecord>,
+    /// What an ELF core dump holds of this mapping; `None` for a live process or a
+    /// capture (see [`Dumped`]).
+    pub dumped: Option<Dumped>,
+}
+
+/// What an ELF core dump records of one mapping (its `PT_LOAD` header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Dumped {
+    /// Bytes of the mapping's memory the core holds (`p_filesz`): 0 for none (the kernel
+    /// leaves file-backed text out by default, `/proc/PID/coredump_filter`), the mapping's
+    /// size for all of it.
+    pub bytes: u64,
+    /// The region's kind was inferred from the core's evidence (the main thread's stack
+    /// pointer for `[stack]`, the anonymous mapping after the program for `[heap]`)
+    /// rather than recorded by it.
+    pub kind_inferred: bool,
 }
 
 impl Region {
     /// An empty anonymous region at address 0, to parse into
-    /// ([`crate::parse::RegionStream::next_into`] reuses its buffers).
+    /// ([`crate::read::parse::RegionStream::next_into`] reuses its buffers).
     pub fn blank() -> Region {
         Region {
             start: 0,
@@ -248,6 +264,7 @@ impl Region {
             name: Vec::new(),
             kind: Kind::Anon,
             smaps: None,
+            dumped: None,
         }
     }
 
@@ -322,6 +339,41 @@ pub struct ProcessInfo {
     pub start_stack: Option<u64>,
     /// (tid, stack pointer) of every thread but the main one, where it could be read.
     pub thread_sps: Vec<(i32, u64)>,
+    /// Set when the address space was read from an ELF core dump (`--from CORE`): what
+    /// the core says beside the mappings.
+    pub core: Option<Box<CoreFacts>>,
+}
+
+/// What an ELF core dump records beside its mappings: who crashed, how, and where.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoreFacts {
+    /// The core file's path, as given.
+    pub path: Vec<u8>,
+    /// The machine the core came from (`x86-64`, `aarch64`, ...), from the ELF header.
+    pub arch: String,
+    /// The signal that ended the process (`NT_SIGINFO`, else `NT_PRSTATUS`), if recorded.
+    pub signal: Option<i32>,
+    /// `si_code` of that signal.
+    pub si_code: Option<i32>,
+    /// The faulting address, for SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGTRAP.
+    pub fault_addr: Option<u64>,
+    /// Every thread in the core (`NT_PRSTATUS`), the one that took the signal first.
+    pub threads: Vec<CoreThread>,
+    /// From `NT_AUXV`: `AT_ENTRY`, `AT_PHDR`, `AT_BASE` (the loader), `AT_SYSINFO_EHDR`
+    /// (the vdso).
+    pub entry: Option<u64>,
+    pub phdr: Option<u64>,
+    pub interp_base: Option<u64>,
+    pub vdso: Option<u64>,
+}
+
+/// One thread of a core dump.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoreThread {
+    pub tid: i32,
+    /// Stack pointer and program counter when the core was written.
+    pub sp: u64,
+    pub pc: u64,
 }
 
 impl ProcessInfo {

@@ -4,7 +4,7 @@
 use comfy_table::{
     Cell, CellAlignment, ColumnConstraint, ContentArrangement, LineStyle, Row, Table, TableStyle,
 };
-use vasmap::chunked::{CHUNK_ROWS, ChunkedTable, Layout, Method};
+use vasmap::view::chunked::{CHUNK_ROWS, ChunkedTable, Layout, Method};
 
 /// The style of vasmap's table view.
 const STYLE: TableStyle =

@@ -61,7 +61,7 @@ fn after(text: &str) -> (u64, u64) {
 }
 
 fn page_kb() -> u64 {
-    vasmap::demo::page_size() / 1024
+    vasmap::teach::demo::page_size() / 1024
 }
 
 #[test]

@@ -5,9 +5,9 @@ mod common;
 
 use std::process::Command;
 
-use vasmap::explain::{Explainer, Explanation, explain_all};
 use vasmap::model::{Kind, Region, Snapshot};
-use vasmap::source::{ReadOptions, read_pid};
+use vasmap::read::proc::{ReadOptions, read_pid};
+use vasmap::teach::explain::{Explainer, Explanation, explain_all};
 
 /// A section as readelf prints it.
 struct RSection {
@@ -217,7 +217,7 @@ fn an_unreadable_library_says_why() {
         "maps",
         "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
     );
-    let snap = vasmap::source::read_file(&maps).unwrap();
+    let snap = vasmap::read::proc::read_file(&maps).unwrap();
     let ex = explain_all(&snap);
     assert_eq!(
         ex[0].text,
@@ -345,12 +345,12 @@ fn a_reused_pid_is_not_read_as_the_captured_file() {
 
 #[test]
 fn renderers_show_the_explanations_they_are_given_and_read_no_file() {
-    use vasmap::render::{OutputFormat, ViewOptions, render};
+    use vasmap::view::{OutputFormat, ViewOptions, render};
     let (_dir, maps) = common::temp_file(
         "maps",
         "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
     );
-    let snap = vasmap::source::read_file(&maps).unwrap();
+    let snap = vasmap::read::proc::read_file(&maps).unwrap();
     let looked_up = "cannot name its sections: /nonexistent/dir/libgone.so.1: not found";
     for format in [OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv] {
         let shown = |explained| {
@@ -366,7 +366,7 @@ fn renderers_show_the_explanations_they_are_given_and_read_no_file() {
         };
         // Given nothing, a renderer does not go and open the library to find out.
         assert!(!shown(None).contains(looked_up), "{format:?}");
-        let given = vasmap::explain::all_by_start(&snap);
+        let given = vasmap::teach::explain::all_by_start(&snap);
         assert!(
             shown(Some(std::sync::Arc::new(given))).contains(looked_up),
             "{format:?}"

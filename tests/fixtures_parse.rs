@@ -2,9 +2,9 @@
 //! maps and smaps of tests/support/awkward.c on Linux 6.18) and on hand-made lines for
 //! names this kernel cannot produce (it has no CONFIG_ANON_VMA_NAME).
 
-use vasmap::classify::classify;
 use vasmap::model::{Kind, ProcessInfo, Region};
-use vasmap::parse::{parse_any, parse_maps, parse_smaps};
+use vasmap::read::classify::classify;
+use vasmap::read::parse::{parse_any, parse_maps, parse_smaps};
 
 const MAPS: &[u8] = include_bytes!("fixtures/kinds-awkward.maps");
 const SMAPS: &[u8] = include_bytes!("fixtures/kinds-awkward.smaps");

@@ -6,8 +6,8 @@ mod common;
 use std::path::Path;
 
 use unicode_width::UnicodeWidthStr;
-use vasmap::render::layout::{LayoutOptions, Row, render_svg, render_text, rows};
-use vasmap::source::read_file;
+use vasmap::read::proc::read_file;
+use vasmap::view::layout::{LayoutOptions, Row, render_svg, render_text, rows};
 
 fn picture(fixture: &str) -> String {
     let snap = read_file(&Path::new("tests/fixtures").join(fixture)).unwrap();

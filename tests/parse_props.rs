@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 
 use vasmap::model::{Perms, Region};
-use vasmap::parse::{parse_any, parse_maps, parse_maps_line, parse_smaps, print_maps};
+use vasmap::read::parse::{parse_any, parse_maps, parse_maps_line, parse_smaps, print_maps};
 use vasmap::text::{escape_name, escape_text};
 
 #[path = "common/every_view.rs"]
@@ -67,7 +67,7 @@ struct LineParts {
 
 impl LineParts {
     /// The line as the kernel writes it (`show_vma_header_prefix` then `seq_pad` in
-    /// fs/proc/task_mmu.c), written here independently of `vasmap::parse::to_maps_line`.
+    /// fs/proc/task_mmu.c), written here independently of `vasmap::read::parse::to_maps_line`.
     fn kernel_line(&self) -> Vec<u8> {
         let mut line = format!(
             "{:08x}-{:08x} {} {:08x} {:02x}:{:02x} {} ",
@@ -180,6 +180,7 @@ proptest! {
             name: l.name.clone(),
             kind: vasmap::model::Kind::Anon,
             smaps: None,
+            dumped: None,
         };
         let text = print_maps(std::slice::from_ref(&region));
         let back = parse_maps(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;

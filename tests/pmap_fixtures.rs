@@ -6,8 +6,8 @@ mod common;
 
 use common::fixture_snapshot;
 use vasmap::range::AddrRange;
-use vasmap::render::pmap::{Session, Shortfall, render};
-use vasmap::render::{OutputFormat, ViewOptions};
+use vasmap::view::pmap::{Session, Shortfall, render};
+use vasmap::view::{OutputFormat, ViewOptions};
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

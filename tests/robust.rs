@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{
     Awkward, Helper, assert_terminal_safe, is_root, run_pmap, run_vasmap, vasmap_as_nobody,
 };
-use vasmap::source::{ProcDir, ReadOptions, SourceError};
+use vasmap::read::proc::{ProcDir, ReadOptions, SourceError};
 
 fn vasmap() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vasmap"))
@@ -1051,9 +1051,9 @@ fn explain_never_waits_on_a_fifo_put_where_a_mapped_file_was() {
         fifo.display()
     );
     let mut fields = Vec::new();
-    let (mut regions, _) = vasmap::parse::parse_any(line.as_bytes(), &mut fields).unwrap();
+    let (mut regions, _) = vasmap::read::parse::parse_any(line.as_bytes(), &mut fields).unwrap();
     let info = vasmap::model::ProcessInfo::default();
-    vasmap::classify::classify(&mut regions, &info);
+    vasmap::read::classify::classify(&mut regions, &info);
     let snap = vasmap::model::Snapshot {
         process: info,
         regions,
@@ -1062,7 +1062,7 @@ fn explain_never_waits_on_a_fifo_put_where_a_mapped_file_was() {
     };
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let shown = vasmap::explain::explain_all(&snap);
+        let shown = vasmap::teach::explain::explain_all(&snap);
         let _ = tx.send(shown.len());
     });
     let n = rx
@@ -1080,7 +1080,7 @@ fn json_carries_every_name_exactly() {
     assert_eq!(code, 0, "{}", text(&err));
     let doc: serde_json::Value = serde_json::from_slice(&out).expect("valid JSON");
     let maps = std::fs::read(format!("/proc/{}/maps", p.pid)).unwrap();
-    let kernel = vasmap::parse::parse_maps(&maps).unwrap();
+    let kernel = vasmap::read::parse::parse_maps(&maps).unwrap();
     let regions = doc["regions"].as_array().expect("regions");
     assert_eq!(regions.len(), kernel.len());
     let mut checked = 0;

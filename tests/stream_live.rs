@@ -5,7 +5,7 @@ mod common;
 
 use common::Awkward;
 use vasmap::model::Region;
-use vasmap::source::{ProcDir, ReadOptions, SourceError, VisitError};
+use vasmap::read::proc::{ProcDir, ReadOptions, SourceError, VisitError};
 
 fn visit_all(dir: &ProcDir, smaps: bool) -> (Vec<Region>, Vec<String>) {
     let (info, task) = dir.prepare().unwrap();

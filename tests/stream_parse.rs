@@ -5,7 +5,7 @@ use std::io::{self, Read};
 
 use proptest::prelude::*;
 use vasmap::model::Region;
-use vasmap::parse::{CHUNK, RegionStream, StreamError, parse_maps, parse_smaps};
+use vasmap::read::parse::{CHUNK, RegionStream, StreamError, parse_maps, parse_smaps};
 
 const MAPS: &[u8] = include_bytes!("fixtures/kinds-awkward.maps");
 const SMAPS: &[u8] = include_bytes!("fixtures/kinds-awkward.smaps");

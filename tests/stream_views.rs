@@ -10,9 +10,9 @@ use std::process::{Command, Stdio};
 use clap::Parser;
 use common::{Awkward, run_vasmap};
 use vasmap::cli::Cli;
-use vasmap::render::pmap::Session;
-use vasmap::render::{OutputFormat, render};
-use vasmap::source::{ProcDir, ReadOptions};
+use vasmap::read::proc::{ProcDir, ReadOptions};
+use vasmap::view::pmap::Session;
+use vasmap::view::{OutputFormat, render};
 
 /// What the snapshot path prints for `vasmap ARGS`.
 fn from_snapshot(args: &[&str]) -> Vec<u8> {

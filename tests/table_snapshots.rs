@@ -5,7 +5,7 @@ mod common;
 
 use common::fixture_snapshot;
 use vasmap::range::AddrRange;
-use vasmap::render::{ViewOptions, table};
+use vasmap::view::{ViewOptions, table};
 
 fn table_of(name: &str, opts: &ViewOptions) -> String {
     let snap = fixture_snapshot(name);

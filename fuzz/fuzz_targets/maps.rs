@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vasmap::parse::{parse_maps, print_maps};
+use vasmap::read::parse::{parse_maps, print_maps};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(regions) = parse_maps(data) {

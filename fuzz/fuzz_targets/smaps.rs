@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vasmap::parse::parse_smaps;
+use vasmap::read::parse::parse_smaps;
 
 #[path = "../../tests/common/every_view.rs"]
 mod every_view;

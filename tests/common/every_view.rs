@@ -5,11 +5,11 @@
 //! panic, and every view meant for a terminal may hold no control byte but the newline.
 //! Included by path (`#[path]`) from both crates; it uses only vasmap's public API.
 
-use vasmap::classify::classify;
 use vasmap::model::{ProcessInfo, Snapshot};
-use vasmap::parse::parse_any;
-use vasmap::render::layout::{LayoutOptions, render_svg, render_text};
-use vasmap::render::{OutputFormat, ViewOptions, render};
+use vasmap::read::classify::classify;
+use vasmap::read::parse::parse_any;
+use vasmap::view::layout::{LayoutOptions, render_svg, render_text};
+use vasmap::view::{OutputFormat, ViewOptions, render};
 
 /// True when `bytes` holds no control byte but the newline (and no DEL).
 fn safe(bytes: &[u8]) -> bool {

@@ -294,8 +294,8 @@ pub fn fixture_snapshot(name: &str) -> vasmap::model::Snapshot {
         ..Default::default()
     };
     let mut fields = Vec::new();
-    let mut regions = vasmap::parse::parse_smaps(&read("smaps"), &mut fields).unwrap();
-    vasmap::classify::classify(&mut regions, &process);
+    let mut regions = vasmap::read::parse::parse_smaps(&read("smaps"), &mut fields).unwrap();
+    vasmap::read::classify::classify(&mut regions, &process);
     vasmap::model::Snapshot {
         process,
         regions,

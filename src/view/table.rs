@@ -11,10 +11,10 @@ use comfy_table::{
 const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
 
-use crate::chunked::{ChunkedTable, Layout};
 use crate::model::{FieldId, Kind, ProcessInfo, Region, Snapshot, Totals};
-use crate::render::ViewOptions;
 use crate::text::escape_name;
+use crate::view::ViewOptions;
+use crate::view::chunked::{ChunkedTable, Layout};
 
 /// The name as the table shows it: escaped, basename unless `--show-path`, and for a
 /// thread stack the tid it belongs to.
@@ -59,12 +59,12 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         return view.finish(out);
     }
     // A saved capture has no pid: its header is the file name.
-    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
+    writeln!(out, "{}", crate::view::lookup::header(&snap.process))?;
     let marking = !opts.marks.is_empty();
     // -X/-XX show the smaps fields themselves (Rss, Pss, Swap... included), so -x's four
     // columns are only added without them. `Size` is already the Size column.
     let fields: Vec<(String, FieldId)> = if opts.extra > 0 {
-        crate::render::pmap::extra_fields(snap, opts.extra)
+        crate::view::pmap::extra_fields(snap, opts.extra)
             .into_iter()
             .filter(|(name, _)| name != "Size")
             .collect()
@@ -102,12 +102,12 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     }
     for r in &regions {
         let mut row = Row::new();
-        let paint = crate::color::paint_of(r);
+        let paint = crate::view::color::paint_of(r);
         // Colour goes on cells whose text is already escaped. Empty cells stay unstyled so
         // the line's trailing spaces can be trimmed.
         let cell = |c: Cell| {
             if opts.color && !c.content().is_empty() {
-                crate::color::style_cell(c, paint)
+                crate::view::color::style_cell(c, paint)
             } else {
                 c
             }
@@ -275,7 +275,7 @@ fn write_footer(
 }
 
 /// The table printed from regions given one by one as they are read (see
-/// [`crate::source::ProcDir::visit_regions`]), in memory that stays small: each row's
+/// [`crate::read::proc::ProcDir::visit_regions`]), in memory that stays small: each row's
 /// cells are kept packed in a [`ChunkedTable`], which prints them with the widths and
 /// look one comfy-table of every row would have (comfy-table itself takes about 1.6 KB
 /// and 5 µs a row for that: 100 MB and 0.3 s for 60,000 mappings). The same text as the
@@ -366,7 +366,7 @@ impl<'a> TableView<'a> {
             let f: Vec<(String, FieldId)> = r
                 .smaps
                 .as_ref()
-                .map(|s| crate::render::pmap::record_fields(s, field_names, opts.extra))
+                .map(|s| crate::view::pmap::record_fields(s, field_names, opts.extra))
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|(name, _)| name != "Size")
@@ -473,7 +473,7 @@ impl<'a> TableView<'a> {
             self.add_row();
         }
         self.fields = Some(fields);
-        writeln!(out, "{}", crate::lookup::header(self.process))?;
+        writeln!(out, "{}", crate::view::lookup::header(self.process))?;
         self.table().write(out)?;
         if opts.quiet {
             return Ok(());

@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use crate::color::{paint, paint_code, paint_of};
 use crate::model::{Kind, Region, Snapshot, Totals};
-use crate::render::table::display_name;
+use crate::view::color::{paint, paint_code, paint_of};
+use crate::view::table::display_name;
 
 /// What happened to one mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -331,7 +331,7 @@ fn totals_line(name: &str, x: u64, y: u64) -> String {
 }
 
 fn header(s: &Snapshot, side: &str) -> String {
-    format!("{side}: {}", crate::lookup::header(&s.process))
+    format!("{side}: {}", crate::view::lookup::header(&s.process))
 }
 
 /// Print the differences between A and B, then the totals.
@@ -394,11 +394,11 @@ pub fn carry_kinds(prev: &Snapshot, cur: &mut Snapshot) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_maps;
+    use crate::read::parse::parse_maps;
 
     fn snap(text: &str) -> Snapshot {
         let mut regions = parse_maps(text.as_bytes()).unwrap();
-        crate::classify::classify(&mut regions, &Default::default());
+        crate::read::classify::classify(&mut regions, &Default::default());
         Snapshot {
             regions,
             ..Default::default()

@@ -5,7 +5,7 @@
 //! (through `procfs`), so that a pid reused by a new process between two reads cannot mix
 //! two processes: once the first process is gone, reads fail rather than switch.
 //! `maps` and `smaps` are read in chunks and parsed as they come
-//! ([`crate::parse::RegionStream`]), so that memory does not grow with the size of the text
+//! ([`crate::read::parse::RegionStream`]), so that memory does not grow with the size of the text
 //! (the smaps of a process with 60,000 mappings is about 45 MB). That gives up no
 //! consistency: the kernel produces these files a `read()` at a time, dropping the
 //! process's mmap lock between reads, so a whole-file read is no more a snapshot than a
@@ -21,9 +21,9 @@ use procfs::ProcError;
 use procfs::process::Process;
 use rustix::fs::OFlags;
 
-use crate::classify::classify;
 use crate::model::{ProcessInfo, Region, SmapsRecord, Snapshot};
-use crate::parse::{ParseError, RegionStream, StreamError, parse_any};
+use crate::read::classify::classify;
+use crate::read::parse::{ParseError, RegionStream, StreamError, parse_any};
 use crate::text::{escape_path, escape_text};
 
 /// `PF_KTHREAD` in the `flags` field of `/proc/PID/stat` (include/linux/sched.h).
@@ -460,6 +460,7 @@ impl ProcDir {
                 exe_path,
                 start_stack,
                 thread_sps,
+                core: None,
             },
             stat,
         ))
@@ -585,7 +586,7 @@ impl ProcDir {
         loop {
             match stream.next_into(&mut r) {
                 Ok(true) => {
-                    r.kind = crate::classify::kind_of(&r, info);
+                    r.kind = crate::read::classify::kind_of(&r, info);
                     visit(&r, stream.field_names())?;
                     n += 1;
                 }

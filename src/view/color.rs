@@ -123,7 +123,7 @@ pub fn paint_code(text: &str, code: &str, on: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_maps_line;
+    use crate::read::parse::parse_maps_line;
 
     #[test]
     fn auto_needs_a_terminal_and_no_no_color() {

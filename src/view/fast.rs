@@ -2,7 +2,7 @@
 //! process with 60,000 mappings costs one chunk of `/proc` text and one region of memory
 //! instead of a [`crate::model::Snapshot`] of them all (19 MiB for maps, over 40 MiB for
 //! smaps). The output is the same as the snapshot path's: the views are written so that
-//! both go through the same per-region code (see [`crate::render::pmap::Session::begin`]).
+//! both go through the same per-region code (see [`crate::view::pmap::Session::begin`]).
 //! See docs/performance.md.
 
 use std::io::Write;
@@ -10,12 +10,12 @@ use std::io::Write;
 use crate::filter::SortKey;
 use crate::inspect::{InspectError, InspectOptions};
 use crate::model::Snapshot;
-use crate::render::json::JsonView;
-use crate::render::pmap::Session;
-use crate::render::table::TableView;
-use crate::render::{OutputFormat, ViewOptions};
-use crate::source::{ProcDir, ReadOptions, VisitError};
-use crate::summary::SummaryView;
+use crate::read::proc::{ProcDir, ReadOptions, VisitError};
+use crate::view::json::JsonView;
+use crate::view::pmap::Session;
+use crate::view::summary::SummaryView;
+use crate::view::table::TableView;
+use crate::view::{OutputFormat, ViewOptions};
 
 /// True when the view can be printed region by region in address order: no lookups, no
 /// `--explain` (it looks at neighbours), no order other than the addresses'.
@@ -26,7 +26,7 @@ fn streamable(view: &ViewOptions, inspect: &InspectOptions) -> bool {
         && view.select.sort == SortKey::Addr
         && match view.format {
             OutputFormat::Pmap | OutputFormat::Json | OutputFormat::Summary => true,
-            OutputFormat::Table => crate::render::table::streamable(view),
+            OutputFormat::Table => crate::view::table::streamable(view),
             _ => false,
         }
 }
@@ -61,12 +61,12 @@ fn show_totals(
         Err(e) => Some(Err(e)),
         Ok((_, None, _)) | Ok((_, _, None)) => None,
         Ok((info, Some(size), Some(rec))) => {
-            let t = crate::summary::rollup_totals(size, &rec);
+            let t = crate::view::summary::rollup_totals(size, &rec);
             let snap = Snapshot {
                 process: info,
                 ..Snapshot::default()
             };
-            Some(crate::summary::render_totals(&snap, &t, view, out).map_err(Into::into))
+            Some(crate::view::summary::render_totals(&snap, &t, view, out).map_err(Into::into))
         }
     }
 }

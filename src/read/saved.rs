@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::model::Snapshot;
-use crate::source::{ReadOptions, SourceError, read_pid};
+use crate::read::proc::{ReadOptions, SourceError, read_pid};
 
 /// Why a saved snapshot (or a diff side) could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +40,7 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = crate::source::open_capture(path)?;
+    let file = crate::read::proc::open_capture(path)?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let first = reader
         .fill_buf()
@@ -51,9 +51,9 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
     if first != Some(b'{') {
         // Go on from the same reader: a pipe (`--from <(cat /proc/PID/maps)`) cannot be
         // opened and read a second time.
-        return Ok(vec![crate::source::read_file_from(path, reader)?]);
+        return Ok(vec![crate::read::proc::read_file_from(path, reader)?]);
     }
-    let snaps = crate::render::json::read(reader).map_err(|source| {
+    let snaps = crate::view::json::read(reader).map_err(|source| {
         if source.is_io() {
             SavedError::Source(io_err(std::io::Error::other(source)))
         } else {

@@ -9,9 +9,9 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::diff::{DiffTotals, carry_kinds, describe, diff, signed_kb};
+use crate::compare::diff::{DiffTotals, carry_kinds, describe, diff, signed_kb};
 use crate::model::Snapshot;
-use crate::source::{ReadOptions, SourceError, read_pid};
+use crate::read::proc::{ReadOptions, SourceError, read_pid};
 
 /// How the watch is run.
 #[derive(Debug, Clone)]

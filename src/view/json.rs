@@ -15,7 +15,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::model::{Kind, Perms, ProcessInfo, Region, SmapsRecord, Snapshot, Totals};
-use crate::render::ViewOptions;
+use crate::view::ViewOptions;
 
 /// Bumped when a field changes meaning or goes away (adding a field does not bump it).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -143,7 +143,7 @@ pub(crate) struct RegionOut<'a> {
     vm_flags: Option<Vec<String>>,
     /// `--explain`: what the region is (`text`) and, for an ELF file, its `sections`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) explain: Option<&'a crate::explain::Explanation>,
+    pub(crate) explain: Option<&'a crate::teach::explain::Explanation>,
 }
 
 impl<'a> RegionOut<'a> {
@@ -206,7 +206,7 @@ pub(crate) fn json_err(e: serde_json::Error) -> io::Error {
 
 /// Write one document: header, then each region on its own line, then the totals.
 pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    let explained = crate::explain::for_view(opts);
+    let explained = crate::teach::explain::for_view(opts);
     let mut out = io::BufWriter::new(out);
     let mut view = JsonView::begin(&snap.process, snap.has_smaps);
     view.header(&snap.smaps_fields, &mut out)?;
@@ -222,7 +222,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
 }
 
 /// One JSON document written region by region as they are read (see
-/// [`crate::source::ProcDir::visit_regions`]): the same bytes as [`render`] of a snapshot
+/// [`crate::read::proc::ProcDir::visit_regions`]): the same bytes as [`render`] of a snapshot
 /// of those regions, in memory that does not grow with their number.
 pub struct JsonView<'a> {
     process: &'a ProcessInfo,
@@ -298,7 +298,7 @@ impl<'a> JsonView<'a> {
         &mut self,
         r: &Region,
         smaps_fields: &[String],
-        explain: &crate::explain::Explanation,
+        explain: &crate::teach::explain::Explanation,
         out: &mut dyn Write,
     ) -> io::Result<()> {
         self.header(smaps_fields, out)?;
@@ -325,7 +325,7 @@ impl<'a> JsonView<'a> {
 /// `"0x..."`, as [`Hex`] serializes.
 fn write_hex(buf: &mut Vec<u8>, v: u64) {
     buf.extend_from_slice(b"\"0x");
-    crate::numfmt::push_hex(buf, v, 0);
+    crate::view::numfmt::push_hex(buf, v, 0);
     buf.push(b'"');
 }
 
@@ -348,17 +348,17 @@ fn write_region(buf: &mut Vec<u8>, r: &Region, names: &[String], keys: &mut Vec<
     buf.extend_from_slice(b",\"end\":");
     write_hex(buf, r.end);
     buf.extend_from_slice(b",\"size\":");
-    crate::numfmt::push_dec(buf, r.size(), 0);
+    crate::view::numfmt::push_dec(buf, r.size(), 0);
     buf.extend_from_slice(b",\"perms\":\"");
     buf.extend_from_slice(&r.perms.as_maps());
     buf.extend_from_slice(b"\",\"offset\":");
     write_hex(buf, r.offset);
     buf.extend_from_slice(b",\"device\":\"");
-    crate::numfmt::push_hex(buf, u64::from(r.dev_major), 2);
+    crate::view::numfmt::push_hex(buf, u64::from(r.dev_major), 2);
     buf.push(b':');
-    crate::numfmt::push_hex(buf, u64::from(r.dev_minor), 2);
+    crate::view::numfmt::push_hex(buf, u64::from(r.dev_minor), 2);
     buf.extend_from_slice(b"\",\"inode\":");
-    crate::numfmt::push_dec(buf, r.inode, 0);
+    crate::view::numfmt::push_dec(buf, r.inode, 0);
     // Kind keys are lower-case words and `_`: nothing to escape.
     buf.extend_from_slice(b",\"kind\":\"");
     buf.extend_from_slice(r.kind.key().as_bytes());
@@ -366,11 +366,11 @@ fn write_region(buf: &mut Vec<u8>, r: &Region, names: &[String], keys: &mut Vec<
     match r.kind {
         Kind::ThreadStack { tid } => {
             buf.extend_from_slice(b",\"tid\":");
-            crate::numfmt::push_idec(buf, i64::from(tid), 0);
+            crate::view::numfmt::push_idec(buf, i64::from(tid), 0);
         }
         Kind::SysvShm { shmid } => {
             buf.extend_from_slice(b",\"shmid\":");
-            crate::numfmt::push_dec(buf, shmid, 0);
+            crate::view::numfmt::push_dec(buf, shmid, 0);
         }
         _ => {}
     }
@@ -385,7 +385,7 @@ fn write_region(buf: &mut Vec<u8>, r: &Region, names: &[String], keys: &mut Vec<
                 if i > 0 {
                     buf.push(b',');
                 }
-                crate::numfmt::push_dec(buf, u64::from(*b), 0);
+                crate::view::numfmt::push_dec(buf, u64::from(*b), 0);
             }
             buf.push(b']');
         }
@@ -409,7 +409,7 @@ fn write_region(buf: &mut Vec<u8>, r: &Region, names: &[String], keys: &mut Vec<
                 Some(key) => buf.extend_from_slice(key),
                 None => buf.extend_from_slice(b"\"?\":"),
             }
-            crate::numfmt::push_dec(buf, v, 0);
+            crate::view::numfmt::push_dec(buf, v, 0);
         }
         buf.push(b'}');
         if s.has_vm_flags {
@@ -508,6 +508,7 @@ impl ProcessIn {
                 None => None,
             },
             thread_sps,
+            core: None,
         })
     }
 }
@@ -677,6 +678,7 @@ impl RegionIn {
             name: kernel_escape(self.name_bytes.unwrap_or_else(|| self.name.into_bytes())),
             kind: kind_from_key(&self.kind, self.tid, self.shmid)?,
             smaps,
+            dumped: None,
         })
     }
 }
@@ -787,7 +789,7 @@ pub fn read(input: impl io::Read) -> Result<Vec<Snapshot>, serde_json::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_smaps;
+    use crate::read::parse::parse_smaps;
 
     /// The hand-written region JSON is byte for byte serde's `RegionOut`, on real captures
     /// and on hostile names (invalid UTF-8, quotes, control bytes, the kernel's `\012`).
@@ -813,8 +815,8 @@ mod tests {
         let mut checked = 0;
         for text in captures {
             let mut names = Vec::new();
-            let (mut regions, _) = crate::parse::parse_any(text, &mut names).unwrap();
-            crate::classify::classify(&mut regions, &info);
+            let (mut regions, _) = crate::read::parse::parse_any(text, &mut names).unwrap();
+            crate::read::classify::classify(&mut regions, &info);
             let mut keys = Vec::new();
             for r in &regions {
                 let mut want = Vec::new();
@@ -857,6 +859,7 @@ VmFlags: rd wr mr mw me ac \n";
                 thread_sps: vec![(42, 0x401100)],
                 exe_id: Some((0xfe, 0, 1)),
                 exe_path: Some(b"/bin/x".to_vec()),
+                core: None,
             },
             regions,
             has_smaps: true,
@@ -911,7 +914,7 @@ VmFlags: rd wr mr mw me ac \n";
                 regions.push(Region {
                     start, end, perms: Perms { read: true, write: len % 2 == 0, exec: len % 3 == 0, shared: len % 5 == 0 },
                     offset, dev_major: (len % 256) as u32, dev_minor: 1, inode: offset / 3,
-                    name, kind, smaps,
+                    name, kind, smaps, dumped: None,
                 });
                 start = end;
             }

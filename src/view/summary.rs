@@ -9,9 +9,9 @@ use std::io::{self, Write};
 use comfy_table::{Cell, CellAlignment, LineStyle, Row, Table, TableStyle};
 
 use crate::model::{Kind, Region, SmapsRecord, Snapshot, Totals};
-use crate::render::ViewOptions;
-use crate::render::table::display_name;
 use crate::text::escape_name;
+use crate::view::ViewOptions;
+use crate::view::table::display_name;
 
 const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
@@ -187,7 +187,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
 }
 
 /// Both summaries, made from regions given one by one as they are read (see
-/// [`crate::source::ProcDir::visit_regions`]): memory grows with the number of groups
+/// [`crate::read::proc::ProcDir::visit_regions`]): memory grows with the number of groups
 /// (kinds and distinct names), not of mappings.
 pub struct SummaryView<'a> {
     process: &'a crate::model::ProcessInfo,
@@ -224,7 +224,7 @@ impl<'a> SummaryView<'a> {
 
     /// Print both tables.
     pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{}", crate::lookup::header(self.process))?;
+        writeln!(out, "{}", crate::view::lookup::header(self.process))?;
         let total = self.total;
         for (n, (title, groups)) in [
             ("Kind", self.kinds.ordered()),
@@ -284,7 +284,7 @@ pub fn render_totals(
     opts: &ViewOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "{}", crate::lookup::header(&snap.process))?;
+    writeln!(out, "{}", crate::view::lookup::header(&snap.process))?;
     let t = table_with("Process", &[], totals, opts.width, false);
     for line in t.lines() {
         writeln!(out, "{}", line.trim_end())?;
@@ -295,7 +295,7 @@ pub fn render_totals(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_maps;
+    use crate::read::parse::parse_maps;
 
     #[test]
     fn libc_is_one_row_and_thread_stacks_are_one_row() {

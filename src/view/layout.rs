@@ -242,7 +242,7 @@ fn block_of(regions: &[Region], key: &Key) -> Block {
             (label.to_string(), name)
         }
         _ => {
-            let name = crate::render::table::display_name(first, false);
+            let name = crate::view::table::display_name(first, false);
             (first.kind.label().to_string(), format!("{name}{times}"))
         }
     };

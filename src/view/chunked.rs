@@ -2,7 +2,7 @@
 //!
 //! comfy-table lays a table out in one go, holding every row as `Cell`s: for 60,000 rows
 //! that is about 100 MB and 0.3 s (about 1.6 KB and 5 µs a row). [`ChunkedTable`] keeps
-//! the rows packed instead (a few dozen bytes each, see [`crate::packed`]) and prints them
+//! the rows packed instead (a few dozen bytes each, see [`crate::view::packed`]) and prints them
 //! with exactly the column widths, wrapping and look the one big table would have had:
 //!
 //! 1. The widths comfy-table chooses depend only on the header, on the widest cell of
@@ -25,7 +25,7 @@ use comfy_table::{
 };
 use unicode_width::UnicodeWidthStr;
 
-use crate::packed::Packed;
+use crate::view::packed::Packed;
 
 /// Rows per comfy-table in the chunked path.
 pub const CHUNK_ROWS: usize = 1024;

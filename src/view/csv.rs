@@ -10,8 +10,8 @@ use std::io::{self, Write};
 
 use crate::model::Kind;
 use crate::model::Snapshot;
-use crate::render::ViewOptions;
 use crate::text::escape_name;
+use crate::view::ViewOptions;
 
 fn csv_err(e: csv::Error) -> io::Error {
     match e.into_kind() {
@@ -31,7 +31,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         header.extend(snap.smaps_fields.iter().map(String::as_str));
         header.push("VmFlags");
     }
-    let explained = crate::explain::for_view(opts);
+    let explained = crate::teach::explain::for_view(opts);
     if explained.is_some() {
         header.push("explain");
     }

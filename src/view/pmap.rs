@@ -7,9 +7,9 @@
 use std::io::{self, Write};
 
 use crate::model::{FieldId, Kind, ProcessInfo, Region, SmapsRecord, Snapshot};
-use crate::numfmt::{dec_width, hex_width, push_dec, push_hex, push_right};
-use crate::packed::Packed;
-use crate::render::ViewOptions;
+use crate::view::ViewOptions;
+use crate::view::numfmt::{dec_width, hex_width, push_dec, push_hex, push_right};
+use crate::view::packed::Packed;
 
 /// True when the locale the user asked for (`LC_ALL`, `LC_CTYPE`, `LANG`) has the UTF-8
 /// character set. procps escapes command lines differently in UTF-8 and other locales
@@ -345,7 +345,7 @@ impl Session {
     }
 
     /// Start printing one process region by region, as they are read (see
-    /// [`crate::source::ProcDir::visit_regions`]): give each to [`PmapView::region`],
+    /// [`crate::read::proc::ProcDir::visit_regions`]): give each to [`PmapView::region`],
     /// then call [`PmapView::finish`]. The output is the same as [`Session::render`] of a
     /// snapshot of those regions.
     pub fn begin<'a>(

@@ -108,7 +108,7 @@ fn dec_at(s: &[u8], i: &mut usize) -> Option<u64> {
 }
 
 /// Parse one maps line (without its newline) into `r`, reusing `r.name`'s buffer. The kind
-/// is set to [`Kind::Anon`] (the real one is set later by [`crate::classify`]); `r.smaps`
+/// is set to [`Kind::Anon`] (the real one is set later by [`crate::read::classify`]); `r.smaps`
 /// is left as it was.
 ///
 /// The layout is `start-end perms offset major:minor inode`, then, for a named mapping,
@@ -169,7 +169,7 @@ pub fn parse_maps_line_into(line: &[u8], r: &mut Region) -> Result<(), &'static 
 }
 
 /// Parse one maps line (without its newline) into a [`Region`] of kind [`Kind::Anon`];
-/// the real kind is set later by [`crate::classify`]. See [`parse_maps_line_into`].
+/// the real kind is set later by [`crate::read::classify`]. See [`parse_maps_line_into`].
 pub fn parse_maps_line(line: &[u8]) -> Result<Region, String> {
     let mut r = Region::blank();
     parse_maps_line_into(line, &mut r)?;
@@ -578,7 +578,7 @@ impl<R: Read> RegionStream<R> {
 
     /// Parse the next region into `r`, reusing its buffers (its name, and its smaps
     /// record's field list when it has one). Returns `Ok(false)` at the end of the input.
-    /// The kind is left as [`Kind::Anon`]: classify it with [`crate::classify::kind_of`].
+    /// The kind is left as [`Kind::Anon`]: classify it with [`crate::read::classify::kind_of`].
     pub fn next_into(&mut self, r: &mut Region) -> Result<bool, StreamError> {
         // The header line (skipping empty lines).
         let end = loop {

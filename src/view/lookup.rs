@@ -4,10 +4,10 @@
 use std::io::{self, Write};
 
 use crate::model::{Region, Snapshot};
-use crate::render::ViewOptions;
-use crate::render::json::{Hex, ProcessOut, RegionOut, json_err};
-use crate::render::table::display_name;
 use crate::text::human_kb;
+use crate::view::ViewOptions;
+use crate::view::json::{Hex, ProcessOut, RegionOut, json_err};
+use crate::view::table::display_name;
 
 /// Parse an address: hexadecimal, with or without `0x`; `_` may group digits.
 pub fn parse_addr(s: &str) -> Result<u64, String> {
@@ -101,7 +101,7 @@ fn row(
     writeln!(
         out,
         "{}",
-        crate::color::paint(line, crate::color::paint_of(r), color)
+        crate::view::color::paint(line, crate::view::color::paint_of(r), color)
     )
 }
 
@@ -256,7 +256,7 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
     write!(
         w,
         "{{\"schema_version\":{},\"process\":",
-        crate::render::json::SCHEMA_VERSION
+        crate::view::json::SCHEMA_VERSION
     )?;
     crate::text::json_to_writer(&mut w, &ProcessOut::new(&snap.process)).map_err(json_err)?;
     w.write_all(b",\"lookups\":")?;
@@ -268,7 +268,7 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_maps;
+    use crate::read::parse::parse_maps;
 
     fn snap() -> Snapshot {
         Snapshot {

@@ -128,7 +128,7 @@ pub fn classify(regions: &mut [Region], p: &ProcessInfo) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::parse_maps_line;
+    use crate::read::parse::parse_maps_line;
 
     /// Check each `(maps line, expected kind)` pair against `p`.
     fn check(p: &ProcessInfo, cases: &[(&str, Kind)]) {

@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 use memmap2::{Mmap, MmapMut, MmapOptions};
 
 use crate::model::SmapsRecord;
-use crate::render::{Mark, ViewOptions};
-use crate::source::{ProcDir, ReadOptions, SourceError};
+use crate::read::proc::{ProcDir, ReadOptions, SourceError};
 use crate::text::{escape_path, escape_text, sanitize_message};
+use crate::view::{Mark, ViewOptions};
 
 /// Which pages the demo reads through each mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -664,7 +664,7 @@ pub fn run(
         let snap = me.snapshot(ReadOptions {
             smaps: view.needs_smaps() || crate::inspect::needs_smaps(&view, &plain),
         })?;
-        let mut session = crate::render::pmap::Session::default();
+        let mut session = crate::view::pmap::Session::default();
         w(crate::inspect::show(snap, &view, &plain, &mut session, out))?;
     }
     if opts.wait {

@@ -650,8 +650,8 @@ pub fn all_by_start(snap: &Snapshot) -> HashMap<u64, Explanation> {
 /// out on the whole address space before the filters ([`ViewOptions::explained`]; see
 /// `inspect::show`). `None` without `--explain`. A renderer reads no file itself.
 ///
-/// [`ViewOptions::explained`]: crate::render::ViewOptions::explained
-pub fn for_view(opts: &crate::render::ViewOptions) -> Option<ExplainedByStart> {
+/// [`ViewOptions::explained`]: crate::view::ViewOptions::explained
+pub fn for_view(opts: &crate::view::ViewOptions) -> Option<ExplainedByStart> {
     if !opts.explain {
         return None;
     }

@@ -5,10 +5,17 @@ use std::io::{self, Write};
 
 use crate::model::Snapshot;
 
+pub mod chunked;
+pub mod color;
 pub mod csv;
+pub mod fast;
 pub mod json;
 pub mod layout;
+pub mod lookup;
+pub mod numfmt;
+pub mod packed;
 pub mod pmap;
+pub mod summary;
 pub mod table;
 
 /// Which output to print.
@@ -56,7 +63,7 @@ pub struct ViewOptions {
     /// filters and `--sort` took rows away or reordered them (explaining a mapping looks
     /// at its neighbours), by the caller (`inspect::show`): working them out reads the
     /// mapped files, which a renderer does not do. `None`: no explanation is shown.
-    pub explained: Option<crate::explain::ExplainedByStart>,
+    pub explained: Option<crate::teach::explain::ExplainedByStart>,
     /// `-x`: resident, PSS, dirty and swap figures from smaps.
     pub extended: bool,
     /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`
@@ -96,6 +103,6 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         OutputFormat::Pmap => pmap::render(snap, opts, out),
         OutputFormat::Json => json::render(snap, opts, out),
         OutputFormat::Csv => csv::render(snap, opts, out),
-        OutputFormat::Summary => crate::summary::render(snap, opts, out),
+        OutputFormat::Summary => crate::view::summary::render(snap, opts, out),
     }
 }
