@@ -131,16 +131,6 @@ pub struct InspectArgs {
     pub totals: bool,
 }
 
-impl InspectArgs {
-    /// The plain options the inspector takes.
-    pub fn to_options(&self) -> crate::inspect::InspectOptions {
-        crate::inspect::InspectOptions {
-            addrs: self.addrs.clone(),
-            totals: self.totals,
-        }
-    }
-}
-
 /// The subcommands; without one, vasmap inspects the pids (or `--from` files) given.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -495,6 +485,11 @@ pub struct ViewArgs {
     #[arg(short = 'q', long)]
     pub quiet: bool,
 
+    /// Fit the table to this many columns (at least 60). Default: the terminal's width
+    /// on a terminal; piped, as wide as the rows need, so scripts see whole names.
+    #[arg(long, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(60..))]
+    pub width: Option<u16>,
+
     /// Only mappings overlapping LOW..=HIGH (hexadecimal). One address: the mapping
     /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A).
     #[arg(short = 'A', long = "range", value_name = "LOW[,HIGH]", value_parser = parse_range)]
@@ -559,9 +554,15 @@ impl ViewArgs {
             range: self.range,
             utf8_locale: format == OutputFormat::Pmap && crate::view::pmap::locale_is_utf8(),
             terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
-            ..ViewOptions::default()
+            width: self.width.or_else(terminal_width),
         }
     }
+}
+
+/// The width of the terminal on standard output, if it is one.
+pub fn terminal_width() -> Option<u16> {
+    let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
+    (size.ws_col > 0).then_some(size.ws_col)
 }
 
 /// Parse the command line with clap. Clap's own errors quote the argument they are about,

@@ -122,7 +122,8 @@ impl SortKey {
         !matches!(self, SortKey::Addr | SortKey::Size)
     }
 
-    fn value(self, r: &Region) -> u64 {
+    /// The figure a row is sorted by (largest first).
+    pub fn value(self, r: &Region) -> u64 {
         let s = r.smaps.as_ref();
         match self {
             SortKey::Addr => r.start,

@@ -1,22 +1,35 @@
-//! The inspector's work for one process or saved file: read what the view needs, apply the
-//! filters and the order, then print the view, the `--addr` lookups or the `--totals`.
+//! The inspector: for each pid or saved file, pick the source, read only what the view
+//! needs, and run the one pipeline ([`crate::view::pipeline`]) into the view.
+//!
+//! This is the layer that knows every other: it opens `/proc/PID` or a file
+//! ([`crate::read`]), lends the explainer ([`crate::teach::explain`]) to the pipeline
+//! when `--explain` asks, and hands the rows to a view ([`crate::view`]).
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::model::Snapshot;
+use crate::model::{ProcessInfo, Snapshot};
+use crate::read::SnapshotSource;
 use crate::read::proc::{ProcDir, ReadOptions, SourceError};
 use crate::read::saved::{SavedError, read_saved};
-use crate::view::pmap::Session;
-use crate::view::{OutputFormat, ViewOptions, render};
+use crate::teach::explain::Explainer;
+use crate::view::layout::{LayoutOptions, LayoutView};
+use crate::view::lookup::LookupView;
+use crate::view::pipeline::{Explain, Plan, ShowError, show};
+use crate::view::totals::TotalsView;
+use crate::view::{Head, OutputFormat, Shortfall, View, ViewOptions};
 
-/// What the inspector was asked beside the view.
-#[derive(Debug, Clone, Default)]
-pub struct InspectOptions {
-    /// `--addr`: addresses to look up instead of printing the view.
-    pub addrs: Vec<u64>,
-    /// `--totals`: only the whole-process totals.
-    pub totals: bool,
+/// What to show of each process or file.
+#[derive(Debug, Clone)]
+pub enum Task {
+    /// The view `opts.format` chooses.
+    View,
+    /// `--addr`: the mapping holding each address.
+    Lookup(Vec<u64>),
+    /// `--totals`: one row for the whole process.
+    Totals,
+    /// `vasmap layout`.
+    Layout(LayoutOptions),
 }
 
 /// Why one process or file could not be shown.
@@ -34,122 +47,208 @@ impl From<SourceError> for InspectError {
     }
 }
 
-/// True when the view needs `/proc/PID/smaps` rather than `maps`.
-pub fn needs_smaps(view: &ViewOptions, inspect: &InspectOptions) -> bool {
-    if !inspect.addrs.is_empty() {
-        return false;
+impl From<ShowError> for InspectError {
+    fn from(e: ShowError) -> Self {
+        match e {
+            ShowError::Source(e) => e.into(),
+            ShowError::Output(e) => InspectError::Output(e),
+        }
     }
-    matches!(
-        view.format,
-        OutputFormat::Json | OutputFormat::Csv | OutputFormat::Summary
-    ) || view.select.needs_smaps()
-        || (inspect.totals && (!view.select.keeps_all() || view.range.is_some()))
 }
 
-/// Show one snapshot: filter, sort and print it as asked.
-/// `session` carries the pmap output's state from one process to the next.
-pub fn show(
-    mut snap: Snapshot,
-    view: &ViewOptions,
-    inspect: &InspectOptions,
-    session: &mut Session,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    if !inspect.addrs.is_empty() {
-        // Lookups search every mapping, in address order: a filter would hide the very
-        // neighbours that say where a gap is. The kernel lists mappings in order; a
-        // hand-edited capture may not.
-        snap.regions.sort_by_key(|r| r.start);
-        if view.format == OutputFormat::Json {
-            return crate::view::lookup::render_json(&snap, &inspect.addrs, out);
-        }
-        return crate::view::lookup::render(&snap, &inspect.addrs, view, out);
-    }
-    // Explaining a mapping looks at its neighbours in address order: work the texts out
-    // before filters and sorting take rows away or move them. It also reads the mapped
-    // files, which is done here so that the renderers stay pure.
-    let explained_view;
-    // Every row is explained, whatever filters, `--sort` and `-A` leave (the table applies
-    // `-A` itself, JSON and CSV below); the views that show no explanation skip the work.
-    let view = if view.explain
-        && matches!(
-            view.format,
-            OutputFormat::Table | OutputFormat::Json | OutputFormat::Csv
-        ) {
-        explained_view = ViewOptions {
-            explained: Some(std::sync::Arc::new(crate::teach::explain::all_by_start(
-                &snap,
-            ))),
-            ..view.clone()
+/// One run of the inspector: a view that lives across every pid and file of the run.
+pub struct Inspector {
+    opts: ViewOptions,
+    task: Task,
+    plan: Plan,
+    view: Box<dyn View>,
+}
+
+impl Inspector {
+    /// An inspector showing `task` as `opts` says.
+    pub fn new(opts: ViewOptions, task: Task, marks: Vec<crate::view::pipeline::Mark>) -> Self {
+        let view: Box<dyn View> = match &task {
+            Task::View => crate::view::make(&opts),
+            Task::Lookup(addrs) => Box::new(LookupView::new(
+                addrs.clone(),
+                opts.clone(),
+                opts.format == OutputFormat::Json,
+            )),
+            Task::Totals => Box::new(TotalsView::new(opts.width)),
+            Task::Layout(l) => Box::new(LayoutView::new(l.clone())),
         };
-        &explained_view
-    } else {
-        view
-    };
-    view.select.apply(&mut snap);
-    // The table and pmap views apply `-A` themselves (pmap's totals have their quirks);
-    // the others show only the mappings in the range.
-    let own_range = matches!(view.format, OutputFormat::Table | OutputFormat::Pmap);
-    if view.range.is_some() && (inspect.totals || !own_range) {
-        snap.regions.retain(|r| view.in_range(r.start, r.end));
-    }
-    if inspect.totals {
-        let mut t = snap.totals();
-        t.size_kb = crate::view::summary::process_size_kb(&snap.regions);
-        return crate::view::summary::render_totals(&snap, &t, view, out);
-    }
-    match view.format {
-        OutputFormat::Pmap => session.render(&snap, view, out),
-        _ => render(&snap, view, out),
-    }
-}
-
-/// Show a live process.
-pub fn show_pid(
-    pid: i32,
-    read: ReadOptions,
-    view: &ViewOptions,
-    inspect: &InspectOptions,
-    session: &mut Session,
-    out: &mut dyn Write,
-) -> Result<(), InspectError> {
-    let read = ReadOptions {
-        smaps: read.smaps || needs_smaps(view, inspect),
-    };
-    let dir = ProcDir::open(pid)?;
-    // Views that can print as they read do so, in bounded memory (docs/performance.md).
-    if let Some(shown) = crate::view::fast::show_pid(&dir, read, view, inspect, session, out) {
-        return shown;
-    }
-    // `--totals` of the whole process is printed from smaps_rollup by the fast path; it
-    // comes here only when the rollup was empty (the process is exiting): sum smaps then.
-    let read = if crate::view::fast::totals_only(read, view, inspect) {
-        ReadOptions { smaps: true }
-    } else {
-        read
-    };
-    let snap = dir.snapshot(read)?;
-    show(snap, view, inspect, session, out)?;
-    Ok(())
-}
-
-/// Show every snapshot of a saved file.
-pub fn show_file(
-    path: &Path,
-    view: &ViewOptions,
-    inspect: &InspectOptions,
-    session: &mut Session,
-    out: &mut dyn Write,
-) -> Result<(), InspectError> {
-    let snaps = read_saved(path)?;
-    for snap in snaps {
-        if view.select.needs_smaps() && !snap.has_smaps {
-            crate::stdio::report(format_args!(
-                "{}: a maps capture has no smaps figures to sort by: save /proc/PID/smaps instead",
-                crate::text::escape_path(path)
-            ));
+        let plan = Plan {
+            select: opts.select.clone(),
+            range: opts.range,
+            marks,
+        };
+        Inspector {
+            opts,
+            task,
+            plan,
+            view,
         }
-        show(snap, view, inspect, session, out)?;
     }
-    Ok(())
+
+    /// What to read of a live process for this task.
+    pub fn read_options(&self) -> ReadOptions {
+        let o = &self.opts;
+        let kinds = !o.select.kinds.is_empty();
+        let smaps = match &self.task {
+            Task::Lookup(_) | Task::Layout(_) => false,
+            Task::Totals => !o.select.keeps_all() || o.range.is_some(),
+            Task::View => {
+                o.needs_smaps()
+                    || o.select.needs_smaps()
+                    || matches!(
+                        o.format,
+                        OutputFormat::Json | OutputFormat::Csv | OutputFormat::Summary
+                    )
+            }
+        };
+        // pmap names every thread stack `[ anon ]`, and `--totals` shows no rows: only
+        // `--kind` needs thread stacks there (one file per thread).
+        let thread_stacks = match &self.task {
+            Task::Totals => kinds,
+            Task::View if o.format == OutputFormat::Pmap => kinds,
+            _ => true,
+        };
+        ReadOptions {
+            smaps,
+            thread_stacks,
+            limits: matches!(self.task, Task::Layout(_)),
+        }
+    }
+
+    /// Whole-process `--totals`: the kernel's own sums (`smaps_rollup`) and its virtual
+    /// size (`VmSize`); `maps` is not read at all.
+    fn totals_from_rollup(&self) -> bool {
+        matches!(self.task, Task::Totals)
+            && self.opts.select.keeps_all()
+            && self.opts.range.is_none()
+    }
+
+    /// The explainer, when the view shows explanations.
+    fn explains(&self) -> bool {
+        self.opts.explain
+            && matches!(self.task, Task::View)
+            && matches!(
+                self.opts.format,
+                OutputFormat::Table | OutputFormat::Json | OutputFormat::Csv
+            )
+    }
+
+    /// Show a live process.
+    pub fn show_pid(&mut self, pid: i32, out: &mut dyn Write) -> Result<(), InspectError> {
+        let dir = ProcDir::open(pid)?;
+        let read = self.read_options();
+        if self.totals_from_rollup() && self.show_rollup(&dir, out)? {
+            return Ok(());
+        }
+        let (info, task) = dir.prepare(read)?;
+        // An exiting process has an empty rollup: its smaps is summed instead.
+        let smaps = read.smaps || matches!(self.task, Task::Totals);
+        let mut src = dir.regions(&info, task, smaps)?;
+        let head = Head {
+            process: &info,
+            has_smaps: smaps,
+        };
+        let mut explainer = Explainer::new();
+        let ex: Option<&mut dyn Explain> = if self.explains() {
+            Some(&mut explainer)
+        } else {
+            None
+        };
+        show(&mut src, &head, self.view.as_mut(), &self.plan, ex, out)?;
+        Ok(())
+    }
+
+    /// `--totals` from `smaps_rollup`; false (nothing printed) when the rollup is empty.
+    fn show_rollup(&self, dir: &ProcDir, out: &mut dyn Write) -> Result<bool, InspectError> {
+        let (info, task) = dir.prepare(ReadOptions::default())?;
+        let size = dir.vm_size_kb(task)?;
+        let rollup = dir.rollup(task)?;
+        // As for regions: nothing is shown of a process that did not live through the
+        // reads (an exiting process's files may already be empty).
+        dir.ensure_whole(task)?;
+        let (Some(size), Some(rec)) = (size, rollup) else {
+            return Ok(false);
+        };
+        let t = crate::view::totals::rollup_totals(size, &rec);
+        crate::view::totals::render_totals(&info, &t, self.opts.width, out)?;
+        Ok(true)
+    }
+
+    /// Show a snapshot (a saved file's, or one taken before).
+    pub fn show_snapshot(
+        &mut self,
+        snap: &Snapshot,
+        out: &mut dyn Write,
+    ) -> Result<(), InspectError> {
+        let mut src = SnapshotSource::new(snap);
+        let head = Head {
+            process: &snap.process,
+            has_smaps: snap.has_smaps,
+        };
+        let mut explainer = Explainer::new();
+        let ex: Option<&mut dyn Explain> = if self.explains() {
+            Some(&mut explainer)
+        } else {
+            None
+        };
+        show(&mut src, &head, self.view.as_mut(), &self.plan, ex, out)?;
+        Ok(())
+    }
+
+    /// Show every snapshot of a saved file.
+    pub fn show_file(&mut self, path: &Path, out: &mut dyn Write) -> Result<(), InspectError> {
+        let o = &self.opts;
+        // The views that print smaps figures as columns or sums (JSON and CSV say
+        // `has_smaps: false` themselves).
+        let shows_figures = match &self.task {
+            Task::Totals => true,
+            Task::View => {
+                o.needs_smaps() || o.select.needs_smaps() || o.format == OutputFormat::Summary
+            }
+            _ => false,
+        };
+        for snap in read_saved(path)? {
+            if shows_figures && !snap.has_smaps {
+                crate::stdio::report(format_args!(
+                    "{}: a maps capture has no smaps figures (RSS, dirty, swap and the rest \
+                     show as 0): save /proc/PID/smaps instead",
+                    crate::text::escape_path(path)
+                ));
+            }
+            self.show_snapshot(&snap, out)?;
+        }
+        Ok(())
+    }
+
+    /// Print what the view prints for a pid that could not be read (pmap prints its
+    /// header line, or an empty map for a kernel thread or zombie).
+    pub fn shortfall(&mut self, pid: i32, e: &SourceError, out: &mut dyn Write) -> io::Result<()> {
+        let why = match e {
+            // Gone: nothing of it is shown (and its pid may already name another process).
+            SourceError::NoSuchProcess { .. } | SourceError::Exited { .. } => Shortfall::Missing,
+            SourceError::KernelThread { .. } => Shortfall::Empty { zombie: false },
+            SourceError::Zombie { .. } => Shortfall::Empty { zombie: true },
+            _ => Shortfall::Unreadable,
+        };
+        let info: Option<ProcessInfo> = match why {
+            Shortfall::Missing => None,
+            _ => ProcDir::open(pid).and_then(|d| d.info()).ok(),
+        };
+        self.view.shortfall(info.as_ref(), why, out)
+    }
+}
+
+/// Show a snapshot through the whole pipeline (filters, order, `--explain`) as `opts`
+/// says: what `vasmap --from FILE` does with each snapshot of the file.
+pub fn render_snapshot(
+    snap: &Snapshot,
+    opts: &ViewOptions,
+    out: &mut dyn Write,
+) -> Result<(), InspectError> {
+    Inspector::new(opts.clone(), Task::View, Vec::new()).show_snapshot(snap, out)
 }

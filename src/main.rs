@@ -8,14 +8,13 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use vasmap::cli::{Cli, Command};
-use vasmap::inspect::{InspectError, show_file, show_pid};
-use vasmap::model::ProcessInfo;
-use vasmap::read::proc::{ProcDir, ReadOptions, SourceError, read_pid};
+use vasmap::inspect::{InspectError, Inspector, Task};
+use vasmap::read::proc::ReadOptions;
 use vasmap::read::saved::SavedError;
 use vasmap::stdio::{ensure_std_fds_open, report};
 use vasmap::teach::demo::{self, DemoError, DemoOptions};
-use vasmap::view::OutputFormat;
-use vasmap::view::pmap::{self, Shortfall};
+use vasmap::view::pmap;
+use vasmap::view::{OutputFormat, ViewOptions};
 
 /// True for the error a write to a closed pipe gives.
 fn is_broken_pipe(e: &io::Error) -> bool {
@@ -33,43 +32,35 @@ fn output_failed(e: &io::Error) -> ExitCode {
     }
 }
 
-fn inspect(cli: &Cli) -> ExitCode {
-    let opts = cli.view.to_options();
-    if opts.format == OutputFormat::Pmap
-        && let Some(why) = pmap::conflict(&opts)
-    {
-        report(why);
-        return ExitCode::from(2);
-    }
-    let inspect = cli.inspect.to_options();
-    let read = ReadOptions {
-        smaps: opts.needs_smaps(),
-    };
+/// Show every pid, then every `--from` file, through one inspector (one view for the
+/// whole run: pmap's output carries state from one pid to the next).
+fn run_inspector(
+    inspector: &mut Inspector,
+    pids: &[i32],
+    files: &[std::path::PathBuf],
+) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut failed = false;
-    // The pmap output carries state from one pid to the next, as pmap does.
-    let mut session = pmap::Session::default();
-    let pids = cli.pids.iter().map(|&p| (Some(p), None));
-    let files = cli.inspect.from.iter().map(|f| (None, Some(f)));
-    for (pid, file) in pids.chain(files) {
+    let targets = pids
+        .iter()
+        .map(|&p| (Some(p), None))
+        .chain(files.iter().map(|f| (None, Some(f))));
+    for (pid, file) in targets {
         let shown = match (pid, file) {
-            (Some(pid), _) => show_pid(pid, read, &opts, &inspect, &mut session, &mut out),
-            (None, Some(file)) => show_file(file, &opts, &inspect, &mut session, &mut out),
+            (Some(pid), _) => inspector.show_pid(pid, &mut out),
+            (None, Some(file)) => inspector.show_file(file, &mut out),
             (None, None) => Ok(()),
         };
         match shown {
             Ok(()) => {}
             Err(InspectError::Output(e)) => return output_failed(&e),
             Err(e) => {
-                // In the pmap output, print what pmap prints for such a pid (its header
-                // line, or an empty map for a kernel thread); stderr still says why.
+                // What the view still prints for such a pid (pmap: its header line, or an
+                // empty map for a kernel thread); stderr says why.
                 let partial = match (&e, pid) {
-                    (InspectError::Saved(SavedError::Source(se)), Some(pid))
-                        if opts.format == OutputFormat::Pmap =>
-                    {
-                        let (info, why) = pmap_shortfall(pid, se);
-                        session.render_shortfall(info.as_ref(), why, &opts, &mut out)
+                    (InspectError::Saved(SavedError::Source(se)), Some(pid)) => {
+                        inspector.shortfall(pid, se, &mut out)
                     }
                     _ => Ok(()),
                 };
@@ -92,21 +83,23 @@ fn inspect(cli: &Cli) -> ExitCode {
     }
 }
 
-/// What pmap would still print for a pid vasmap could not read, and what is known of it.
-fn pmap_shortfall(pid: i32, e: &SourceError) -> (Option<ProcessInfo>, Shortfall) {
-    let why = match e {
-        SourceError::NoSuchProcess { .. } => return (None, Shortfall::Missing),
-        // Gone: nothing of it is shown (and its pid may already name another process).
-        SourceError::Exited { .. } => return (None, Shortfall::Missing),
-        SourceError::KernelThread { .. } => Shortfall::Empty { zombie: false },
-        SourceError::Zombie { .. } => Shortfall::Empty { zombie: true },
-        _ => Shortfall::Unreadable,
+fn inspect(cli: &Cli) -> ExitCode {
+    let opts = cli.view.to_options();
+    if opts.format == OutputFormat::Pmap
+        && let Some(why) = pmap::conflict(&opts)
+    {
+        report(why);
+        return ExitCode::from(2);
+    }
+    let task = if !cli.inspect.addrs.is_empty() {
+        Task::Lookup(cli.inspect.addrs.clone())
+    } else if cli.inspect.totals {
+        Task::Totals
+    } else {
+        Task::View
     };
-    let info = ProcDir::open(pid)
-        .and_then(|d| d.info())
-        .ok()
-        .map(|(info, _)| info);
-    (info, why)
+    let mut inspector = Inspector::new(opts, task, Vec::new());
+    run_inspector(&mut inspector, &cli.pids, &cli.inspect.from)
 }
 
 fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
@@ -130,7 +123,11 @@ fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
 fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
     use vasmap::read::saved::Side;
     // Read smaps for live sides, so RSS, dirty and swap can be compared.
-    let read = ReadOptions { smaps: true };
+    let read = ReadOptions {
+        smaps: true,
+        thread_stacks: true,
+        limits: false,
+    };
     let (a, b) = match (
         Side::parse(&args.a).read(read),
         Side::parse(&args.b).read(read),
@@ -192,38 +189,46 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
 fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
     use vasmap::cli::Target;
     use vasmap::view::color::ColorChoice;
-    use vasmap::view::layout::{LayoutOptions, render_svg, render_text};
-    let snap = match &args.target {
-        Target::Pid(pid) => read_pid(*pid, ReadOptions::default()).map_err(SavedError::from),
-        Target::Myself => {
-            read_pid(std::process::id() as i32, ReadOptions::default()).map_err(SavedError::from)
-        }
-        // A saved maps/smaps capture or vasmap's own JSON.
-        Target::File(path) => vasmap::read::saved::read_one(path),
-    };
-    let snap = match snap {
-        Ok(s) => s,
-        Err(e) => {
-            report(&e);
-            return ExitCode::from(1);
-        }
-    };
-    let stdout = io::stdout();
+    use vasmap::view::layout::LayoutOptions;
     // The layout alone also leaves colour off on a `TERM=dumb` terminal when it decides.
     let color = vasmap::view::color::enabled(args.color)
         && (args.color != ColorChoice::Auto
             || std::env::var_os("TERM").is_none_or(|t| t != "dumb"));
-    let opts = LayoutOptions {
+    let svg_to_stdout = args.svg.as_deref() == Some(std::path::Path::new("-"));
+    let layout = LayoutOptions {
         width: usize::from(args.width),
         color,
         max_rows: usize::from(args.rows),
+        svg: svg_to_stdout,
     };
-    let mut out = io::BufWriter::new(stdout.lock());
-    let svg_to_stdout = args.svg.as_deref() == Some(std::path::Path::new("-"));
+    let (pids, files) = match &args.target {
+        Target::Pid(pid) => (vec![*pid], vec![]),
+        Target::Myself => (vec![std::process::id() as i32], vec![]),
+        Target::File(path) => (vec![], vec![path.clone()]),
+    };
     if let Some(path) = args.svg.as_deref().filter(|_| !svg_to_stdout) {
+        // The SVG goes to its file and the text picture to stdout.
         let mut svg = Vec::new();
-        if let Err(e) = render_svg(&snap, &opts, &mut svg) {
-            return output_failed(&e);
+        let svg_layout = LayoutOptions {
+            svg: true,
+            ..layout.clone()
+        };
+        let mut svg_view =
+            Inspector::new(ViewOptions::default(), Task::Layout(svg_layout), Vec::new());
+        let shown = match (pids.first(), files.first()) {
+            (Some(&pid), _) => svg_view.show_pid(pid, &mut svg),
+            (None, Some(f)) => vasmap::read::saved::read_one(f)
+                .map_err(InspectError::from)
+                .and_then(|snap| svg_view.show_snapshot(&snap, &mut svg)),
+            _ => Ok(()),
+        };
+        match shown {
+            Ok(()) => {}
+            Err(InspectError::Output(e)) => return output_failed(&e),
+            Err(e) => {
+                report(&e);
+                return ExitCode::from(1);
+            }
         }
         if let Err(e) = std::fs::write(path, svg) {
             report(format_args!(
@@ -233,15 +238,24 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     }
-    let printed = if svg_to_stdout {
-        render_svg(&snap, &opts, &mut out)
-    } else {
-        render_text(&snap, &opts, &mut out)
-    };
-    match printed.and_then(|_| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => output_failed(&e),
+    let mut inspector = Inspector::new(ViewOptions::default(), Task::Layout(layout), Vec::new());
+    // A file must hold one address space: the picture is of one.
+    if let Some(path) = files.first() {
+        let stdout = io::stdout();
+        let mut out = io::BufWriter::new(stdout.lock());
+        let shown = vasmap::read::saved::read_one(path)
+            .map_err(InspectError::from)
+            .and_then(|snap| inspector.show_snapshot(&snap, &mut out));
+        return match shown.and_then(|()| out.flush().map_err(InspectError::from)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(InspectError::Output(e)) => output_failed(&e),
+            Err(e) => {
+                report(&e);
+                ExitCode::from(1)
+            }
+        };
     }
+    run_inspector(&mut inspector, &pids, &files)
 }
 
 fn main() -> ExitCode {

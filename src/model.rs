@@ -5,6 +5,10 @@
 
 use serde::Serialize;
 
+/// The version of vasmap's JSON documents (`--json`, docs/json.md): bumped when a field
+/// changes meaning or goes away (adding a field does not bump it).
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
 /// Read, write, execute and shared/private, as in the `r-xp` column of `/proc/PID/maps`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 pub struct Perms {
@@ -247,6 +251,10 @@ pub struct Dumped {
     /// pointer for `[stack]`, the anonymous mapping after the program for `[heap]`)
     /// rather than recorded by it.
     pub kind_inferred: bool,
+    /// A core does not record whether a mapping was shared or private: true where the
+    /// name proves it (`/SYSV… (deleted)`, `/dev/zero (deleted)`), and only then is
+    /// `perms.shared` known.
+    pub shared_known: bool,
 }
 
 impl Region {
@@ -339,9 +347,15 @@ pub struct ProcessInfo {
     pub start_stack: Option<u64>,
     /// (tid, stack pointer) of every thread but the main one, where it could be read.
     pub thread_sps: Vec<(i32, u64)>,
+    /// The main stack's size limit in bytes (`RLIMIT_STACK`, from `/proc/PID/limits`),
+    /// when it was read and is not unlimited.
+    pub stack_limit: Option<u64>,
     /// Set when the address space was read from an ELF core dump (`--from CORE`): what
     /// the core says beside the mappings.
     pub core: Option<Box<CoreFacts>>,
+    /// Read from a saved file (`--from`: a capture or vasmap's JSON), not a live process:
+    /// the pid, if any, is the one the file was taken from.
+    pub saved: bool,
 }
 
 /// What an ELF core dump records beside its mappings: who crashed, how, and where.
@@ -397,6 +411,18 @@ impl ProcessInfo {
         }
         comm
     }
+}
+
+/// What a region is, in plain words (`--explain`): worked out by `teach::explain`, which
+/// reads the mapped files, and handed to the views as data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    /// One short line, as the table's `--explain` column shows it.
+    pub text: String,
+    /// For a mapping of an ELF file: every section it holds (in address order), with
+    /// `ELF header` first when the mapping starts at the beginning of the file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<String>,
 }
 
 /// One address space at one moment.

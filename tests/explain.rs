@@ -217,7 +217,7 @@ fn an_unreadable_library_says_why() {
         "maps",
         "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
     );
-    let snap = vasmap::read::proc::read_file(&maps).unwrap();
+    let snap = vasmap::read::saved::read_file(&maps).unwrap();
     let ex = explain_all(&snap);
     assert_eq!(
         ex[0].text,
@@ -344,32 +344,73 @@ fn a_reused_pid_is_not_read_as_the_captured_file() {
 }
 
 #[test]
-fn renderers_show_the_explanations_they_are_given_and_read_no_file() {
-    use vasmap::view::{OutputFormat, ViewOptions, render};
+fn views_show_the_explanations_they_are_given_and_read_no_file() {
+    use vasmap::model::{Explanation, ProcessInfo};
+    use vasmap::read::SnapshotSource;
+    use vasmap::view::pipeline::{Explain, Neighbours, Plan, show};
+    use vasmap::view::{Head, OutputFormat, ViewOptions, make};
+
+    /// An explainer that says where it was asked, without reading anything.
+    struct Marker;
+    impl Explain for Marker {
+        fn explain(&mut self, near: &dyn Neighbours, _pid: i32) -> Explanation {
+            Explanation {
+                text: format!("marker at {:x}", near.at(0).map_or(0, |r| r.start)),
+                sections: vec![".marker".into()],
+            }
+        }
+    }
     let (_dir, maps) = common::temp_file(
         "maps",
         "7f0000000000-7f0000001000 r-xp 00001000 fe:00 12345 /nonexistent/dir/libgone.so.1\n",
     );
-    let snap = vasmap::read::proc::read_file(&maps).unwrap();
-    let looked_up = "cannot name its sections: /nonexistent/dir/libgone.so.1: not found";
+    let snap = vasmap::read::saved::read_file(&maps).unwrap();
+    let looked_up = "cannot name its sections";
     for format in [OutputFormat::Table, OutputFormat::Json, OutputFormat::Csv] {
-        let shown = |explained| {
-            let opts = ViewOptions {
-                format,
-                explain: true,
-                explained,
-                ..ViewOptions::default()
+        let opts = ViewOptions {
+            format,
+            explain: true,
+            ..ViewOptions::default()
+        };
+        let shown = |ex: Option<&mut dyn Explain>| {
+            let mut view = make(&opts);
+            let head = Head {
+                process: &ProcessInfo::default(),
+                has_smaps: false,
             };
             let mut out = Vec::new();
-            render(&snap, &opts, &mut out).unwrap();
+            let plan = Plan::default();
+            show(
+                &mut SnapshotSource::new(&snap),
+                &head,
+                view.as_mut(),
+                &plan,
+                ex,
+                &mut out,
+            )
+            .unwrap();
             String::from_utf8(out).unwrap()
         };
-        // Given nothing, a renderer does not go and open the library to find out.
-        assert!(!shown(None).contains(looked_up), "{format:?}");
-        let given = vasmap::teach::explain::all_by_start(&snap);
+        // Given nothing, a view does not go and open the library to find out.
+        let plain = shown(None);
         assert!(
-            shown(Some(std::sync::Arc::new(given))).contains(looked_up),
+            !plain.contains(looked_up) && !plain.contains("marker"),
             "{format:?}"
         );
+        let given = shown(Some(&mut Marker));
+        assert!(
+            given.contains("marker at 7f0000000000"),
+            "{format:?}: {given}"
+        );
+        assert!(!given.contains(looked_up), "{format:?}");
     }
+    // The inspector's pipeline lends the real explainer, which does look.
+    let opts = ViewOptions {
+        explain: true,
+        ..ViewOptions::default()
+    };
+    let mut out = Vec::new();
+    vasmap::inspect::render_snapshot(&snap, &opts, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(text.contains(looked_up), "{text}");
 }

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use unicode_width::UnicodeWidthStr;
-use vasmap::read::proc::read_file;
+use vasmap::read::saved::read_file;
 use vasmap::view::layout::{LayoutOptions, Row, render_svg, render_text, rows};
 
 fn picture(fixture: &str) -> String {

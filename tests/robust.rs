@@ -362,7 +362,11 @@ fn a_process_gone_between_reads_has_exited() {
     dir.info().unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    for opts in [ReadOptions { smaps: false }, ReadOptions { smaps: true }] {
+    for smaps in [false, true] {
+        let opts = ReadOptions {
+            smaps,
+            ..ReadOptions::default()
+        };
         let err = dir.snapshot(opts).unwrap_err();
         assert!(matches!(err, SourceError::Exited { .. }), "{err}");
     }
@@ -388,7 +392,7 @@ fn a_process_gone_in_the_middle_of_a_read_is_caught() {
     let _ = f.read_to_end(&mut rest);
     // The kernel ends the file early without an error: only a check afterwards tells.
     assert!(n + rest.len() < whole.len(), "the read was not cut short");
-    let err = dir.ensure_running(None).unwrap_err();
+    let err = dir.ensure_whole(None).unwrap_err();
     assert!(matches!(err, SourceError::Exited { .. }), "{err}");
 }
 
@@ -617,9 +621,9 @@ fn hidepid_invisible_is_told() {
     assert_eq!(
         text(&out.stderr),
         format!(
-            "vasmap: {pid}: no process {pid} is visible: /proc is mounted with hidepid=invisible, \
-             which hides other users' processes; if it exists it belongs to another user: run \
-             vasmap as that user, or as root\n"
+            "vasmap: {pid}: process {pid} exists but /proc does not show it to vasmap: /proc is \
+             mounted with hidepid=invisible, which hides other users' processes; run vasmap as \
+             the process's user, or as root\n"
         )
     );
 }
@@ -1029,7 +1033,7 @@ fn a_capture_with_a_broken_old_thread_stack_name_is_shown() {
     );
     let path = capture.to_str().unwrap();
     for (args, shows) in [
-        (vec!["--from", path], "thread stack (tid 0)    [stack:\n"),
+        (vec!["--from", path], "thread stack  [stack:\n"),
         (vec!["layout", path], "thread stack  2 threads"),
         (vec!["--json", "--from", path], r#""name":"[stack:""#),
     ] {

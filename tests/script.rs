@@ -971,7 +971,7 @@ fn the_demo_takes_filters_too() {
         .collect();
     assert_eq!(rows.len(), 1, "{out}");
     assert!(
-        rows[0].contains("message.txt   ◀ message.txt mapped by vasmap"),
+        rows[0].contains("message.txt  ◀ message.txt mapped by vasmap"),
         "{out}"
     );
 }

@@ -25,7 +25,10 @@ fn from_snapshot(args: &[&str]) -> Vec<u8> {
         opts.needs_smaps() || matches!(opts.format, OutputFormat::Json | OutputFormat::Summary);
     let snap = ProcDir::open(pid)
         .unwrap()
-        .snapshot(ReadOptions { smaps })
+        .snapshot(ReadOptions {
+            smaps,
+            ..ReadOptions::default()
+        })
         .unwrap();
     let mut out = Vec::new();
     match opts.format {

@@ -5,17 +5,17 @@ mod common;
 
 use common::fixture_snapshot;
 use vasmap::range::AddrRange;
-use vasmap::view::{ViewOptions, table};
+use vasmap::view::ViewOptions;
 
 fn table_of(name: &str, opts: &ViewOptions) -> String {
     let snap = fixture_snapshot(name);
     let opts = ViewOptions {
-        // Wide enough that nothing wraps, whatever terminal runs the tests.
-        width: Some(u16::MAX),
+        // As wide as the rows need, whatever terminal runs the tests.
+        width: None,
         ..opts.clone()
     };
     let mut out = Vec::new();
-    table::render(&snap, &opts, &mut out).unwrap();
+    vasmap::inspect::render_snapshot(&snap, &opts, &mut out).unwrap();
     String::from_utf8(out).expect("the table is text: names are escaped")
 }
 

@@ -126,14 +126,24 @@ pub fn parse_maps_line_into(line: &[u8], r: &mut Region) -> Result<(), &'static 
     if end < start {
         return Err("end address below start address");
     }
+    // Each letter or a `-` in its place, and `s` or `p` last: nothing else is read as a
+    // permission (a capture saying `zzzz` is not `---p`).
     let perms = match line.get(i..i + 5) {
-        Some([r, w, x, s, b' ']) => Perms {
+        Some(
+            [
+                r @ (b'r' | b'-'),
+                w @ (b'w' | b'-'),
+                x @ (b'x' | b'-'),
+                s @ (b's' | b'p'),
+                b' ',
+            ],
+        ) => Perms {
             read: *r == b'r',
             write: *w == b'w',
             exec: *x == b'x',
             shared: *s == b's',
         },
-        _ => return Err("permissions are not 4 characters"),
+        _ => return Err("permissions are not r/w/x/- and s or p"),
     };
     i += 5;
     let offset = hex_to(line, &mut i, Some(b' ')).ok_or("bad offset")?;
@@ -440,7 +450,7 @@ pub fn parse_smaps(text: &[u8], field_names: &mut Vec<String>) -> Result<Vec<Reg
             Err(StreamError::Io(e)) => break Err(err(stream.line + 1, e.to_string())),
         }
     };
-    *field_names = stream.names;
+    *field_names = std::mem::take(&mut stream.names);
     result
 }
 
@@ -471,6 +481,21 @@ pub enum StreamError {
 /// How much a [`RegionStream`] reads at a time (what `cat` asks for, too). A line longer
 /// than this (a name of several KiB) makes the buffer grow to hold it.
 pub const CHUNK: usize = 128 * 1024;
+
+thread_local! {
+    /// The buffer of the last [`RegionStream`] dropped, for the next one.
+    static SPARE_BUFFER: std::cell::Cell<Option<Vec<u8>>> = const { std::cell::Cell::new(None) };
+}
+
+impl<R> Drop for RegionStream<R> {
+    fn drop(&mut self) {
+        // A buffer that grew for a very long line goes back to its usual size.
+        if self.buf.len() == CHUNK {
+            let buf = std::mem::take(&mut self.buf);
+            SPARE_BUFFER.with(|b| b.set(Some(buf)));
+        }
+    }
+}
 
 /// Reads maps or smaps text in chunks of [`CHUNK`] bytes and parses one region at a time,
 /// so memory stays at one chunk however many mappings the process has (the smaps of
@@ -510,9 +535,15 @@ impl<R: Read> RegionStream<R> {
     }
 
     fn new(reader: R, smaps: bool) -> Self {
+        // One buffer serves every stream of a run in turn (250 pids read one after the
+        // other): allocating and zeroing 128 KiB for each cost a fault per page and a
+        // brk/munmap pair each time, more than reading a small process's maps.
+        let buf = SPARE_BUFFER
+            .with(|b| b.take())
+            .unwrap_or_else(|| vec![0; CHUNK]);
         RegionStream {
             reader,
-            buf: vec![0; CHUNK],
+            buf,
             pos: 0,
             len: 0,
             eof: false,
@@ -530,8 +561,8 @@ impl<R: Read> RegionStream<R> {
     }
 
     /// Take the field names (for a [`crate::model::Snapshot`]).
-    pub fn into_field_names(self) -> Vec<String> {
-        self.names
+    pub fn into_field_names(mut self) -> Vec<String> {
+        std::mem::take(&mut self.names)
     }
 
     /// Make sure a whole line starts at `pos` and return the index of its end (its `\n`,
@@ -781,6 +812,8 @@ mod tests {
             &b"zz-10 r--p 0 0:0 0"[..],
             b"10 r--p 0 0:0 0",
             b"10-20 r-p 0 0:0 0",
+            b"10-20 zzzz 0 0:0 0",
+            b"10-20 rwxq 0 0:0 0",
             b"20-10 r--p 0 0:0 0",
             b"10-20 r--p 0 00 0",
             b"10-20 r--p 0 0:0 x",

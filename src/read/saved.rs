@@ -1,11 +1,19 @@
 //! Saved snapshots: `--from FILE` and the sides of `vasmap diff`. A file is either a
-//! `maps`/`smaps` capture (`cat /proc/PID/smaps > FILE`) or vasmap's own `--json` output,
-//! told apart by its first byte (`{` is JSON).
+//! `maps`/`smaps` capture (`cat /proc/PID/smaps > FILE`) or vasmap's own `--json` output
+//! (one document per process, or an array of them as `jq -s` writes), told apart by its
+//! first byte after any white space and byte-order mark (`{` or `[` is JSON).
+//!
+//! What is read: regular files, and pipes (`--from <(cat /proc/PID/smaps)`, `--from -`
+//! for standard input). A named FIFO is read only when its writer is already waiting:
+//! it is opened without blocking, so with no writer it reads as empty at once instead of
+//! hanging. Devices and sockets are refused before anything is read.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use crate::model::Snapshot;
+use crate::model::{ProcessInfo, Snapshot};
+use crate::read::classify::classify;
+use crate::read::parse::parse_any;
 use crate::read::proc::{ReadOptions, SourceError, read_pid};
 
 /// Why a saved snapshot (or a diff side) could not be read.
@@ -40,7 +48,7 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
         path: path.to_path_buf(),
         source,
     };
-    let file = crate::read::proc::open_capture(path)?;
+    let file = open_capture(path)?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let first = reader
         .fill_buf()
@@ -51,9 +59,14 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
     if first != Some(b'{') {
         // Go on from the same reader: a pipe (`--from <(cat /proc/PID/maps)`) cannot be
         // opened and read a second time.
-        return Ok(vec![crate::read::proc::read_file_from(path, reader)?]);
+        return Ok(vec![read_file_from(path, reader)?]);
     }
-    let snaps = crate::view::json::read(reader).map_err(|source| {
+    let read = if first == Some(b'[') {
+        crate::read::json::read_array(reader)
+    } else {
+        crate::read::json::read(reader)
+    };
+    let snaps = read.map_err(|source| {
         if source.is_io() {
             SavedError::Source(io_err(std::io::Error::other(source)))
         } else {
@@ -69,6 +82,73 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
         });
     }
     Ok(snaps)
+}
+
+/// The largest capture vasmap reads: the smaps of a process at the kernel's default limit
+/// of 65530 mappings is about 100 MiB.
+pub const CAPTURE_LIMIT: u64 = 256 << 20;
+
+/// True for what a capture cannot be: a device (`/dev/zero` never ends; opening some has
+/// effects of their own) or a socket.
+fn is_device(kind: std::fs::FileType) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    kind.is_char_device() || kind.is_block_device() || kind.is_socket()
+}
+
+/// Open a capture (`-` is standard input), refusing devices and sockets before opening
+/// them. A pipe (`<(cat /proc/PID/smaps)`) is read as it comes; a named FIFO is opened
+/// without waiting for a writer (see the module docs).
+pub fn open_capture(path: &Path) -> Result<std::fs::File, SourceError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |source| SourceError::FileIo {
+        path: path.to_path_buf(),
+        source,
+    };
+    let refused = || SourceError::NotACapture {
+        path: path.to_path_buf(),
+    };
+    let file = if path == Path::new("-") {
+        let fd = rustix::io::dup(std::io::stdin()).map_err(|e| io(e.into()))?;
+        std::fs::File::from(fd)
+    } else {
+        let before = std::fs::metadata(path).map_err(io)?.file_type();
+        if is_device(before) {
+            return Err(refused());
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+            .open(path)
+            .map_err(io)?;
+        // Reads may wait for a writer that is there; only the open must not.
+        let flags = rustix::fs::fcntl_getfl(&file).map_err(|e| io(e.into()))?;
+        rustix::fs::fcntl_setfl(&file, flags - rustix::fs::OFlags::NONBLOCK)
+            .map_err(|e| io(e.into()))?;
+        file
+    };
+    // The path may have been swapped since it was looked at.
+    if is_device(file.metadata().map_err(io)?.file_type()) {
+        return Err(refused());
+    }
+    Ok(file)
+}
+
+/// Read the rest of a capture whole, refusing more than [`CAPTURE_LIMIT`] bytes.
+fn read_capture(path: &Path, reader: impl Read) -> Result<Vec<u8>, SourceError> {
+    let mut text = Vec::new();
+    reader
+        .take(CAPTURE_LIMIT + 1)
+        .read_to_end(&mut text)
+        .map_err(|source| SourceError::FileIo {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if text.len() as u64 > CAPTURE_LIMIT {
+        return Err(SourceError::NotACapture {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(text)
 }
 
 /// Read a saved file that must hold exactly one snapshot.
@@ -106,6 +186,36 @@ impl Side {
             Side::File(f) => read_one(f),
         }
     }
+}
+
+/// Read a saved `maps` or `smaps` file. The process facts are unknown, so kinds come
+/// from the names alone (the program's own binary cannot be told from other files).
+pub fn read_file(path: &Path) -> Result<Snapshot, SourceError> {
+    read_file_from(path, open_capture(path)?)
+}
+
+/// [`read_file`] from a reader already open on `path` (and maybe partly read into a
+/// buffer, as `BufReader` does): a pipe can be read only once.
+pub fn read_file_from(path: &Path, reader: impl Read) -> Result<Snapshot, SourceError> {
+    let text = read_capture(path, reader)?;
+    let mut fields = Vec::new();
+    let (mut regions, has_smaps) =
+        parse_any(&text, &mut fields).map_err(|source| SourceError::BadFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let info = ProcessInfo {
+        cmdline: path.as_os_str().as_encoded_bytes().to_vec(),
+        saved: true,
+        ..Default::default()
+    };
+    classify(&mut regions, &info);
+    Ok(Snapshot {
+        process: info,
+        regions,
+        has_smaps,
+        smaps_fields: fields,
+    })
 }
 
 #[cfg(test)]

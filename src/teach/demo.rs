@@ -14,10 +14,13 @@ use std::path::{Path, PathBuf};
 
 use memmap2::{Mmap, MmapMut, MmapOptions};
 
+use crate::inspect::{InspectError, Inspector, Task};
 use crate::model::SmapsRecord;
 use crate::read::proc::{ProcDir, ReadOptions, SourceError};
+use crate::read::saved::SavedError;
 use crate::text::{escape_path, escape_text, sanitize_message};
-use crate::view::{Mark, ViewOptions};
+use crate::view::ViewOptions;
+use crate::view::pipeline::Mark;
 
 /// Which pages the demo reads through each mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -311,11 +314,16 @@ pub fn page_faults() -> (u64, u64) {
 
 /// The smaps record of the mapping that starts at `start`, from vasmap's own smaps.
 fn smaps_of(me: &ProcDir, start: u64) -> Result<SmapsRecord, DemoError> {
-    let snap = me.snapshot(ReadOptions { smaps: true })?;
-    Ok(snap
-        .region_at(start)
-        .and_then(|i| snap.regions[i].smaps.clone())
-        .unwrap_or_default())
+    use crate::read::RegionSource;
+    let (info, task) = me.prepare(ReadOptions::default())?;
+    let mut src = me.regions(&info, task, true)?;
+    let mut found = None;
+    while src.advance()? {
+        if src.region().start == start {
+            found = src.region().smaps.clone();
+        }
+    }
+    Ok(found.unwrap_or_default())
 }
 
 /// Resident kB of the mapping that starts at `start`, from vasmap's own smaps.
@@ -645,14 +653,14 @@ pub fn run(
     for m in &mut mapped {
         show_mapping(&me, m, opts, page, pid, out)?;
     }
-    let mut view = opts.view.clone();
+    let mut marks = Vec::new();
     for m in &mapped {
         let name = m
             .path
             .file_name()
             .map(|n| escape_text(n.as_encoded_bytes(), false))
             .unwrap_or_default();
-        view.marks.push(Mark {
+        marks.push(Mark {
             start: m.start(),
             end: m.start() + m.mapped_len(page),
             note: format!("{name} mapped by vasmap"),
@@ -660,12 +668,15 @@ pub fn run(
     }
     if !opts.no_map {
         // The inspector's own path: filters, --sort, --json and --summary work here too.
-        let plain = crate::inspect::InspectOptions::default();
-        let snap = me.snapshot(ReadOptions {
-            smaps: view.needs_smaps() || crate::inspect::needs_smaps(&view, &plain),
-        })?;
-        let mut session = crate::view::pmap::Session::default();
-        w(crate::inspect::show(snap, &view, &plain, &mut session, out))?;
+        let mut inspector = Inspector::new(opts.view.clone(), Task::View, marks);
+        match inspector.show_pid(me.pid(), out) {
+            Ok(()) => {}
+            Err(InspectError::Output(e)) => return Err(DemoError::Output(e)),
+            Err(InspectError::Saved(SavedError::Source(e))) => return Err(e.into()),
+            Err(InspectError::Saved(e)) => {
+                return Err(DemoError::Output(io::Error::other(e.to_string())));
+            }
+        }
     }
     if opts.wait {
         w(writeln!(

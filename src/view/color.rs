@@ -8,8 +8,6 @@
 
 use std::io::IsTerminal;
 
-use comfy_table::{Attribute, Cell, Color};
-
 use crate::model::{Kind, Region};
 
 /// `--color` values.
@@ -52,6 +50,27 @@ pub enum Paint {
     WriteExec,
 }
 
+impl Paint {
+    /// Every class, in the order of [`Paint::from_code`]'s codes.
+    pub const ALL: [Paint; 7] = [
+        Paint::Stack,
+        Paint::Heap,
+        Paint::Code,
+        Paint::Data,
+        Paint::ReadOnly,
+        Paint::Guard,
+        Paint::WriteExec,
+    ];
+
+    /// The class a small number stands for (`paint as u8`), for packed rows.
+    pub fn from_code(code: u8) -> Paint {
+        Paint::ALL
+            .get(usize::from(code))
+            .copied()
+            .unwrap_or(Paint::ReadOnly)
+    }
+}
+
 /// Which class a region is in: W+X first, then stack and heap by kind, then by permission.
 pub fn paint_of(r: &Region) -> Paint {
     let p = r.perms;
@@ -69,22 +88,6 @@ pub fn paint_of(r: &Region) -> Paint {
         Paint::ReadOnly
     } else {
         Paint::Guard
-    }
-}
-
-/// Style a table cell for a region's class.
-pub fn style_cell(cell: Cell, paint: Paint) -> Cell {
-    match paint {
-        Paint::Stack => cell.fg(Color::Yellow),
-        Paint::Heap => cell.fg(Color::Blue),
-        Paint::Code => cell.fg(Color::Red),
-        Paint::Data => cell.fg(Color::Magenta),
-        Paint::ReadOnly => cell,
-        Paint::Guard => cell.fg(Color::DarkGrey),
-        Paint::WriteExec => cell
-            .fg(Color::Red)
-            .add_attribute(Attribute::Bold)
-            .add_attribute(Attribute::Reverse),
     }
 }
 

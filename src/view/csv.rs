@@ -1,17 +1,18 @@
-//! `--output csv`: one header row and one row per region, for spreadsheets and scripts.
+//! `--output csv`: one header row and one row per region, for spreadsheets and scripts,
+//! written as rows come.
 //!
 //! Columns: `start,end,size,perms,offset,device,inode,kind,tid,shmid,name,wx`, then, when
-//! smaps was read, one column per smaps field (in kB, in kernel order) and `VmFlags`, and
-//! with `--explain` a last column `explain`: what the region is, in plain words.
-//! Addresses and offsets are hex with `0x`; the name is the escaped text the table shows
-//! (control bytes and invalid UTF-8 as `\xNN`), so the file is safe to `cat`.
+//! smaps was read, one column per smaps field (in kB, in kernel order: the fields of the
+//! first record, which the kernel prints for every mapping) and `VmFlags`, and with
+//! `--explain` a last column `explain`: what the region is, in plain words. Addresses
+//! and offsets are hex with `0x`; the name is the escaped text the table shows (control
+//! bytes and invalid UTF-8 as `\xNN`), so the file is safe to `cat`.
 
 use std::io::{self, Write};
 
-use crate::model::Kind;
-use crate::model::Snapshot;
+use crate::model::{FieldId, Kind, Region};
 use crate::text::escape_name;
-use crate::view::ViewOptions;
+use crate::view::{Head, Row, Rows, Stop, View};
 
 fn csv_err(e: csv::Error) -> io::Error {
     match e.into_kind() {
@@ -20,63 +21,114 @@ fn csv_err(e: csv::Error) -> io::Error {
     }
 }
 
-/// Print the rows.
-pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    let mut header: Vec<&str> = vec![
+/// The CSV view.
+#[derive(Default)]
+pub struct CsvView;
+
+impl CsvView {
+    pub fn new() -> Self {
+        CsvView
+    }
+}
+
+/// The smaps columns: the field names of the first record, in its order.
+fn columns_of(row: Option<&Row>) -> Vec<(String, FieldId)> {
+    let Some(row) = row else { return Vec::new() };
+    let Some(s) = &row.region.smaps else {
+        return Vec::new();
+    };
+    s.fields
+        .iter()
+        .filter_map(|&(id, _)| Some((row.fields.get(usize::from(id))?.clone(), id)))
+        .collect()
+}
+
+fn header(has_smaps: bool, fields: &[(String, FieldId)], explain: bool) -> Vec<String> {
+    let mut h: Vec<String> = [
         "start", "end", "size", "perms", "offset", "device", "inode", "kind", "tid", "shmid",
         "name", "wx",
-    ];
-    if snap.has_smaps {
-        header.extend(snap.smaps_fields.iter().map(String::as_str));
-        header.push("VmFlags");
+    ]
+    .map(String::from)
+    .to_vec();
+    if has_smaps {
+        h.extend(fields.iter().map(|(n, _)| n.clone()));
+        h.push("VmFlags".into());
     }
-    let explained = crate::teach::explain::for_view(opts);
-    if explained.is_some() {
-        header.push("explain");
+    if explain {
+        h.push("explain".into());
     }
-    w.write_record(&header).map_err(csv_err)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    for r in &snap.regions {
-        row.clear();
-        row.push(format!("{:#x}", r.start));
-        row.push(format!("{:#x}", r.end));
-        row.push(r.size().to_string());
-        row.push(r.perms.to_maps_string());
-        row.push(format!("{:#x}", r.offset));
-        row.push(r.device());
-        row.push(r.inode.to_string());
-        row.push(r.kind.key().to_string());
-        row.push(match r.kind {
+    h
+}
+
+fn record(
+    r: &Region,
+    has_smaps: bool,
+    fields: &[(String, FieldId)],
+    explain: Option<&str>,
+) -> Vec<String> {
+    let mut row: Vec<String> = vec![
+        format!("{:#x}", r.start),
+        format!("{:#x}", r.end),
+        r.size().to_string(),
+        r.perms.to_maps_string(),
+        format!("{:#x}", r.offset),
+        r.device(),
+        r.inode.to_string(),
+        r.kind.key().to_string(),
+        match r.kind {
             Kind::ThreadStack { tid } => tid.to_string(),
             _ => String::new(),
-        });
-        row.push(match r.kind {
+        },
+        match r.kind {
             Kind::SysvShm { shmid } => shmid.to_string(),
             _ => String::new(),
-        });
-        row.push(escape_name(&r.name));
-        row.push(r.perms.is_wx().to_string());
-        if snap.has_smaps {
-            for id in 0..snap.smaps_fields.len() {
-                let v = r
-                    .smaps
-                    .as_ref()
-                    .and_then(|s| s.get(id as u16))
-                    .map(|v| v.to_string());
-                row.push(v.unwrap_or_default());
-            }
-            row.push(
-                r.smaps
-                    .as_ref()
-                    .map(|s| s.vm_flags_string())
-                    .unwrap_or_default(),
-            );
+        },
+        escape_name(&r.name),
+        r.perms.is_wx().to_string(),
+    ];
+    if has_smaps {
+        for (_, id) in fields {
+            let v = r.smaps.as_ref().and_then(|s| s.get(*id));
+            row.push(v.map(|v| v.to_string()).unwrap_or_default());
         }
-        if let Some(e) = &explained {
-            row.push(e.get(&r.start).map(|e| e.text.clone()).unwrap_or_default());
-        }
-        w.write_record(&row).map_err(csv_err)?;
+        row.push(
+            r.smaps
+                .as_ref()
+                .map(|s| s.vm_flags_string())
+                .unwrap_or_default(),
+        );
     }
-    w.flush()
+    if let Some(e) = explain {
+        row.push(e.to_string());
+    }
+    row
+}
+
+impl View for CsvView {
+    fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut fields: Option<Vec<(String, FieldId)>> = None;
+        let mut explain = false;
+        while let Some(row) = rows.next_row()? {
+            let cols = match &fields {
+                Some(f) => f,
+                None => {
+                    explain = row.explain.is_some();
+                    let f = columns_of(Some(&row));
+                    w.write_record(header(head.has_smaps, &f, explain))
+                        .map_err(csv_err)?;
+                    fields.insert(f)
+                }
+            };
+            let text = explain.then(|| row.explain.map_or("", |e| e.text.as_str()));
+            w.write_record(record(row.region, head.has_smaps, cols, text))
+                .map_err(csv_err)?;
+        }
+        if fields.is_none() {
+            w.write_record(header(head.has_smaps, &[], false))
+                .map_err(csv_err)?;
+        }
+        w.flush()?;
+        Ok(())
+    }
 }

@@ -1,11 +1,14 @@
 //! `vasmap layout`: a picture of a whole address space, high addresses at the top.
 //!
-//! Neighbouring mappings of one file or one kind are drawn as one row (`libc.so.6 ×5`);
-//! unmapped gaps are drawn collapsed with their size, since they are most of a 47-bit
-//! space. When a process has more rows than fit (`max_rows`), neighbouring rows of the
-//! same category merge (`42 libraries: ...`), then any neighbouring rows outside the
-//! landmarks (program, heap, stack, loader, vdso, vvar, vsyscall). The same rows are drawn
-//! as text ([`render_text`]) or as SVG ([`render_svg`]).
+//! Regions are collapsed as they come ([`Picture`]): neighbouring mappings of one file or
+//! one kind become one block (`libc.so.6 ×5`); unmapped gaps are drawn collapsed with
+//! their size, since they are most of a 47-bit space. When there are more rows than fit
+//! (`max_rows`), neighbouring blocks of the same category merge (`42 libraries: ...`),
+//! then any neighbouring blocks outside the landmarks (program, heap, stack, loader,
+//! vdso, vvar, vsyscall) but the largest. A process with tens of thousands of mappings
+//! keeps at most a few thousand blocks: past [`COMPACT_AT`] the finished part of the
+//! picture is merged early the same way. The rows are drawn as text here and as SVG in
+//! [`crate::view::layout_svg`].
 
 use std::io::{self, Write};
 
@@ -13,6 +16,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::model::{Kind, Region, Snapshot};
 use crate::text::escape_text;
+use crate::view::{Head, Rows, Stop, View, Wants};
 
 /// How the picture is drawn.
 #[derive(Debug, Clone)]
@@ -23,6 +27,8 @@ pub struct LayoutOptions {
     pub color: bool,
     /// Merge rows until at most this many remain (blocks and gaps), when possible.
     pub max_rows: usize,
+    /// Draw SVG instead of text.
+    pub svg: bool,
 }
 
 impl Default for LayoutOptions {
@@ -31,12 +37,13 @@ impl Default for LayoutOptions {
             width: 80,
             color: false,
             max_rows: 48,
+            svg: false,
         }
     }
 }
 
 /// How a block is coloured: by its most powerful permission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PermClass {
     Exec,
     Write,
@@ -70,6 +77,10 @@ pub struct Block {
     pub grows: Option<Growth>,
     landmark: bool,
     category: &'static str,
+    /// The names of what a merged block holds (at most [`NAMES_KEPT`]), and how many
+    /// blocks it merged.
+    names: Vec<String>,
+    blocks: usize,
     /// For merged rows: how many mappings of each category, for the summary name.
     parts: Vec<(&'static str, usize)>,
 }
@@ -129,12 +140,13 @@ fn is_file_kind(k: Kind) -> bool {
     )
 }
 
-fn key_of(regions: &[Region], i: usize) -> Key {
-    let r = &regions[i];
+/// The key of `r`, given the region after it (a guard right under a thread stack is the
+/// stack's).
+fn key_of(r: &Region, next: Option<&Region>) -> Key {
     match r.kind {
         Kind::ThreadStack { .. } => Key::Threads,
         Kind::Guard
-            if regions.get(i + 1).is_some_and(|n| {
+            if next.is_some_and(|n| {
                 n.start == r.end && matches!(n.kind, Kind::ThreadStack { .. })
             }) =>
         {
@@ -189,82 +201,130 @@ fn class_of(read: bool, write: bool, exec: bool) -> PermClass {
 const SMALL_GAP: u64 = 2 << 20;
 /// Gaps at least this large always stay visible, even when rows are merged.
 const BIG_GAP: u64 = 1 << 30;
+/// Past this many blocks, the finished part of the picture is merged early.
+pub const COMPACT_AT: usize = 4096;
+/// Names a merged block keeps for its label (the line shows the first few anyway).
+const NAMES_KEPT: usize = 8;
 
-fn block_of(regions: &[Region], key: &Key) -> Block {
-    let first = &regions[0];
-    let last = &regions[regions.len() - 1];
-    let count = regions.len();
-    let mapped = regions.iter().map(Region::size).sum();
-    let same_perms = regions.iter().all(|r| r.perms == first.perms);
-    let perms = if same_perms {
-        first.perms.to_maps_string()
-    } else {
-        "mixed".to_string()
-    };
-    let any = |f: fn(&Region) -> bool| regions.iter().any(f);
-    let class = class_of(
-        any(|r| r.perms.read),
-        any(|r| r.perms.write),
-        any(|r| r.perms.exec),
-    );
-    let times = if count > 1 {
-        format!(" ×{count}")
-    } else {
-        String::new()
-    };
-    let (label, name) = match key {
-        Key::Threads => {
-            let stacks: Vec<i32> = regions
-                .iter()
-                .filter_map(|r| match r.kind {
-                    Kind::ThreadStack { tid } => Some(tid),
-                    _ => None,
-                })
-                .collect();
-            let name = match stacks.as_slice() {
-                [tid] if count == 1 => format!("thread {tid}"),
-                [tid] => format!("thread {tid} + guard"),
-                _ => format!("{} threads, with guards", stacks.len()),
-            };
-            ("thread stack".to_string(), name)
+/// A block being built from the regions of one key, one at a time.
+struct Builder {
+    key: Key,
+    first: Region,
+    end: u64,
+    mapped: u64,
+    count: usize,
+    same_perms: bool,
+    read: bool,
+    write: bool,
+    exec: bool,
+    stacks: usize,
+    first_tid: i32,
+    all_guard: bool,
+    landmark: bool,
+}
+
+impl Builder {
+    fn new(r: &Region, key: Key) -> Builder {
+        let mut b = Builder {
+            key,
+            first: r.clone(),
+            end: r.end,
+            mapped: 0,
+            count: 0,
+            same_perms: true,
+            read: false,
+            write: false,
+            exec: false,
+            stacks: 0,
+            first_tid: 0,
+            all_guard: true,
+            landmark: false,
+        };
+        b.add(r);
+        b
+    }
+
+    fn add(&mut self, r: &Region) {
+        self.end = r.end;
+        self.mapped = self.mapped.saturating_add(r.size());
+        self.count += 1;
+        self.same_perms &= r.perms == self.first.perms;
+        self.read |= r.perms.read;
+        self.write |= r.perms.write;
+        self.exec |= r.perms.exec;
+        if let Kind::ThreadStack { tid } = r.kind {
+            if self.stacks == 0 {
+                self.first_tid = tid;
+            }
+            self.stacks += 1;
         }
-        Key::Anon => {
-            let label = if regions.iter().all(|r| r.kind == Kind::Guard) {
-                "guard"
+        self.all_guard &= r.kind == Kind::Guard;
+        self.landmark |= is_landmark(r.kind);
+    }
+
+    fn block(self) -> Block {
+        let first = &self.first;
+        let count = self.count;
+        let perms = if self.same_perms {
+            first.perms.to_maps_string()
+        } else {
+            "mixed".to_string()
+        };
+        let times = if count > 1 {
+            format!(" ×{count}")
+        } else {
+            String::new()
+        };
+        let (label, base, name) = match self.key {
+            Key::Threads => {
+                let name = match self.stacks {
+                    1 if count == 1 => format!("thread {}", self.first_tid),
+                    1 => format!("thread {} + guard", self.first_tid),
+                    n => format!("{n} threads, with guards"),
+                };
+                ("thread stack".to_string(), String::new(), name)
+            }
+            Key::Anon => {
+                let label = if self.all_guard { "guard" } else { "anon" };
+                let name = if count > 1 {
+                    format!("({count} mappings)")
+                } else {
+                    String::new()
+                };
+                (label.to_string(), String::new(), name)
+            }
+            _ => {
+                let base = crate::view::table::display_name(first, false);
+                let name = format!("{base}{times}");
+                (first.kind.label().to_string(), base, name)
+            }
+        };
+        let grows = match first.kind {
+            Kind::Heap => Some(Growth::Up),
+            Kind::Stack => Some(Growth::Down),
+            _ => None,
+        };
+        let category = category(first.kind);
+        Block {
+            start: first.start,
+            end: self.end,
+            mapped: self.mapped,
+            count,
+            label,
+            names: if base.is_empty() {
+                Vec::new()
             } else {
-                "anon"
-            };
-            let name = if count > 1 {
-                format!("({count} mappings)")
-            } else {
-                String::new()
-            };
-            (label.to_string(), name)
+                vec![base]
+            },
+            name,
+            perms,
+            class: class_of(self.read, self.write, self.exec),
+            grows,
+            landmark: self.landmark,
+            category,
+            blocks: 1,
+            parts: vec![(category, count)],
         }
-        _ => {
-            let name = crate::view::table::display_name(first, false);
-            (first.kind.label().to_string(), format!("{name}{times}"))
-        }
-    };
-    let grows = match first.kind {
-        Kind::Heap => Some(Growth::Up),
-        Kind::Stack => Some(Growth::Down),
-        _ => None,
-    };
-    let category = category(first.kind);
-    Block {
-        start: first.start,
-        end: last.end,
-        mapped,
-        count,
-        label,
-        name,
-        perms,
-        class,
-        grows,
-        landmark: regions.iter().any(|r| is_landmark(r.kind)),
-        category,
-        parts: vec![(category, count)],
     }
 }
 
@@ -273,13 +333,20 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
     let first = &blocks[0];
     let last = &blocks[blocks.len() - 1];
     let count = blocks.iter().map(|b| b.count).sum();
-    let mapped = blocks.iter().map(|b| b.mapped).sum();
+    let mapped = blocks.iter().fold(0u64, |a, b| a.saturating_add(b.mapped));
+    let merged: usize = blocks.iter().map(|b| b.blocks).sum();
     let mut parts: Vec<(&'static str, usize)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for b in blocks {
         for &(c, n) in &b.parts {
             match parts.iter_mut().find(|(pc, _)| *pc == c) {
                 Some(p) => p.1 += n,
                 None => parts.push((c, n)),
+            }
+        }
+        for n in &b.names {
+            if names.len() < NAMES_KEPT {
+                names.push(n.clone());
             }
         }
     }
@@ -291,14 +358,9 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
     let class = blocks
         .iter()
         .map(|b| b.class)
-        .min_by_key(|c| *c as u8)
+        .min()
         .unwrap_or(PermClass::None);
     let (label, name) = if same_category {
-        let names: Vec<&str> = blocks
-            .iter()
-            .map(|b| b.name.split(" ×").next().unwrap_or(""))
-            .filter(|n| !n.is_empty())
-            .collect();
         let label = match first.category {
             "libraries" => "libraries",
             "files" => "files",
@@ -310,7 +372,7 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         let name = if names.is_empty() {
             format!("{count} mappings")
         } else {
-            format!("{} {}: {}", blocks.len(), first.category, names.join(", "))
+            format!("{merged} {}: {}", first.category, names.join(", "))
         };
         (label.to_string(), name)
     } else {
@@ -336,13 +398,16 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         } else {
             "mixed"
         },
+        names,
+        blocks: merged,
         parts,
     }
 }
 
 /// Merge runs of neighbouring blocks that are neither landmarks nor `keep`, when the
 /// gaps between them are under [`BIG_GAP`] (and, with `same_category`, when they are of
-/// one category).
+/// one category). Merged blocks merge again as their parts (the picture's compaction
+/// merges early what the end merges anyway).
 fn merge_runs(
     blocks: Vec<Block>,
     same_category: bool,
@@ -378,6 +443,29 @@ fn merge_runs(
     out
 }
 
+/// Merge every block but the largest (and the landmarks) into its neighbours: those at
+/// least as large as the `keep`-th largest stay, or, with `strict`, only those larger
+/// (so that a run of equal blocks still merges).
+fn merge_but_largest(blocks: Vec<Block>, keep: usize, strict: bool) -> Vec<Block> {
+    let mut sizes: Vec<u64> = blocks
+        .iter()
+        .filter(|b| !b.landmark)
+        .map(|b| b.mapped)
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let threshold = match keep {
+        0 => u64::MAX,
+        k => sizes.get(k - 1).copied().unwrap_or(0),
+    };
+    merge_runs(blocks, false, &|b| {
+        if strict {
+            b.mapped > threshold
+        } else {
+            b.mapped >= threshold
+        }
+    })
+}
+
 /// Merge until the picture fits `max_rows`: first neighbours of one category, then
 /// everything but the largest blocks, keeping as many of those as fit.
 fn fit_rows(blocks: Vec<Block>, max_rows: usize) -> Vec<Block> {
@@ -388,17 +476,9 @@ fn fit_rows(blocks: Vec<Block>, max_rows: usize) -> Vec<Block> {
     if row_count(&blocks) <= max_rows {
         return blocks;
     }
-    let mut sizes: Vec<u64> = blocks
-        .iter()
-        .filter(|b| !b.landmark)
-        .map(|b| b.mapped)
-        .collect();
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
-    let mut keep = sizes.len();
+    let mut keep = blocks.iter().filter(|b| !b.landmark).count();
     loop {
-        // Keep the `keep` largest: those at least as large as the keep-th size.
-        let threshold = if keep == 0 { u64::MAX } else { sizes[keep - 1] };
-        let merged = merge_runs(blocks.clone(), false, &|b| b.mapped >= threshold);
+        let merged = merge_but_largest(blocks.clone(), keep, false);
         if keep == 0 || row_count(&merged) <= max_rows {
             return merged;
         }
@@ -411,16 +491,118 @@ fn row_count(blocks: &[Block]) -> usize {
     blocks.len() + blocks.windows(2).filter(|w| w[1].start > w[0].end).count()
 }
 
-/// The top of user space: the smallest of 47, 48, 56 or 64 bits that holds every
-/// mapping but the vsyscall page.
-fn user_top(snap: &Snapshot) -> (u64, u32) {
-    let highest = snap
-        .regions
-        .iter()
-        .filter(|r| r.kind != Kind::Vsyscall)
-        .map(|r| r.end)
-        .max()
-        .unwrap_or(0);
+/// A picture being made from regions given one at a time, in address order.
+#[derive(Default)]
+pub struct Picture {
+    blocks: Vec<Block>,
+    building: Option<Builder>,
+    /// The region before the one being added: its key needs the next region.
+    held: Option<Region>,
+    regions: u64,
+    size_kb: u64,
+    /// The highest end of a mapping but `[vsyscall]`.
+    highest: u64,
+}
+
+impl Picture {
+    pub fn new() -> Picture {
+        Picture::default()
+    }
+
+    /// Add the next region (in address order).
+    pub fn add(&mut self, r: &Region) {
+        self.regions += 1;
+        self.size_kb = self.size_kb.saturating_add(r.size_kb());
+        if r.kind != Kind::Vsyscall {
+            self.highest = self.highest.max(r.end);
+        }
+        if let Some(prev) = self.held.take() {
+            self.place(&prev, Some(r));
+            self.held = Some(prev);
+        }
+        match &mut self.held {
+            Some(h) => h.clone_from(r),
+            None => self.held = Some(r.clone()),
+        }
+    }
+
+    /// Put `r` (whose successor is `next`) into the block being built, or start one.
+    fn place(&mut self, r: &Region, next: Option<&Region>) {
+        let key = key_of(r, next);
+        let joins = self
+            .building
+            .as_ref()
+            .is_some_and(|b| b.key == key && r.start.saturating_sub(b.end) < SMALL_GAP);
+        if joins {
+            if let Some(b) = &mut self.building {
+                b.add(r);
+            }
+            return;
+        }
+        if let Some(done) = self.building.replace(Builder::new(r, key)) {
+            self.blocks.push(done.block());
+            if self.blocks.len() >= COMPACT_AT {
+                self.compact();
+            }
+        }
+    }
+
+    /// Merge the finished part early, as [`fit_rows`] would, to keep memory bounded.
+    fn compact(&mut self) {
+        let blocks = std::mem::take(&mut self.blocks);
+        let blocks = merge_runs(blocks, true, &|_| false);
+        self.blocks = if blocks.len() >= COMPACT_AT / 2 {
+            merge_but_largest(blocks, COMPACT_AT / 8, true)
+        } else {
+            blocks
+        };
+    }
+
+    /// The rows of the picture, top to bottom.
+    pub fn rows(mut self, opts: &LayoutOptions) -> (Vec<Row>, u64, u64) {
+        if let Some(last) = self.held.take() {
+            self.place(&last, None);
+        }
+        if let Some(b) = self.building.take() {
+            self.blocks.push(b.block());
+        }
+        let blocks = fit_rows(std::mem::take(&mut self.blocks), opts.max_rows);
+        let (top, bits) = user_top(self.highest);
+        let mut out = Vec::with_capacity(blocks.len() * 2 + 2);
+        let mut above: Option<&Block> = None;
+        for b in blocks.iter().rev() {
+            if let Some(a) = above {
+                let gap_lo = b.end;
+                let gap_hi = a.start;
+                if a.start >= top && b.end <= top {
+                    if gap_hi > top {
+                        out.push(Row::Gap {
+                            size: gap_hi - top,
+                            note: "kernel space: never mapped for programs".to_string(),
+                        });
+                    }
+                    out.push(Row::Top { addr: top, bits });
+                    if top > gap_lo {
+                        out.push(gap_row(top - gap_lo, a, b));
+                    }
+                } else if gap_hi > gap_lo {
+                    out.push(gap_row(gap_hi - gap_lo, a, b));
+                }
+            } else if b.end <= top && top < u64::MAX {
+                out.push(Row::Top { addr: top, bits });
+                if top > b.end {
+                    out.push(gap_row(top - b.end, b, b));
+                }
+            }
+            out.push(Row::Block(b.clone()));
+            above = Some(b);
+        }
+        (out, self.regions, self.size_kb)
+    }
+}
+
+/// The top of user space: the smallest of 47, 48, 56 or 64 bits that holds `highest`.
+fn user_top(highest: u64) -> (u64, u32) {
     for bits in [47u32, 48, 56] {
         if highest <= 1u64 << bits {
             return (1u64 << bits, bits);
@@ -429,58 +611,13 @@ fn user_top(snap: &Snapshot) -> (u64, u32) {
     (u64::MAX, 64)
 }
 
-/// The rows of the picture, top to bottom.
+/// The rows of the picture of a snapshot, top to bottom.
 pub fn rows(snap: &Snapshot, opts: &LayoutOptions) -> Vec<Row> {
-    let regions = &snap.regions;
-    // Level 1: neighbouring mappings of one file or kind.
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut i = 0;
-    while i < regions.len() {
-        let key = key_of(regions, i);
-        let mut j = i + 1;
-        while j < regions.len()
-            && regions[j].start.saturating_sub(regions[j - 1].end) < SMALL_GAP
-            && key_of(regions, j) == key
-        {
-            j += 1;
-        }
-        blocks.push(block_of(&regions[i..j], &key));
-        i = j;
+    let mut p = Picture::new();
+    for r in &snap.regions {
+        p.add(r);
     }
-    // Levels 2 and 3, only while the picture is too tall.
-    let blocks = fit_rows(blocks, opts.max_rows);
-    // Top to bottom, with the gaps and the top of user space between.
-    let (top, bits) = user_top(snap);
-    let mut out = Vec::with_capacity(blocks.len() * 2 + 2);
-    let mut above: Option<&Block> = None;
-    for b in blocks.iter().rev() {
-        if let Some(a) = above {
-            let gap_lo = b.end;
-            let gap_hi = a.start;
-            if a.start >= top && b.end <= top {
-                if gap_hi > top {
-                    out.push(Row::Gap {
-                        size: gap_hi - top,
-                        note: "kernel space: never mapped for programs".to_string(),
-                    });
-                }
-                out.push(Row::Top { addr: top, bits });
-                if top > gap_lo {
-                    out.push(gap_row(top - gap_lo, a, b));
-                }
-            } else if gap_hi > gap_lo {
-                out.push(gap_row(gap_hi - gap_lo, a, b));
-            }
-        } else if b.end <= top && top < u64::MAX {
-            out.push(Row::Top { addr: top, bits });
-            if top > b.end {
-                out.push(gap_row(top - b.end, b, b));
-            }
-        }
-        out.push(Row::Block(b.clone()));
-        above = Some(b);
-    }
-    out
+    p.rows(opts).0
 }
 
 /// A gap row, noting a stack above it or a heap below it growing into it.
@@ -499,7 +636,7 @@ fn gap_row(size: u64, above: &Block, below: &Block) -> Row {
 }
 
 /// Cut `s` to at most `width` columns, ending in `…` when cut; pad to `width`.
-fn fit(s: &str, width: usize) -> String {
+pub(crate) fn fit(s: &str, width: usize) -> String {
     let mut out = String::new();
     let mut used = 0;
     if s.width() <= width {
@@ -543,7 +680,7 @@ const RESET: &str = "\x1b[0m";
 const ADDR: usize = 16;
 
 /// The label with its growth arrow.
-fn label_of(b: &Block) -> String {
+pub(crate) fn label_of(b: &Block) -> String {
     match b.grows {
         Some(Growth::Up) => format!("{} ↑", b.label),
         Some(Growth::Down) => format!("{} ↓", b.label),
@@ -551,29 +688,32 @@ fn label_of(b: &Block) -> String {
     }
 }
 
-/// Print the picture as text.
-pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -> io::Result<()> {
-    let width = opts.width.max(60);
-    // "ADDR  │ inner │"
-    let inner = width - ADDR - 4;
-    let rows = rows(snap, opts);
-    let t = snap.totals();
-    let p = &snap.process;
+/// The first line: `PID: command`, or the file it was read from.
+pub(crate) fn title(p: &crate::model::ProcessInfo) -> String {
     let who = if p.pid > 0 {
         format!("{}: ", p.pid)
     } else {
         String::new()
     };
+    format!("{who}{}", escape_text(&p.cmdline, false))
+}
+
+/// Print the picture as text.
+pub fn write_text(
+    p: &crate::model::ProcessInfo,
+    rows: &[Row],
+    (regions, size_kb): (u64, u64),
+    opts: &LayoutOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let width = opts.width.max(60);
+    // "ADDR  │ inner │"
+    let inner = width - ADDR - 4;
+    writeln!(out, "{}", fit(&title(p), width).trim_end())?;
     writeln!(
         out,
-        "{}",
-        fit(&format!("{who}{}", escape_text(&p.cmdline, false)), width).trim_end()
-    )?;
-    writeln!(
-        out,
-        "{} mappings, {} mapped",
-        t.regions,
-        human_bytes(t.size_kb * 1024)
+        "{regions} mappings, {} mapped",
+        human_bytes(size_kb.saturating_mul(1024))
     )?;
     writeln!(
         out,
@@ -586,7 +726,7 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
     )?;
     let pad = " ".repeat(ADDR + 2);
     writeln!(out, "{pad}┌{}┐", "─".repeat(inner))?;
-    for row in &rows {
+    for row in rows {
         match row {
             Row::Block(b) => {
                 // " label(13) name(*) size(6) perms(5) "
@@ -651,155 +791,59 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
     Ok(())
 }
 
-/// Escape text for XML.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
+/// Print the picture of a snapshot as text.
+pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut p = Picture::new();
+    for r in &snap.regions {
+        p.add(r);
     }
-    out
+    let (rows, n, kb) = p.rows(opts);
+    write_text(&snap.process, &rows, (n, kb), opts, out)
 }
 
-fn fill(class: PermClass) -> &'static str {
-    match class {
-        PermClass::Exec => "#f4b6b6",
-        PermClass::Write => "#b9e4b3",
-        PermClass::Read => "#b5dbe8",
-        PermClass::None => "#e2e2e2",
-    }
-}
-
-/// Write the same picture as an SVG document.
+/// Print the picture of a snapshot as SVG.
 pub fn render_svg(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -> io::Result<()> {
-    const W: u32 = 820;
-    const X: u32 = 150;
-    const BOX: u32 = 640;
-    const BLOCK_H: u32 = 24;
-    const GAP_H: u32 = 20;
-    const TOP: u32 = 50;
-    let rows = rows(snap, opts);
-    let height = TOP
-        + rows
-            .iter()
-            .map(|r| match r {
-                Row::Block(_) => BLOCK_H,
-                Row::Gap { .. } => GAP_H,
-                Row::Top { .. } => 6,
-            })
-            .sum::<u32>()
-        + 40;
-    let p = &snap.process;
-    let t = snap.totals();
-    writeln!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{height}" viewBox="0 0 {W} {height}" font-family="monospace" font-size="12">"#
-    )?;
-    writeln!(out, r#"<rect width="{W}" height="{height}" fill="white"/>"#)?;
-    let who = if p.pid > 0 {
-        format!("{}: ", p.pid)
-    } else {
-        String::new()
-    };
-    writeln!(
-        out,
-        r#"<text x="10" y="20" font-size="14" font-weight="bold">{}</text>"#,
-        xml(&format!("{who}{}", escape_text(&p.cmdline, false)))
-    )?;
-    writeln!(
-        out,
-        r#"<text x="10" y="38">{}</text>"#,
-        xml(&format!(
-            "{} mappings, {} mapped; high addresses at the top",
-            t.regions,
-            human_bytes(t.size_kb * 1024)
-        ))
-    )?;
-    let mut y = TOP;
-    for row in &rows {
-        match row {
-            Row::Block(b) => {
-                writeln!(
-                    out,
-                    r##"<rect x="{X}" y="{y}" width="{BOX}" height="{BLOCK_H}" fill="{}" stroke="#555"/>"##,
-                    fill(b.class)
-                )?;
-                let ty = y + 16;
-                writeln!(out, r#"<text x="10" y="{ty}">{:016x}</text>"#, b.start)?;
-                writeln!(
-                    out,
-                    r#"<text x="{}" y="{ty}">{}</text>"#,
-                    X + 8,
-                    xml(&label_of(b))
-                )?;
-                writeln!(
-                    out,
-                    r#"<text x="{}" y="{ty}">{}</text>"#,
-                    X + 130,
-                    xml(fit(&b.name, 46).trim_end())
-                )?;
-                writeln!(
-                    out,
-                    r#"<text x="{}" y="{ty}" text-anchor="end">{}  {}</text>"#,
-                    X + BOX - 8,
-                    xml(&human_bytes(b.mapped)),
-                    xml(&b.perms)
-                )?;
-                y += BLOCK_H;
-            }
-            Row::Gap { size, note } => {
-                writeln!(
-                    out,
-                    r##"<rect x="{X}" y="{y}" width="{BOX}" height="{GAP_H}" fill="none" stroke="#999" stroke-dasharray="4 3"/>"##
-                )?;
-                let text = if note.is_empty() {
-                    format!("{} unmapped", human_bytes(*size))
-                } else {
-                    format!("{} unmapped  {note}", human_bytes(*size))
-                };
-                writeln!(
-                    out,
-                    r##"<text x="{}" y="{}" text-anchor="middle" fill="#666" font-style="italic">{}</text>"##,
-                    X + BOX / 2,
-                    y + 14,
-                    xml(&text)
-                )?;
-                y += GAP_H;
-            }
-            Row::Top { addr, bits } => {
-                writeln!(
-                    out,
-                    r##"<line x1="{X}" y1="{y}" x2="{}" y2="{y}" stroke="#000" stroke-width="3"/>"##,
-                    X + BOX
-                )?;
-                writeln!(out, r#"<text x="10" y="{}">{:016x}</text>"#, y + 4, addr)?;
-                writeln!(
-                    out,
-                    r#"<text x="{}" y="{}" text-anchor="end" font-size="10">{}</text>"#,
-                    X + BOX - 4,
-                    y - 3,
-                    xml(&format!(
-                        "top of user space ({bits}-bit, {})",
-                        human_bytes(*addr)
-                    ))
-                )?;
-                y += 6;
-            }
+    let mut p = Picture::new();
+    for r in &snap.regions {
+        p.add(r);
+    }
+    let (rows, n, kb) = p.rows(opts);
+    crate::view::layout_svg::write_svg(&snap.process, &rows, (n, kb), out)
+}
+
+/// `vasmap layout` as a view: every region, in address order, collapsed as it comes.
+pub struct LayoutView {
+    opts: LayoutOptions,
+}
+
+impl LayoutView {
+    pub fn new(opts: LayoutOptions) -> Self {
+        LayoutView { opts }
+    }
+}
+
+impl View for LayoutView {
+    fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop> {
+        let mut p = Picture::new();
+        while let Some(row) = rows.next_row()? {
+            p.add(row.region);
+        }
+        let (rows, n, kb) = p.rows(&self.opts);
+        if self.opts.svg {
+            crate::view::layout_svg::write_svg(head.process, &rows, (n, kb), out)?;
+        } else {
+            write_text(head.process, &rows, (n, kb), &self.opts, out)?;
+        }
+        Ok(())
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            unfiltered: false,
+            whole_range: false,
+            address_order: true,
         }
     }
-    writeln!(
-        out,
-        r#"<text x="10" y="{}">{}</text>"#,
-        y + 24,
-        xml("colours: red = code (x), green = writable, blue = read-only, grey = no access")
-    )?;
-    writeln!(out, "</svg>")
 }
 
 #[cfg(test)]
@@ -815,14 +859,31 @@ mod tests {
     }
 
     #[test]
-    fn xml_is_escaped() {
-        assert_eq!(xml("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&apos;");
-    }
-
-    #[test]
     fn fit_cuts_wide_text_to_its_columns() {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("ab", 4), "ab  ");
         assert_eq!(fit("日本語テキスト", 6).width(), 6);
+    }
+
+    #[test]
+    fn many_alternating_mappings_stay_a_few_thousand_blocks() {
+        let mut p = Picture::new();
+        let mut r = Region::blank();
+        for i in 0..50_000u64 {
+            r.start = 0x1000_0000 + i * 0x2000;
+            r.end = r.start + 0x1000;
+            r.kind = if i % 4 == 3 { Kind::File } else { Kind::Anon };
+            r.inode = if i % 4 == 3 { 7 } else { 0 };
+            r.name = if i % 4 == 3 {
+                b"/f".to_vec()
+            } else {
+                Vec::new()
+            };
+            p.add(&r);
+            assert!(p.blocks.len() <= COMPACT_AT);
+        }
+        let (rows, n, _) = p.rows(&LayoutOptions::default());
+        assert_eq!(n, 50_000);
+        assert!(rows.len() <= 48, "{}", rows.len());
     }
 }

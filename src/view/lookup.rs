@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use crate::model::{Region, Snapshot};
 use crate::text::human_kb;
-use crate::view::ViewOptions;
 use crate::view::json::{Hex, ProcessOut, RegionOut, json_err};
 use crate::view::table::display_name;
+use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
 
 /// Parse an address: hexadecimal, with or without `0x`; `_` may group digits.
 pub fn parse_addr(s: &str) -> Result<u64, String> {
@@ -263,6 +263,91 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
     crate::text::json_to_writer(&mut w, &answers).map_err(json_err)?;
     w.write_all(b"}\n")?;
     w.flush()
+}
+
+/// `--addr`: the answers for every address asked, as text or JSON. Rows come in address
+/// order, unfiltered; only the few regions an answer names are kept (each address's
+/// mapping or the two around its gap, and their neighbours), so memory does not grow with
+/// the process. In that small sorted set every kept region has the same neighbours as in
+/// the whole list, so [`locate`] gives the same answers on it.
+pub struct LookupView {
+    addrs: Vec<u64>,
+    opts: ViewOptions,
+    json: bool,
+}
+
+impl LookupView {
+    pub fn new(addrs: Vec<u64>, opts: ViewOptions, json: bool) -> Self {
+        LookupView { addrs, opts, json }
+    }
+}
+
+/// Keep `r` in `kept` unless it is there already (by start address).
+fn keep(kept: &mut Vec<Region>, r: &Region) {
+    if !kept.iter().any(|k| k.start == r.start && k.end == r.end) {
+        kept.push(r.clone());
+    }
+}
+
+impl View for LookupView {
+    fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop> {
+        let mut kept: Vec<Region> = Vec::new();
+        let mut fields: Vec<String> = Vec::new();
+        let mut prev: Option<Region> = None;
+        // Addresses whose mapping was the previous row: the next row is its neighbour.
+        let mut want_next = vec![false; self.addrs.len()];
+        while let Some(row) = rows.next_row()? {
+            let r = row.region;
+            if fields.len() != row.fields.len() {
+                fields = row.fields.to_vec();
+            }
+            for (i, &a) in self.addrs.iter().enumerate() {
+                if want_next[i] {
+                    keep(&mut kept, r);
+                    want_next[i] = false;
+                }
+                let below_gap = prev.as_ref().is_none_or(|p| p.end <= a);
+                if r.contains(a) || (below_gap && a < r.start) {
+                    if let Some(p) = &prev {
+                        keep(&mut kept, p);
+                    }
+                    keep(&mut kept, r);
+                    want_next[i] = r.contains(a);
+                }
+            }
+            match &mut prev {
+                Some(p) => p.clone_from(r),
+                None => prev = Some(r.clone()),
+            }
+        }
+        // Addresses above the last mapping.
+        if let Some(p) = &prev
+            && self.addrs.iter().any(|&a| a >= p.end)
+        {
+            keep(&mut kept, p);
+        }
+        kept.sort_by_key(|r| r.start);
+        let snap = Snapshot {
+            process: head.process.clone(),
+            regions: kept,
+            has_smaps: head.has_smaps,
+            smaps_fields: fields,
+        };
+        if self.json {
+            render_json(&snap, &self.addrs, out)?;
+        } else {
+            render(&snap, &self.addrs, &self.opts, out)?;
+        }
+        Ok(())
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            unfiltered: true,
+            whole_range: true,
+            address_order: true,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,32 +1,53 @@
-//! Renderers: pure functions from a [`Snapshot`] and [`ViewOptions`] to bytes on a writer.
-//! One module per output format.
+//! The outputs. Every view (the table, pmap's bytes, JSON, CSV, the summary, the totals,
+//! `--addr` lookups, the layout picture) implements one trait, [`View`], once, and is fed
+//! by one pipeline (`crate::inspect`), whatever the source: a live process, a saved
+//! capture, a core dump.
+//!
+//! A view is handed the process ([`Head`]) and pulls its rows one at a time from a
+//! [`Rows`] stream, in the order it is to show them, each with what the pipeline worked
+//! out for it (the `--explain` words, the demo's mark). Pulling rather than being pushed
+//! to lets a view keep its per-process state on its own stack, borrowing the head (the
+//! pmap output's running totals and the `-X` column list across pids, say), and it leaves
+//! every choice between streaming and buffering to the pipeline: a view that prints as it
+//! goes (pmap, JSON, CSV) prints as rows come; one that must see every row first (the
+//! table measures its columns, the layout merges runs) keeps them packed itself. No view
+//! reads a file: explanations reach it as data.
+//!
+//! Output is whole or absent: the pipeline holds what a view writes until its source says
+//! the rows were complete (a process that exits while it is read cuts its maps short
+//! without an error), spilling to an unlinked temporary file past a few MiB
+//! ([`spool`]).
 
 use std::io::{self, Write};
 
-use crate::model::Snapshot;
+use crate::model::{Explanation, ProcessInfo, Region, Snapshot};
 
-pub mod chunked;
 pub mod color;
 pub mod csv;
-pub mod fast;
+pub mod grid;
 pub mod json;
 pub mod layout;
+pub mod layout_svg;
 pub mod lookup;
 pub mod numfmt;
 pub mod packed;
+pub mod pipeline;
 pub mod pmap;
+pub mod pmap_view;
+pub mod spool;
 pub mod summary;
 pub mod table;
+pub mod totals;
 
 /// Which output to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OutputFormat {
-    /// vasmap's own table (comfy-table).
+    /// vasmap's own table.
     #[default]
     Table,
     /// Byte for byte what procps-ng pmap 4.0.2 prints.
     Pmap,
-    /// One JSON document per snapshot (docs/json.md).
+    /// One JSON document per address space (docs/json.md).
     Json,
     /// One CSV row per region.
     Csv,
@@ -34,36 +55,21 @@ pub enum OutputFormat {
     Summary,
 }
 
-/// A row the demo wants marked, with the note to show beside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mark {
-    pub start: u64,
-    pub end: u64,
-    pub note: String,
-}
-
-/// Everything that changes how a snapshot is shown. Plain data: built from the command
-/// line by `cli.rs`, or by hand in tests.
+/// Everything that changes how an address space is shown. Plain data: built from the
+/// command line by `cli.rs`, or by hand in tests.
 #[derive(Debug, Clone, Default)]
 pub struct ViewOptions {
     pub format: OutputFormat,
     /// Full paths instead of basenames (pmap -p).
     pub show_path: bool,
-    /// Rows to mark (the demo's own mappings).
-    pub marks: Vec<Mark>,
-    /// Table width in columns; `None` fits the terminal when there is one.
+    /// Width to fit, in columns; `None`: as wide as the rows need (a pipe).
     pub width: Option<u16>,
     /// Which rows to show, in what order (`--perms`, `--kind`, `--name`, `--sort`).
     pub select: crate::filter::Selection,
-    /// Colour the table by permission and kind (already decided: terminal, `--color`).
+    /// Colour by permission and kind (already decided: terminal, `--color`, NO_COLOR).
     pub color: bool,
-    /// Add a column saying what each region is, in plain words (`--explain`).
+    /// Show what each region is, in plain words (`--explain`).
     pub explain: bool,
-    /// `--explain` explanations by start address, worked out on the whole address space before
-    /// filters and `--sort` took rows away or reordered them (explaining a mapping looks
-    /// at its neighbours), by the caller (`inspect::show`): working them out reads the
-    /// mapped files, which a renderer does not do. `None`: no explanation is shown.
-    pub explained: Option<crate::teach::explain::ExplainedByStart>,
     /// `-x`: resident, PSS, dirty and swap figures from smaps.
     pub extended: bool,
     /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`
@@ -96,13 +102,169 @@ impl ViewOptions {
     }
 }
 
-/// Print a snapshot in the chosen format.
-pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+/// What a view is told about the address space before its rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Head<'a> {
+    /// The process (for a saved file: what the file says of it; pid 0 when nothing).
+    pub process: &'a ProcessInfo,
+    /// True when the rows carry smaps figures.
+    pub has_smaps: bool,
+}
+
+impl Head<'_> {
+    /// Where the address space was read from.
+    pub fn origin(&self) -> Origin {
+        if self.process.core.is_some() {
+            Origin::Core
+        } else if self.process.saved || self.process.pid <= 0 {
+            Origin::File
+        } else {
+            Origin::Process
+        }
+    }
+}
+
+/// Where an address space was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A live process, through `/proc/PID`.
+    Process,
+    /// A saved maps/smaps capture or vasmap JSON (`--from`).
+    File,
+    /// An ELF core dump (`--from CORE`).
+    Core,
+}
+
+/// One region as a view sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub region: &'a Region,
+    /// The smaps field names a record's [`crate::model::FieldId`]s index.
+    pub fields: &'a [String],
+    /// `--explain`'s words for it, when asked for.
+    pub explain: Option<&'a Explanation>,
+    /// The demo's note for a mapping it made (`message.txt mapped by vasmap`).
+    pub mark: Option<&'a str>,
+}
+
+/// Why a view stopped before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum Stop {
+    /// The rows could not all be read; the pipeline holds the reason (the source's own
+    /// error), and nothing the view wrote for this address space is shown.
+    #[error("the input was cut short")]
+    Input,
+    /// Writing the output failed.
+    #[error(transparent)]
+    Output(#[from] io::Error),
+}
+
+/// A stream of rows in the order the view shows them.
+pub trait Rows {
+    /// The next row, or `None` after the last. The row borrows the stream: use it before
+    /// asking for the next.
+    fn next_row(&mut self) -> Result<Option<Row<'_>>, Stop>;
+}
+
+/// What a view needs the pipeline to leave in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wants {
+    /// Every region, whatever `--perms`, `--kind` and `--name` say (`--addr` names the
+    /// neighbours of an address; a filter would hide them).
+    pub unfiltered: bool,
+    /// Every region whatever `-A` says: the view applies the range itself (pmap does, with
+    /// quirks of its own in its totals).
+    pub whole_range: bool,
+    /// The rows in address order whatever `--sort` says.
+    pub address_order: bool,
+}
+
+/// Why an address space could not be shown in full; decides what pmap would still have
+/// printed (see [`View::shortfall`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortfall {
+    /// The pid does not exist: pmap prints nothing.
+    Missing,
+    /// maps/smaps could not be opened (permission): pmap prints the header line only.
+    Unreadable,
+    /// A kernel thread or zombie: its maps file is empty, pmap prints an empty view.
+    Empty { zombie: bool },
+}
+
+/// An output. One value serves a whole run: [`View::show`] is called once per address
+/// space, in order, so a view can carry state from one to the next (pmap's `-X` does).
+pub trait View {
+    /// Show one address space: `head`, then every row of `rows`.
+    fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop>;
+
+    /// What the view prints for a process that could not be read in full (`info`: what is
+    /// known of it). Only the pmap output prints anything: what pmap would.
+    fn shortfall(
+        &mut self,
+        _info: Option<&ProcessInfo>,
+        _why: Shortfall,
+        _out: &mut dyn Write,
+    ) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// What the pipeline must leave in for this view.
+    fn wants(&self) -> Wants {
+        Wants::default()
+    }
+}
+
+/// The view for `opts.format`.
+pub fn make(opts: &ViewOptions) -> Box<dyn View> {
     match opts.format {
-        OutputFormat::Table => table::render(snap, opts, out),
-        OutputFormat::Pmap => pmap::render(snap, opts, out),
-        OutputFormat::Json => json::render(snap, opts, out),
-        OutputFormat::Csv => csv::render(snap, opts, out),
-        OutputFormat::Summary => crate::view::summary::render(snap, opts, out),
+        OutputFormat::Table => Box::new(table::TableView::new(opts.clone())),
+        OutputFormat::Pmap => Box::new(pmap_view::PmapOutput::new(opts.clone())),
+        OutputFormat::Json => Box::new(json::JsonOutput::new()),
+        OutputFormat::Csv => Box::new(csv::CsvView::new()),
+        OutputFormat::Summary => Box::new(summary::SummaryView::new(opts.clone())),
+    }
+}
+
+/// Rows read straight from a snapshot's regions, in the order they are stored.
+pub struct SnapshotRows<'a> {
+    snap: &'a Snapshot,
+    next: usize,
+}
+
+impl<'a> SnapshotRows<'a> {
+    /// Every region of `snap`, as stored.
+    pub fn new(snap: &'a Snapshot) -> Self {
+        SnapshotRows { snap, next: 0 }
+    }
+}
+
+impl Rows for SnapshotRows<'_> {
+    fn next_row(&mut self) -> Result<Option<Row<'_>>, Stop> {
+        let Some(region) = self.snap.regions.get(self.next) else {
+            return Ok(None);
+        };
+        self.next += 1;
+        Ok(Some(Row {
+            region,
+            fields: &self.snap.smaps_fields,
+            explain: None,
+            mark: None,
+        }))
+    }
+}
+
+/// Show every region of a snapshot, as stored, in the view `opts` chooses: no filter, no
+/// order, no explanation (the inspector's pipeline does those: `crate::inspect`).
+pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut view = make(opts);
+    let head = Head {
+        process: &snap.process,
+        has_smaps: snap.has_smaps,
+    };
+    match view.show(&head, &mut SnapshotRows::new(snap), out) {
+        Ok(()) => Ok(()),
+        Err(Stop::Output(e)) => Err(e),
+        // A snapshot's rows are all there.
+        Err(Stop::Input) => Ok(()),
     }
 }

@@ -6,6 +6,9 @@
 //! the heap; for 60,000 mappings that is over 35 MiB. Here a row is its numbers as LEB128
 //! varints (most smaps figures are 0 or 4 and take one byte) and its strings with a varint
 //! length, one after another in one `Vec<u8>`: about 60 bytes a row for `-X`.
+//! [`encode_region`] packs a whole region the same way, for `--sort`.
+
+use crate::model::{Explanation, Kind, Region, SmapsRecord};
 
 /// Rows of numbers and byte strings, packed one after another.
 #[derive(Debug, Default, Clone)]
@@ -61,6 +64,206 @@ impl Packed {
             pos: 0,
         }
     }
+}
+
+/// Append a number to `buf` as a LEB128 varint (what [`Packed::push_u64`] writes).
+#[inline]
+pub fn put_u64(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+/// Append a byte string to `buf`, its length first.
+#[inline]
+pub fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
+    put_u64(buf, b.len() as u64);
+    buf.extend_from_slice(b);
+}
+
+/// The number of each kind in a packed row, and back.
+fn kind_code(k: Kind) -> (u64, u64) {
+    let payload = match k {
+        Kind::ThreadStack { tid } => u64::from(tid as u32),
+        Kind::SysvShm { shmid } => shmid,
+        _ => 0,
+    };
+    let code = Kind::KEYS
+        .iter()
+        .position(|&key| key == k.key())
+        .unwrap_or(0);
+    (code as u64, payload)
+}
+
+fn kind_of_code(code: u64, payload: u64) -> Kind {
+    match Kind::KEYS.get(code as usize).copied().unwrap_or("anon") {
+        "program" => Kind::Program,
+        "loader" => Kind::Loader,
+        "library" => Kind::Library,
+        "file" => Kind::File,
+        "deleted_file" => Kind::DeletedFile,
+        "heap" => Kind::Heap,
+        "stack" => Kind::Stack,
+        "thread_stack" => Kind::ThreadStack {
+            tid: payload as u32 as i32,
+        },
+        "guard" => Kind::Guard,
+        "named_anon" => Kind::NamedAnon,
+        "shared_anon" => Kind::SharedAnon,
+        "memfd" => Kind::Memfd,
+        "sysv_shm" => Kind::SysvShm { shmid: payload },
+        "vdso" => Kind::Vdso,
+        "vvar" => Kind::Vvar,
+        "vsyscall" => Kind::Vsyscall,
+        "special" => Kind::Special,
+        _ => Kind::Anon,
+    }
+}
+
+/// Pack a whole region (and its explanation, when there is one) into `buf`, for views
+/// and `--sort`, which keep rows until they have seen the last: what [`decode_region`]
+/// reads back.
+pub fn encode_region(buf: &mut Vec<u8>, r: &Region, explain: Option<&Explanation>) {
+    for v in [r.start, r.end, r.offset, r.inode] {
+        put_u64(buf, v);
+    }
+    let p = r.perms;
+    put_u64(
+        buf,
+        u64::from(p.read)
+            | u64::from(p.write) << 1
+            | u64::from(p.exec) << 2
+            | u64::from(p.shared) << 3,
+    );
+    put_u64(buf, u64::from(r.dev_major));
+    put_u64(buf, u64::from(r.dev_minor));
+    let (code, payload) = kind_code(r.kind);
+    put_u64(buf, code);
+    put_u64(buf, payload);
+    put_bytes(buf, &r.name);
+    match r.dumped {
+        Some(d) => {
+            put_u64(
+                buf,
+                1 | u64::from(d.kind_inferred) << 1 | u64::from(d.shared_known) << 2,
+            );
+            put_u64(buf, d.bytes);
+        }
+        None => put_u64(buf, 0),
+    }
+    match &r.smaps {
+        Some(s) => {
+            put_u64(buf, 1 | u64::from(s.has_vm_flags) << 1);
+            for v in [
+                s.rss,
+                s.pss,
+                s.shared_clean,
+                s.shared_dirty,
+                s.private_clean,
+                s.private_dirty,
+                s.referenced,
+                s.anonymous,
+                s.swap,
+                s.swap_pss,
+                s.locked,
+            ] {
+                put_u64(buf, v);
+            }
+            put_u64(buf, s.fields.len() as u64);
+            for &(id, v) in &s.fields {
+                put_u64(buf, u64::from(id));
+                put_u64(buf, v);
+            }
+            put_u64(buf, s.vm_flags.len() as u64);
+            for f in &s.vm_flags {
+                put_u64(buf, u64::from(u16::from_le_bytes(*f)));
+            }
+        }
+        None => put_u64(buf, 0),
+    }
+    match explain {
+        Some(e) => {
+            put_u64(buf, 1);
+            put_bytes(buf, e.text.as_bytes());
+            put_u64(buf, e.sections.len() as u64);
+            for s in &e.sections {
+                put_bytes(buf, s.as_bytes());
+            }
+        }
+        None => put_u64(buf, 0),
+    }
+}
+
+/// Read back what [`encode_region`] packed, into `r` and `e` (their buffers reused).
+/// Returns whether there was an explanation.
+pub fn decode_region(buf: &[u8], r: &mut Region, e: &mut Explanation) -> bool {
+    let mut rd = PackedReader { buf, pos: 0 };
+    r.start = rd.u64();
+    r.end = rd.u64();
+    r.offset = rd.u64();
+    r.inode = rd.u64();
+    let p = rd.u64();
+    r.perms = crate::model::Perms {
+        read: p & 1 != 0,
+        write: p & 2 != 0,
+        exec: p & 4 != 0,
+        shared: p & 8 != 0,
+    };
+    r.dev_major = rd.u64() as u32;
+    r.dev_minor = rd.u64() as u32;
+    let code = rd.u64();
+    r.kind = kind_of_code(code, rd.u64());
+    r.name.clear();
+    r.name.extend_from_slice(rd.bytes());
+    let d = rd.u64();
+    r.dumped = (d & 1 != 0).then(|| crate::model::Dumped {
+        kind_inferred: d & 2 != 0,
+        shared_known: d & 4 != 0,
+        bytes: rd.u64(),
+    });
+    let sm = rd.u64();
+    if sm & 1 != 0 {
+        let s = r.smaps.get_or_insert_with(SmapsRecord::default);
+        s.has_vm_flags = sm & 2 != 0;
+        for slot in [
+            &mut s.rss,
+            &mut s.pss,
+            &mut s.shared_clean,
+            &mut s.shared_dirty,
+            &mut s.private_clean,
+            &mut s.private_dirty,
+            &mut s.referenced,
+            &mut s.anonymous,
+            &mut s.swap,
+            &mut s.swap_pss,
+            &mut s.locked,
+        ] {
+            *slot = rd.u64();
+        }
+        s.fields.clear();
+        for _ in 0..rd.u64().min(buf.len() as u64) {
+            let id = rd.u64() as u16;
+            s.fields.push((id, rd.u64()));
+        }
+        s.vm_flags.clear();
+        for _ in 0..rd.u64().min(buf.len() as u64) {
+            s.vm_flags.push((rd.u64() as u16).to_le_bytes());
+        }
+    } else {
+        r.smaps = None;
+    }
+    if rd.u64() == 0 {
+        return false;
+    }
+    e.text = String::from_utf8_lossy(rd.bytes()).into_owned();
+    e.sections.clear();
+    for _ in 0..rd.u64().min(buf.len() as u64) {
+        e.sections
+            .push(String::from_utf8_lossy(rd.bytes()).into_owned());
+    }
+    true
 }
 
 /// Reads a [`Packed`] store back, value by value, in the order it was written.
@@ -131,6 +334,42 @@ mod tests {
             }
             prop_assert!(r.is_done());
         }
+    }
+
+    #[test]
+    fn a_region_comes_back_whole() {
+        let mut r =
+            crate::read::parse::parse_maps_line(b"7f00-7f10 rwxs 00001000 fe:01 42 /tmp/a \xff b")
+                .unwrap();
+        r.kind = Kind::ThreadStack { tid: -3 };
+        r.dumped = Some(crate::model::Dumped {
+            bytes: 9,
+            kind_inferred: true,
+            shared_known: false,
+        });
+        r.smaps = Some(SmapsRecord {
+            rss: 4,
+            swap: 8,
+            fields: vec![(0, 4), (3, 8)],
+            vm_flags: vec![*b"rd", *b"wr"],
+            has_vm_flags: true,
+            ..SmapsRecord::default()
+        });
+        let e = Explanation {
+            text: "code".into(),
+            sections: vec![".text".into()],
+        };
+        let mut buf = Vec::new();
+        encode_region(&mut buf, &r, Some(&e));
+        let (mut back, mut be) = (Region::blank(), Explanation::default());
+        assert!(decode_region(&buf, &mut back, &mut be));
+        assert_eq!((back, be), (r.clone(), e));
+        buf.clear();
+        r.smaps = None;
+        encode_region(&mut buf, &r, None);
+        let mut back = Region::blank();
+        assert!(!decode_region(&buf, &mut back, &mut Explanation::default()));
+        assert_eq!(back, r);
     }
 
     #[test]

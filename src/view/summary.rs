@@ -1,17 +1,16 @@
 //! `--summary`: totals per kind and per file, like macOS `vmmap -summary`: every libc
-//! mapping on one row, every thread stack on one row. And `--totals`: the whole process
-//! from `/proc/PID/smaps_rollup`, which the kernel adds up itself (one read however many
-//! mappings there are).
+//! mapping on one row, every thread stack on one row. A small table, laid out by
+//! comfy-table.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::Write;
 
 use comfy_table::{Cell, CellAlignment, LineStyle, Row, Table, TableStyle};
 
-use crate::model::{Kind, Region, SmapsRecord, Snapshot, Totals};
+use crate::model::{Kind, Region, Snapshot, Totals};
 use crate::text::escape_name;
-use crate::view::ViewOptions;
 use crate::view::table::display_name;
+use crate::view::{Head, Rows, Stop, View, ViewOptions};
 
 const STYLE: TableStyle =
     TableStyle::new().header_separator(LineStyle::none().fill('─').junction('─'));
@@ -125,12 +124,12 @@ fn kb(v: u64) -> Cell {
     Cell::new(format!("{v}K")).set_alignment(CellAlignment::Right)
 }
 
-fn table(title: &str, groups: &[Group], total: &Totals, width: Option<u16>) -> Table {
+pub(crate) fn table(title: &str, groups: &[Group], total: &Totals, width: Option<u16>) -> Table {
     table_with(title, groups, total, width, true)
 }
 
 /// The table, with or without the Regions column (`--totals` has no mapping count).
-fn table_with(
+pub(crate) fn table_with(
     title: &str,
     groups: &[Group],
     total: &Totals,
@@ -177,61 +176,32 @@ fn table_with(
     t
 }
 
-/// Print both summaries.
-pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::Result<()> {
-    let mut view = SummaryView::begin(&snap.process, snap.has_smaps, opts);
-    for r in &snap.regions {
-        view.region(r);
+/// `--summary`: both tables, made from rows as they come: memory grows with the number of
+/// groups (kinds and distinct names), not of mappings.
+pub struct SummaryView {
+    opts: ViewOptions,
+}
+
+impl SummaryView {
+    pub fn new(opts: ViewOptions) -> Self {
+        SummaryView { opts }
     }
-    view.finish(out)
 }
 
-/// Both summaries, made from regions given one by one as they are read (see
-/// [`crate::read::proc::ProcDir::visit_regions`]): memory grows with the number of groups
-/// (kinds and distinct names), not of mappings.
-pub struct SummaryView<'a> {
-    process: &'a crate::model::ProcessInfo,
-    has_smaps: bool,
-    opts: &'a ViewOptions,
-    kinds: Groups,
-    names: Groups,
-    total: Totals,
-}
-
-impl<'a> SummaryView<'a> {
-    /// Start the summaries of `process`; `has_smaps` says whether regions carry smaps.
-    pub fn begin(
-        process: &'a crate::model::ProcessInfo,
-        has_smaps: bool,
-        opts: &'a ViewOptions,
-    ) -> Self {
-        SummaryView {
-            process,
-            has_smaps,
-            opts,
-            kinds: Groups::default(),
-            names: Groups::default(),
-            total: Totals::default(),
+impl View for SummaryView {
+    fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop> {
+        let mut kinds = Groups::default();
+        let mut names = Groups::default();
+        let mut total = Totals::default();
+        while let Some(row) = rows.next_row()? {
+            kinds.add_by_kind(row.region);
+            names.add_by_name(row.region, self.opts.show_path);
+            total.add(row.region);
         }
-    }
-
-    /// Count one region.
-    pub fn region(&mut self, r: &Region) {
-        self.kinds.add_by_kind(r);
-        self.names.add_by_name(r, self.opts.show_path);
-        self.total.add(r);
-    }
-
-    /// Print both tables.
-    pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{}", crate::view::lookup::header(self.process))?;
-        let total = self.total;
-        for (n, (title, groups)) in [
-            ("Kind", self.kinds.ordered()),
-            ("Mapping", self.names.ordered()),
-        ]
-        .into_iter()
-        .enumerate()
+        writeln!(out, "{}", crate::view::lookup::header(head.process))?;
+        for (n, (title, groups)) in [("Kind", kinds.ordered()), ("Mapping", names.ordered())]
+            .into_iter()
+            .enumerate()
         {
             if n > 0 {
                 writeln!(out)?;
@@ -240,7 +210,7 @@ impl<'a> SummaryView<'a> {
                 writeln!(out, "{}", line.trim_end())?;
             }
         }
-        if !self.has_smaps {
+        if !head.has_smaps {
             writeln!(
                 out,
                 "(no smaps figures: RSS and the rest are 0; a saved maps file has none, save smaps instead)"
@@ -248,48 +218,6 @@ impl<'a> SummaryView<'a> {
         }
         Ok(())
     }
-}
-
-/// Whole-process totals from a `smaps_rollup` record and the virtual size in kB (the
-/// kernel's `VmSize` from `/proc/PID/status`, or [`process_size_kb`] of a snapshot).
-pub fn rollup_totals(size_kb: u64, r: &SmapsRecord) -> Totals {
-    Totals {
-        regions: 0,
-        size_kb,
-        rss_kb: r.rss,
-        pss_kb: r.pss,
-        dirty_kb: r.dirty(),
-        swap_kb: r.swap,
-        private_kb: r.private_clean + r.private_dirty,
-        shared_kb: r.shared_clean + r.shared_dirty,
-    }
-}
-
-/// The process's own virtual size, as the kernel's `VmSize` counts it: every mapping but
-/// `[vsyscall]`, which is the kernel's gate page at a fixed address, listed in maps but not
-/// one of the process's mappings (`smaps_rollup` leaves it out too).
-pub fn process_size_kb(regions: &[crate::model::Region]) -> u64 {
-    regions
-        .iter()
-        .filter(|r| r.kind != Kind::Vsyscall)
-        .fold(0u64, |a, r| a.saturating_add(r.size_kb()))
-}
-
-/// Print `--totals`: one row for the whole process. No mapping count: only `maps` has it,
-/// and reading it costs more than the rollup itself (docs/performance.md); `--summary`
-/// counts them.
-pub fn render_totals(
-    snap: &Snapshot,
-    totals: &Totals,
-    opts: &ViewOptions,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    writeln!(out, "{}", crate::view::lookup::header(&snap.process))?;
-    let t = table_with("Process", &[], totals, opts.width, false);
-    for line in t.lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -74,6 +74,7 @@ pub fn render_every_view(what: &str, data: &[u8]) {
         width: 80,
         color: false,
         max_rows: 48,
+        svg: false,
     };
     let mut out = Vec::new();
     render_text(&snap, &layout, &mut out).expect("rendering into memory cannot fail");

@@ -1,0 +1,344 @@
+//! Bytes kept for later in bounded memory: up to [`MEMORY_LIMIT`] in memory, the rest in
+//! an unlinked temporary file (O_TMPFILE through the `tempfile` crate, else a memfd).
+//!
+//! Three things need it. The output of one address space is held until its source says
+//! the rows were complete ([`HoldBack`]): a process that exits while it is read cuts its
+//! maps short without an error, and a document cut in the middle is worse than none. The
+//! table keeps its rows until it knows its column widths, and `--sort` keeps every row
+//! until it has seen the last ([`RowStore`]). A process at the kernel's limit of 65,530
+//! mappings, each with a name of 4 KiB, is 256 MiB of rows: in memory that would be the
+//! kind of growth vasmap promises never to have.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::rc::Rc;
+
+/// What a spool keeps in memory before it moves to a file.
+pub const MEMORY_LIMIT: usize = 4 << 20;
+
+/// An append-only store of bytes; see the module docs.
+#[derive(Debug)]
+pub struct Spool {
+    mem: Vec<u8>,
+    file: Option<File>,
+    len: u64,
+    limit: usize,
+}
+
+impl Default for Spool {
+    fn default() -> Self {
+        Spool::new()
+    }
+}
+
+/// An unlinked temporary file: `$TMPDIR` (or /tmp), else a memfd.
+fn temporary_file() -> io::Result<File> {
+    match tempfile::tempfile() {
+        Ok(f) => Ok(f),
+        Err(disk) => rustix::fs::memfd_create("vasmap-spool", rustix::fs::MemfdFlags::CLOEXEC)
+            .map(File::from)
+            .map_err(|_| {
+                io::Error::new(
+                    disk.kind(),
+                    format!(
+                        "cannot make a temporary file to hold the output ({disk}): set TMPDIR \
+                         to a writable directory"
+                    ),
+                )
+            }),
+    }
+}
+
+impl Spool {
+    /// An empty spool that keeps up to [`MEMORY_LIMIT`] bytes in memory.
+    pub fn new() -> Spool {
+        Spool::with_limit(MEMORY_LIMIT)
+    }
+
+    /// An empty spool that keeps up to `limit` bytes in memory (tests use small ones).
+    pub fn with_limit(limit: usize) -> Spool {
+        Spool {
+            mem: Vec::new(),
+            file: None,
+            len: 0,
+            limit,
+        }
+    }
+
+    /// Bytes stored.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True when nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True once the bytes went to a file.
+    pub fn is_spilled(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Append bytes.
+    pub fn append(&mut self, b: &[u8]) -> io::Result<()> {
+        if self.file.is_none() && self.mem.len() + b.len() > self.limit {
+            let mut f = temporary_file()?;
+            f.write_all(&self.mem)?;
+            self.mem = Vec::new();
+            self.file = Some(f);
+        }
+        match &mut self.file {
+            Some(f) => f.write_all(b)?,
+            None => self.mem.extend_from_slice(b),
+        }
+        self.len += b.len() as u64;
+        Ok(())
+    }
+
+    /// The bytes in memory, when none went to a file.
+    pub fn in_memory(&self) -> Option<&[u8]> {
+        self.file.is_none().then_some(&self.mem[..])
+    }
+
+    /// Write every byte to `out`, in order.
+    pub fn copy_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        match &mut self.file {
+            None => out.write_all(&self.mem),
+            Some(f) => {
+                f.seek(SeekFrom::Start(0))?;
+                let mut buf = vec![0u8; 64 * 1024];
+                loop {
+                    let n = f.read(&mut buf)?;
+                    if n == 0 {
+                        return Ok(());
+                    }
+                    out.write_all(&buf[..n])?;
+                }
+            }
+        }
+    }
+
+    /// Forget everything (and the file).
+    pub fn clear(&mut self) {
+        self.mem.clear();
+        self.file = None;
+        self.len = 0;
+    }
+
+    /// Read `buf.len()` bytes at `offset`.
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        match &self.file {
+            Some(f) => f.read_exact_at(buf, offset),
+            None => {
+                let start = usize::try_from(offset).map_err(|_| short())?;
+                let bytes = self.mem.get(start..start + buf.len()).ok_or_else(short)?;
+                buf.copy_from_slice(bytes);
+                Ok(())
+            }
+        }
+    }
+}
+
+fn short() -> io::Error {
+    io::Error::new(io::ErrorKind::UnexpectedEof, "a spooled row is cut short")
+}
+
+/// Output held until [`Completion::complete`] says the input was whole, then written
+/// through. Dropped before that, it writes nothing.
+pub struct HoldBack<'a> {
+    out: &'a mut dyn Write,
+    held: Spool,
+    done: Completion,
+    released: bool,
+}
+
+/// The flag a source sets once its rows are known to be whole; shared with the
+/// [`HoldBack`] holding that source's output.
+#[derive(Debug, Clone, Default)]
+pub struct Completion(Rc<Cell<bool>>);
+
+impl Completion {
+    /// Say the input was read whole: held output may go out.
+    pub fn complete(&self) {
+        self.0.set(true);
+    }
+
+    /// True once [`Completion::complete`] was called.
+    pub fn is_complete(&self) -> bool {
+        self.0.get()
+    }
+}
+
+impl<'a> HoldBack<'a> {
+    /// Hold what is written for `out` until `done` is complete.
+    pub fn new(out: &'a mut dyn Write, done: Completion) -> Self {
+        HoldBack {
+            out,
+            held: Spool::new(),
+            done,
+            released: false,
+        }
+    }
+
+    /// Write what was held and pass the rest through: call once the input is complete.
+    pub fn release(&mut self) -> io::Result<()> {
+        if !self.released {
+            self.released = true;
+            self.held.copy_to(self.out)?;
+            self.held.clear();
+        }
+        Ok(())
+    }
+}
+
+impl Write for HoldBack<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if !self.released && self.done.is_complete() {
+            self.release()?;
+        }
+        if self.released {
+            self.out.write(buf)
+        } else {
+            self.held.append(buf)?;
+            Ok(buf.len())
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.released {
+            self.out.flush()
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Rows of bytes kept in a [`Spool`], each prefixed with its length, read back in order
+/// ([`RowStore::each`]) or by the offset [`RowStore::push`] returned ([`RowStore::get`]).
+#[derive(Debug, Default)]
+pub struct RowStore {
+    spool: Spool,
+    rows: usize,
+}
+
+impl RowStore {
+    /// An empty store.
+    pub fn new() -> RowStore {
+        RowStore::default()
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// True when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Append a row; returns where it starts, for [`RowStore::get`].
+    pub fn push(&mut self, row: &[u8]) -> io::Result<u64> {
+        let at = self.spool.len();
+        self.spool.append(&(row.len() as u32).to_le_bytes())?;
+        self.spool.append(row)?;
+        self.rows += 1;
+        Ok(at)
+    }
+
+    /// The row that starts at `at`, into `buf`.
+    pub fn get(&self, at: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        let mut n = [0u8; 4];
+        self.spool.read_at(at, &mut n)?;
+        buf.resize(u32::from_le_bytes(n) as usize, 0);
+        self.spool.read_at(at + 4, buf)
+    }
+
+    /// Call `each` with every row, in the order pushed.
+    pub fn each(&mut self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        if let Some(mem) = self.spool.in_memory() {
+            let mut rest = mem;
+            while rest.len() >= 4 {
+                let n = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+                let row = rest.get(4..4 + n).ok_or_else(short)?;
+                each(row)?;
+                rest = &rest[4 + n..];
+            }
+            return Ok(());
+        }
+        let Some(f) = self.spool.file.as_mut() else {
+            return Ok(());
+        };
+        f.seek(SeekFrom::Start(0))?;
+        let mut r = BufReader::with_capacity(256 * 1024, &*f);
+        let mut buf = Vec::new();
+        for _ in 0..self.rows {
+            let mut n = [0u8; 4];
+            r.read_exact(&mut n)?;
+            buf.resize(u32::from_le_bytes(n) as usize, 0);
+            r.read_exact(&mut buf)?;
+            each(&buf)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spool_moves_to_a_file_past_its_limit_and_keeps_every_byte() {
+        let mut s = Spool::with_limit(10);
+        s.append(b"0123456").unwrap();
+        assert!(!s.is_spilled());
+        s.append(b"789abc").unwrap();
+        assert!(s.is_spilled());
+        let mut out = Vec::new();
+        s.copy_to(&mut out).unwrap();
+        assert_eq!(out, b"0123456789abc");
+    }
+
+    #[test]
+    fn held_output_goes_out_only_once_complete() {
+        let mut out = Vec::new();
+        let done = Completion::default();
+        let mut h = HoldBack::new(&mut out, done.clone());
+        h.write_all(b"head ").unwrap();
+        drop(h);
+        assert!(out.is_empty(), "dropped before completion: nothing");
+        let mut h = HoldBack::new(&mut out, done.clone());
+        h.write_all(b"head ").unwrap();
+        done.complete();
+        h.write_all(b"tail").unwrap();
+        drop(h);
+        assert_eq!(out, b"head tail");
+    }
+
+    #[test]
+    fn rows_come_back_in_order_and_by_offset_in_memory_and_spilled() {
+        for limit in [1 << 20, 16] {
+            let mut store = RowStore {
+                spool: Spool::with_limit(limit),
+                rows: 0,
+            };
+            let rows: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i; usize::from(i % 7)]).collect();
+            let at: Vec<u64> = rows.iter().map(|r| store.push(r).unwrap()).collect();
+            let mut back = Vec::new();
+            store
+                .each(|r| {
+                    back.push(r.to_vec());
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(back, rows);
+            let mut buf = Vec::new();
+            store.get(at[33], &mut buf).unwrap();
+            assert_eq!(buf, rows[33]);
+            assert_eq!(store.spool.is_spilled(), limit == 16);
+        }
+    }
+}
