@@ -339,17 +339,20 @@ impl Grid {
         if !plan.dropped.is_empty() {
             plan.needed = everything;
         }
-        // What is left goes to the name, then the mark gives up words.
+        // What is left goes to the name, keeping one column for the mark's arrow (the
+        // mark then gives up words from its end).
+        let mark = find(|f| *f == Fit::Words).filter(|&i| widths[i].is_some());
         if let Some(i) = name {
             widths[i] = Some(0);
+            if let Some(m) = mark {
+                widths[m] = Some(1);
+            }
             let others = Grid::line_width(&widths);
             let room = width.saturating_sub(others);
             widths[i] = Some(room.clamp(NAME_MIN.min(self.natural[i]), self.natural[i]));
-        }
-        if let Some(i) = find(|f| *f == Fit::Words) {
-            let over = Grid::line_width(&widths).saturating_sub(width);
-            if let Some(w) = widths[i] {
-                widths[i] = Some(w.saturating_sub(over).max(1));
+            if let Some(m) = mark {
+                let left = width.saturating_sub(Grid::line_width(&widths)) + 1;
+                widths[m] = Some(left.clamp(1, self.natural[m]));
             }
         }
         plan.widths = widths;
@@ -415,22 +418,30 @@ impl Grid {
     }
 }
 
-/// Where a line under a row starts: under the name column when that leaves room, else a
-/// small indent.
+/// Where a line under a row starts: under the name column when that leaves 50 columns,
+/// else under the second column when that leaves 40, else a small indent.
 fn under_indent(plan: &Plan, columns: &[Column]) -> usize {
     let name = columns.iter().position(|c| c.fit == Fit::Middle);
-    let mut at = 1;
-    for (i, w) in plan.widths.iter().enumerate() {
-        if Some(i) == name {
-            break;
-        }
-        if let Some(w) = w {
-            at += w + 2;
-        }
-    }
+    let shown: Vec<(usize, usize)> = plan
+        .widths
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| w.map(|w| (i, w)))
+        .collect();
+    let start_of = |upto: usize| -> usize {
+        1 + shown
+            .iter()
+            .take_while(|(i, _)| *i < upto)
+            .map(|(_, w)| w + 2)
+            .sum::<usize>()
+    };
     let total = plan.limit.unwrap_or(Grid::line_width(&plan.widths));
-    if total.saturating_sub(at) >= 30 {
-        at
+    let at_name = name.map_or(usize::MAX, start_of);
+    let at_second = shown.get(1).map_or(usize::MAX, |&(i, _)| start_of(i));
+    if total.saturating_sub(at_name) >= 50 {
+        at_name
+    } else if total.saturating_sub(at_second) >= 40 {
+        at_second
     } else {
         4
     }

@@ -305,7 +305,7 @@ impl View for TableView {
         for line in lines {
             match width {
                 Some(w) if crate::view::grid::width_of(line.as_bytes()) + 1 > w => {
-                    for (i, l) in wrap(&line, w.saturating_sub(1)).iter().enumerate() {
+                    for (i, l) in wrap(&line, w.saturating_sub(3)).iter().enumerate() {
                         let lead = if i == 0 { " " } else { "   " };
                         writeln!(out, "{lead}{l}")?;
                     }

@@ -436,3 +436,48 @@ pub fn assert_terminal_safe(what: &str, bytes: &[u8]) {
         );
     }
 }
+
+/// Run vasmap with `args` on a pseudo-terminal of `cols` columns (util-linux `script`),
+/// colour on, and return what the terminal got: `\r\n` back to `\n`, vasmap's SGR colour
+/// sequences removed (any other escape byte is left for the caller to find). `None`, and
+/// why, where `script` is missing.
+pub fn on_terminal(cols: u16, args: &[&str]) -> Option<String> {
+    if !std::path::Path::new("/usr/bin/script").exists() {
+        eprintln!("skipping the terminal run: /usr/bin/script (util-linux) is not installed");
+        return None;
+    }
+    let mut cmd = format!("stty cols {cols} rows 50; '{}'", env!("CARGO_BIN_EXE_vasmap"));
+    for a in args {
+        cmd.push_str(&format!(" '{a}'"));
+    }
+    let out = Command::new("/usr/bin/script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("COLUMNS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run script");
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    Some(strip_sgr(&text))
+}
+
+/// `text` without SGR sequences (`ESC [ digits;... m`).
+pub fn strip_sgr(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("\x1b[") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after.find(|c: char| !(c.is_ascii_digit() || c == ';'));
+        match end {
+            Some(e) if after[e..].starts_with('m') => rest = &after[e + 1..],
+            _ => {
+                out.push_str("\x1b[");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
