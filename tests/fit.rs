@@ -38,10 +38,14 @@ fn check(pid: i32, view: &[&str], cols: u16) {
             line.width()
         );
     }
-    let maps = String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/maps")).unwrap())
-        .into_owned();
+    let maps =
+        String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/maps")).unwrap()).into_owned();
     let (narrow_rows, wide_rows) = (rows(&tty), rows(&wide));
-    assert_eq!(narrow_rows.len(), maps.lines().count(), "{args:?} at {cols}:\n{tty}");
+    assert_eq!(
+        narrow_rows.len(),
+        maps.lines().count(),
+        "{args:?} at {cols}:\n{tty}"
+    );
     assert_eq!(narrow_rows.len(), wide_rows.len(), "{args:?} at {cols}");
     for (n, w) in narrow_rows.iter().zip(&wide_rows) {
         let whole: Vec<&str> = w.split_whitespace().collect();
@@ -55,7 +59,10 @@ fn check(pid: i32, view: &[&str], cols: u16) {
     }
     // Lines under rows (`--explain`'s words) hold whole words of the explanation.
     let words: Vec<&str> = wide.split_whitespace().collect();
-    for line in tty.lines().filter(|l| l.starts_with("    ") && !l.trim().is_empty()) {
+    for line in tty
+        .lines()
+        .filter(|l| l.starts_with("    ") && !l.trim().is_empty())
+    {
         for token in line.split_whitespace() {
             assert!(
                 token.contains('…') || words.contains(&token),
@@ -100,8 +107,14 @@ fn columns_left_out_are_said_and_a_pipe_shows_them() {
         .last()
         .filter(|n| n.contains("left out to fit 80 columns"))
         .unwrap_or_else(|| panic!("no note of the columns left out:\n{tty}"));
-    assert!(note.contains("VmFlags,") || note.contains("VmFlags "), "{note}");
-    assert!(note.contains("--width=") && note.contains("(or a pipe) shows every column"), "{note}");
+    assert!(
+        note.contains("VmFlags,") || note.contains("VmFlags "),
+        "{note}"
+    );
+    assert!(
+        note.contains("--width=") && note.contains("(or a pipe) shows every column"),
+        "{note}"
+    );
     let (wide, _, _) = run_vasmap(&["-XX", &pid]);
     let wide = String::from_utf8(wide).unwrap();
     assert!(!wide.contains("left out"), "{wide}");
@@ -133,6 +146,9 @@ fn the_demo_mark_stays_on_its_row() {
         let marked: Vec<&str> = rows(&tty).into_iter().filter(|l| l.contains('◀')).collect();
         assert_eq!(marked.len(), 1, "{tty}");
         assert!(marked[0].contains("message.txt"), "{}", marked[0]);
-        assert!(rows(&tty).iter().all(|l| l.width() <= usize::from(cols)), "{tty}");
+        assert!(
+            rows(&tty).iter().all(|l| l.width() <= usize::from(cols)),
+            "{tty}"
+        );
     }
 }

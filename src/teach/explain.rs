@@ -81,24 +81,17 @@ fn base_of(near: &dyn Neighbours, center: isize) -> Option<u64> {
     base
 }
 
-/// True when some mapping of the same file near the region at `center` is executable:
-/// the mark of an ELF image loaded to run. Plain data files are then never opened to look
-/// for ELF headers.
-fn runs_code(near: &dyn Neighbours, center: isize) -> bool {
-    let Some(r) = near.at(center) else {
-        return false;
-    };
-    (-(NEAR as isize)..=NEAR as isize)
-        .filter_map(|k| near.at(k))
-        .any(|o| o.perms.exec && same_file(r, o))
-}
-
 /// Explains regions, parsing each ELF file once.
 #[derive(Default)]
 pub struct Explainer {
     cache: HashMap<FileKey, Result<Option<Rc<ElfLayout>>, String>>,
     order: VecDeque<FileKey>,
     opened: usize,
+    /// For each file, the index of its last executable mapping seen so far, and how far
+    /// the window has been looked at: so that "is some mapping of this file within
+    /// [`NEAR`] executable" costs a lookup, not a scan of the window.
+    last_exec: HashMap<FileKey, usize>,
+    seen: Option<usize>,
 }
 
 /// Sections worth naming first when a mapping holds many, most telling first.
@@ -192,6 +185,46 @@ impl Explainer {
         v
     }
 
+    /// Note the executable file mappings that came into the window since the last call.
+    fn look_ahead(&mut self, near: &dyn Neighbours) {
+        let at = near.index();
+        let from = match self.seen {
+            Some(s) if s + 1 >= at.saturating_sub(NEAR) && s < at + NEAR => s + 1,
+            // A new address space, or a jump: look at the whole window again.
+            _ => {
+                self.last_exec.clear();
+                at.saturating_sub(NEAR)
+            }
+        };
+        for abs in from..=at + NEAR {
+            let Some(r) = near.at(abs as isize - at as isize) else {
+                if abs > at {
+                    break;
+                }
+                continue;
+            };
+            if r.perms.exec && (r.inode != 0 || r.is_path()) {
+                self.last_exec.insert(key_of(r), abs);
+            }
+            self.seen = Some(abs);
+        }
+    }
+
+    /// True when some mapping of the same file within [`NEAR`] of the region at `offset`
+    /// is executable: the mark of an ELF image loaded to run. Plain data files are then
+    /// never opened to look for ELF headers.
+    fn runs_code(&self, near: &dyn Neighbours, offset: isize) -> bool {
+        let Some(r) = near.at(offset) else {
+            return false;
+        };
+        let Some(at) = near.index().checked_add_signed(offset) else {
+            return false;
+        };
+        self.last_exec
+            .get(&key_of(r))
+            .is_some_and(|&e| e + NEAR >= at && e <= at + NEAR)
+    }
+
     /// Explain region `index` of a whole snapshot.
     pub fn explain(&mut self, snap: &Snapshot, index: usize) -> Explanation {
         self.explain_near(
@@ -205,17 +238,18 @@ impl Explainer {
 
     /// Explain `near.at(0)`, a region of process `pid` (0 for a saved file).
     pub fn explain_near(&mut self, near: &dyn Neighbours, pid: i32) -> Explanation {
+        self.look_ahead(near);
         let Some(r) = near.at(0) else {
             return Explanation::default();
         };
         match r.kind {
             Kind::Program | Kind::Loader | Kind::Library => self.explain_elf(near, pid, None),
-            Kind::File if runs_code(near, 0) => match self.elf_of(r, pid) {
+            Kind::File if self.runs_code(near, 0) => match self.elf_of(r, pid) {
                 Ok(Some(_)) => self.explain_elf(near, pid, None),
                 _ => Explanation::plain(file_words(r)),
             },
             Kind::File => Explanation::plain(file_words(r)),
-            Kind::DeletedFile if runs_code(near, 0) => match self.elf_of(r, pid) {
+            Kind::DeletedFile if self.runs_code(near, 0) => match self.elf_of(r, pid) {
                 Ok(Some(_)) => self.explain_elf(near, pid, Some("the file was deleted since")),
                 _ => Explanation::plain(DELETED_WORDS),
             },
@@ -357,7 +391,7 @@ impl Explainer {
         if prev.end != r.start || !prev.perms.write || prev.inode == 0 || !r.perms.write {
             return None;
         }
-        if !runs_code(near, -1) {
+        if !self.runs_code(near, -1) {
             return None;
         }
         let elf = self.elf_of(prev, pid).ok()??;
@@ -431,6 +465,10 @@ impl Neighbours for Around<'_> {
             return None;
         }
         self.regions.get(self.at.checked_add_signed(offset)?)
+    }
+
+    fn index(&self) -> usize {
+        self.at
     }
 }
 

@@ -1,9 +1,9 @@
-//! A grid of text cells laid out to fit a width: the table's engine.
+//! Columns laid out to fit a width: the table's engine.
 //!
-//! Rows are added one at a time and kept packed in a [`RowStore`] (a few dozen bytes a
-//! row, spilling to a temporary file past a few MiB), while each column's widest cell is
-//! measured. Once every row is in, [`Grid::plan`] decides what fits the width and
-//! [`Grid::write`] prints. When the natural widths do not fit, in this order:
+//! The caller measures each cell as rows come ([`Grid::measure`]) and keeps the rows
+//! itself (the table keeps whole regions, packed); once every row is in, [`Grid::plan`]
+//! decides what fits the width, and each row is printed cell by cell with [`Grid::cell`].
+//! When the natural widths do not fit, in this order:
 //! 1. a [`Fit::Wrap`] column (`--explain`'s words) that does not fit whole moves to an
 //!    indented line under its row, wrapped at spaces;
 //! 2. [`Fit::Drop`] columns go, lowest priority first, until the name column has at
@@ -19,14 +19,9 @@
 //! Why not comfy-table, which lays out vasmap's smaller tables: it wraps a cell that does
 //! not fit onto several lines (splitting words and numbers), it cannot shorten in the
 //! middle or leave a column out, and it keeps about 1.6 KB per row (100 MB for 60,000
-//! mappings) where this keeps the packed cells.
-
-use std::io::{self, Write};
+//! mappings) where the table keeps its rows packed.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-
-use crate::view::numfmt::push_right;
-use crate::view::spool::RowStore;
 
 /// The fewest columns the name keeps before optional columns are left out, at 80
 /// columns and wider; narrower terminals keep fewer (see [`name_floor`]).
@@ -84,15 +79,14 @@ pub struct Plan {
     pub needed: usize,
     /// The width fitted (`None`: none).
     pub limit: Option<usize>,
+    /// The first column shown (no separator before it).
+    pub first_shown: Option<usize>,
 }
 
 /// A grid; see the module docs.
 pub struct Grid {
     columns: Vec<Column>,
     natural: Vec<usize>,
-    rows: RowStore,
-    row: Vec<u8>,
-    cells_in_row: usize,
 }
 
 /// The display width of escaped text (printable ASCII is one column a byte).
@@ -101,38 +95,6 @@ pub fn width_of(text: &[u8]) -> usize {
         return text.len();
     }
     std::str::from_utf8(text).map_or(text.len(), UnicodeWidthStr::width)
-}
-
-fn push_varint(buf: &mut Vec<u8>, mut v: usize) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
-
-fn take_varint(buf: &mut &[u8]) -> usize {
-    let mut v = 0usize;
-    let mut shift = 0;
-    while let Some((&b, rest)) = buf.split_first() {
-        *buf = rest;
-        if shift < usize::BITS {
-            v |= usize::from(b & 0x7f) << shift;
-        }
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    v
-}
-
-/// Take one cell of a packed row.
-fn take_cell<'a>(buf: &mut &'a [u8]) -> &'a [u8] {
-    let n = take_varint(buf).min(buf.len());
-    let (cell, rest) = buf.split_at(n);
-    *buf = rest;
-    cell
 }
 
 /// `text` cut to `width` columns in the middle with `…`: a third from its start, the rest
@@ -213,19 +175,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 impl Grid {
-    /// An empty grid with these columns.
+    /// A grid with these columns; `header` counts the headers in the widths.
     pub fn new(columns: Vec<Column>, header: bool) -> Grid {
         let natural = columns
             .iter()
             .map(|c| if header { c.header.width() } else { 0 })
             .collect();
-        Grid {
-            columns,
-            natural,
-            rows: RowStore::new(),
-            row: Vec::with_capacity(256),
-            cells_in_row: 0,
-        }
+        Grid { columns, natural }
     }
 
     /// The columns.
@@ -233,41 +189,12 @@ impl Grid {
         &self.columns
     }
 
-    /// The number of rows added.
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    /// True when no row was added.
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    /// Start a row; `paint` is handed back to [`Grid::write`]'s painter (0: none).
-    pub fn begin_row(&mut self, paint: u8) {
-        self.row.clear();
-        self.row.push(paint);
-        self.cells_in_row = 0;
-    }
-
-    /// Add the next cell of the row: escaped text, one line.
-    pub fn cell(&mut self, text: &[u8]) {
-        let i = self.cells_in_row;
+    /// Count a cell of `width` columns in column `i`.
+    #[inline]
+    pub fn measure(&mut self, i: usize, width: usize) {
         if let Some(w) = self.natural.get_mut(i) {
-            *w = (*w).max(width_of(text));
+            *w = (*w).max(width);
         }
-        push_varint(&mut self.row, text.len());
-        self.row.extend_from_slice(text);
-        self.cells_in_row += 1;
-    }
-
-    /// End the row (missing cells are empty).
-    pub fn end_row(&mut self) -> io::Result<()> {
-        while self.cells_in_row < self.columns.len() {
-            self.cell(b"");
-        }
-        self.rows.push(&self.row)?;
-        Ok(())
     }
 
     /// The width of one line with these column widths: a space, then the columns two
@@ -291,8 +218,10 @@ impl Grid {
             dropped: Vec::new(),
             needed: 0,
             limit: width,
+            first_shown: None,
         };
         let Some(width) = width else {
+            plan.first_shown = widths.iter().position(Option::is_some);
             plan.widths = widths;
             return plan;
         };
@@ -309,6 +238,7 @@ impl Grid {
             Grid::line_width(&w)
         };
         if Grid::line_width(&widths) <= width {
+            plan.first_shown = widths.iter().position(Option::is_some);
             plan.widths = widths;
             return plan;
         }
@@ -355,67 +285,131 @@ impl Grid {
                 widths[m] = Some(left.clamp(1, self.natural[m]));
             }
         }
+        plan.first_shown = widths.iter().position(Option::is_some);
         plan.widths = widths;
         plan
     }
 
-    /// Print the header (when `header`), its rule, then every row as `plan` says; `paint`
-    /// gives the SGR sequence that starts a row's colour (`""`: none) from its paint code.
-    pub fn write(
-        &mut self,
-        plan: &Plan,
-        header: bool,
-        paint: &dyn Fn(u8) -> &'static str,
-        out: &mut dyn Write,
-    ) -> io::Result<()> {
-        let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-        let line_width = Grid::line_width(&plan.widths);
-        let wrap_col = self.columns.iter().position(|c| c.fit == Fit::Wrap);
-        if header {
-            let cells: Vec<&[u8]> = self.columns.iter().map(|c| c.header.as_bytes()).collect();
-            self.line(&mut buf, plan, &cells, "");
-            buf.extend_from_slice("─".repeat(line_width).as_bytes());
-            buf.push(b'\n');
+    /// The header line and its rule.
+    pub fn header(&self, plan: &Plan, buf: &mut Vec<u8>) {
+        let start = self.line_start(buf);
+        for (i, c) in self.columns.iter().enumerate() {
+            self.cell(plan, i, c.header.as_bytes(), c.header.width(), "", buf);
         }
-        let columns = self.columns.len();
-        let columns_ref = &self.columns;
-        let natural = &self.natural;
-        let indent = under_indent(plan, columns_ref);
-        self.rows.each(|row| {
-            let mut rest = row;
-            let Some((&p, tail)) = rest.split_first() else {
-                return Ok(());
-            };
-            rest = tail;
-            let mut local: Vec<&[u8]> = Vec::with_capacity(columns);
-            for _ in 0..columns {
-                local.push(take_cell(&mut rest));
-            }
-            line_of(&mut buf, plan, columns_ref, natural, &local, paint(p));
-            if plan.wrap_under
-                && let Some(i) = wrap_col
-                && !local[i].is_empty()
-            {
-                let text = String::from_utf8_lossy(local[i]);
-                let room = plan.limit.unwrap_or(line_width).saturating_sub(indent);
-                for l in wrap(&text, room) {
-                    buf.extend(std::iter::repeat_n(b' ', indent));
-                    buf.extend_from_slice(l.as_bytes());
-                    buf.push(b'\n');
-                }
-            }
-            if buf.len() >= 60 * 1024 {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
-            Ok(())
-        })?;
-        out.write_all(&buf)
+        line_end(buf, start);
+        buf.extend_from_slice("─".repeat(Grid::line_width(&plan.widths)).as_bytes());
+        buf.push(b'\n');
     }
 
-    fn line(&self, buf: &mut Vec<u8>, plan: &Plan, cells: &[&[u8]], sgr: &str) {
-        line_of(buf, plan, &self.columns, &self.natural, cells, sgr);
+    /// Start a line: returns where it starts, for [`line_end`].
+    #[inline]
+    pub fn line_start(&self, buf: &mut Vec<u8>) -> usize {
+        let start = buf.len();
+        buf.push(b' ');
+        start
     }
+
+    /// Print cell `i` of a line (nothing for a column the plan leaves out): `text` of
+    /// `width` columns, padded or shortened to the column, in `sgr`'s colour (not its
+    /// padding), two spaces after the previous cell.
+    pub fn cell(
+        &self,
+        plan: &Plan,
+        i: usize,
+        text: &[u8],
+        width: usize,
+        sgr: &str,
+        buf: &mut Vec<u8>,
+    ) {
+        let Some(w) = plan.widths.get(i).copied().flatten() else {
+            return;
+        };
+        if plan.first_shown != Some(i) {
+            buf.extend_from_slice(b"  ");
+        }
+        let col = &self.columns[i];
+        let cut;
+        let (text, tw) = if width > w {
+            let s = String::from_utf8_lossy(text);
+            cut = match col.fit {
+                Fit::Words => shorten_words(&s, w),
+                _ => shorten_middle(&s, w),
+            };
+            (cut.as_bytes(), cut.width())
+        } else {
+            (text, width)
+        };
+        let fill = w.saturating_sub(tw);
+        if col.align == Align::Right {
+            pad(buf, fill);
+        }
+        if !sgr.is_empty() && !text.is_empty() {
+            buf.extend_from_slice(sgr.as_bytes());
+            buf.extend_from_slice(text);
+            buf.extend_from_slice(b"\x1b[0m");
+        } else {
+            buf.extend_from_slice(text);
+        }
+        if col.align == Align::Left {
+            pad(buf, fill);
+        }
+    }
+
+    /// Print cell `i` as a number, right-aligned, with `suffix` (`K`), without formatting
+    /// it anywhere else first: the table's most common cell.
+    #[inline]
+    pub fn number(
+        &self,
+        plan: &Plan,
+        i: usize,
+        v: u64,
+        suffix: &[u8],
+        sgr: &str,
+        buf: &mut Vec<u8>,
+    ) {
+        let Some(w) = plan.widths.get(i).copied().flatten() else {
+            return;
+        };
+        if plan.first_shown != Some(i) {
+            buf.extend_from_slice(b"  ");
+        }
+        let digits = crate::view::numfmt::dec_width(v) + suffix.len();
+        pad(buf, w.saturating_sub(digits));
+        if !sgr.is_empty() {
+            buf.extend_from_slice(sgr.as_bytes());
+        }
+        crate::view::numfmt::push_dec(buf, v, 0);
+        buf.extend_from_slice(suffix);
+        if !sgr.is_empty() {
+            buf.extend_from_slice(b"\x1b[0m");
+        }
+    }
+
+    /// The lines under a row for the wrap column's `text`, when the plan puts it there.
+    pub fn under(&self, plan: &Plan, text: &str, buf: &mut Vec<u8>) {
+        if !plan.wrap_under || text.is_empty() {
+            return;
+        }
+        let indent = under_indent(plan, &self.columns);
+        let room = plan
+            .limit
+            .unwrap_or(Grid::line_width(&plan.widths))
+            .saturating_sub(indent);
+        for l in wrap(text, room) {
+            pad(buf, indent);
+            buf.extend_from_slice(l.as_bytes());
+            buf.push(b'\n');
+        }
+    }
+}
+
+/// End a line begun at `start`: trailing spaces trimmed, a newline.
+#[inline]
+pub fn line_end(buf: &mut Vec<u8>, start: usize) {
+    while buf.len() > start && buf.last() == Some(&b' ') {
+        buf.pop();
+    }
+    buf.push(b'\n');
 }
 
 /// Where a line under a row starts: under the name column when that leaves 50 columns,
@@ -447,62 +441,21 @@ fn under_indent(plan: &Plan, columns: &[Column]) -> usize {
     }
 }
 
-/// One line: a space, then each shown cell padded to its column, two spaces apart, in
-/// `sgr`'s colour (not the padding); trailing spaces trimmed.
-fn line_of(
-    buf: &mut Vec<u8>,
-    plan: &Plan,
-    columns: &[Column],
-    natural: &[usize],
-    cells: &[&[u8]],
-    sgr: &str,
-) {
-    let start = buf.len();
-    buf.push(b' ');
-    let mut first = true;
-    for (i, col) in columns.iter().enumerate() {
-        let Some(w) = plan.widths.get(i).copied().flatten() else {
-            continue;
-        };
-        if !first {
-            buf.extend_from_slice(b"  ");
-        }
-        first = false;
-        let raw = cells.get(i).copied().unwrap_or(b"");
-        let mut text = std::borrow::Cow::Borrowed(raw);
-        if w < natural[i] && width_of(raw) > w {
-            let s = String::from_utf8_lossy(raw);
-            let cut = match col.fit {
-                Fit::Words => shorten_words(&s, w),
-                _ => shorten_middle(&s, w),
-            };
-            text = std::borrow::Cow::Owned(cut.into_bytes());
-        }
-        let tw = width_of(&text);
-        let pad = w.saturating_sub(tw);
-        let colour = !sgr.is_empty() && !text.is_empty();
-        if col.align == Align::Right {
-            buf.extend(std::iter::repeat_n(b' ', pad));
-        }
-        if colour {
-            buf.extend_from_slice(sgr.as_bytes());
-        }
-        if col.align == Align::Right {
-            push_right(buf, &text, 0);
-        } else {
-            buf.extend_from_slice(&text);
-        }
-        if colour {
-            buf.extend_from_slice(b"\x1b[0m");
-        }
-        if col.align == Align::Left {
-            buf.extend(std::iter::repeat_n(b' ', pad));
-        }
+/// Spaces to pad with, a slice at a time.
+const SPACES: [u8; 128] = [b' '; 128];
+
+/// Append `n` spaces.
+#[inline]
+fn pad(buf: &mut Vec<u8>, mut n: usize) {
+    if n <= SPACES.len() {
+        buf.extend_from_slice(&SPACES[..n]);
+        return;
     }
-    while buf.len() > start && buf.last() == Some(&b' ') {
-        buf.pop();
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        buf.extend_from_slice(&SPACES[..k]);
+        n -= k;
     }
-    buf.push(b'\n');
 }
 
 #[cfg(test)]
@@ -541,25 +494,28 @@ mod tests {
             ],
             true,
         );
-        g.begin_row(0);
-        for c in [
+        let cells = [
             "aaaaaaaaaa",
             "1111111111",
             "2222222222",
             "a-very-long-name-of-thirty-chars",
-        ] {
-            g.cell(c.as_bytes());
+        ];
+        for (i, c) in cells.iter().enumerate() {
+            g.measure(i, c.len());
         }
-        g.end_row().unwrap();
-        let wide = g.plan(None);
-        assert!(wide.dropped.is_empty());
+        assert!(g.plan(None).dropped.is_empty());
         let p = g.plan(Some(45));
         assert_eq!(p.dropped, ["Low"]);
         let mut out = Vec::new();
-        g.write(&p, true, &|_| "", &mut out).unwrap();
+        g.header(&p, &mut out);
+        let start = g.line_start(&mut out);
+        for (i, c) in cells.iter().enumerate() {
+            g.cell(&p, i, c.as_bytes(), c.len(), "", &mut out);
+        }
+        line_end(&mut out, start);
         let text = String::from_utf8(out).unwrap();
         assert!(text.lines().all(|l| l.width() <= 45), "{text}");
         assert!(text.contains('…'));
-        assert!(text.contains("2222222222"));
+        assert!(text.contains("2222222222") && !text.contains("1111"));
     }
 }

@@ -83,41 +83,60 @@ pub fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     buf.extend_from_slice(b);
 }
 
-/// The number of each kind in a packed row, and back.
-fn kind_code(k: Kind) -> (u64, u64) {
-    let payload = match k {
-        Kind::ThreadStack { tid } => u64::from(tid as u32),
-        Kind::SysvShm { shmid } => shmid,
-        _ => 0,
-    };
-    let code = Kind::KEYS
-        .iter()
-        .position(|&key| key == k.key())
-        .unwrap_or(0);
-    (code as u64, payload)
+/// Take a byte string [`put_bytes`] wrote from the front of `buf`.
+pub fn take_bytes<'a>(buf: &mut &'a [u8]) -> &'a [u8] {
+    let mut rd = PackedReader { buf, pos: 0 };
+    let b = rd.bytes();
+    *buf = &buf[rd.pos..];
+    b
+}
+
+/// The number of each kind in a packed row, and back (a match on the variant: looking
+/// the key up by string cost more than the rest of the row).
+pub fn kind_code(k: Kind) -> (u64, u64) {
+    match k {
+        Kind::Program => (0, 0),
+        Kind::Loader => (1, 0),
+        Kind::Library => (2, 0),
+        Kind::File => (3, 0),
+        Kind::DeletedFile => (4, 0),
+        Kind::Heap => (5, 0),
+        Kind::Stack => (6, 0),
+        Kind::ThreadStack { tid } => (7, u64::from(tid as u32)),
+        Kind::Guard => (8, 0),
+        Kind::Anon => (9, 0),
+        Kind::NamedAnon => (10, 0),
+        Kind::SharedAnon => (11, 0),
+        Kind::Memfd => (12, 0),
+        Kind::SysvShm { shmid } => (13, shmid),
+        Kind::Vdso => (14, 0),
+        Kind::Vvar => (15, 0),
+        Kind::Vsyscall => (16, 0),
+        Kind::Special => (17, 0),
+    }
 }
 
 fn kind_of_code(code: u64, payload: u64) -> Kind {
-    match Kind::KEYS.get(code as usize).copied().unwrap_or("anon") {
-        "program" => Kind::Program,
-        "loader" => Kind::Loader,
-        "library" => Kind::Library,
-        "file" => Kind::File,
-        "deleted_file" => Kind::DeletedFile,
-        "heap" => Kind::Heap,
-        "stack" => Kind::Stack,
-        "thread_stack" => Kind::ThreadStack {
+    match code {
+        0 => Kind::Program,
+        1 => Kind::Loader,
+        2 => Kind::Library,
+        3 => Kind::File,
+        4 => Kind::DeletedFile,
+        5 => Kind::Heap,
+        6 => Kind::Stack,
+        7 => Kind::ThreadStack {
             tid: payload as u32 as i32,
         },
-        "guard" => Kind::Guard,
-        "named_anon" => Kind::NamedAnon,
-        "shared_anon" => Kind::SharedAnon,
-        "memfd" => Kind::Memfd,
-        "sysv_shm" => Kind::SysvShm { shmid: payload },
-        "vdso" => Kind::Vdso,
-        "vvar" => Kind::Vvar,
-        "vsyscall" => Kind::Vsyscall,
-        "special" => Kind::Special,
+        8 => Kind::Guard,
+        10 => Kind::NamedAnon,
+        11 => Kind::SharedAnon,
+        12 => Kind::Memfd,
+        13 => Kind::SysvShm { shmid: payload },
+        14 => Kind::Vdso,
+        15 => Kind::Vvar,
+        16 => Kind::Vsyscall,
+        17 => Kind::Special,
         _ => Kind::Anon,
     }
 }
@@ -274,6 +293,21 @@ pub struct PackedReader<'a> {
 }
 
 impl<'a> PackedReader<'a> {
+    /// A reader of `buf` from its start.
+    pub fn new(buf: &'a [u8]) -> Self {
+        PackedReader { buf, pos: 0 }
+    }
+
+    /// Where the next value starts.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Skip `n` bytes.
+    pub fn skip(&mut self, n: usize) {
+        self.pos = self.pos.saturating_add(n).min(self.buf.len());
+    }
+
     /// True when everything has been read.
     pub fn is_done(&self) -> bool {
         self.pos >= self.buf.len()

@@ -52,6 +52,10 @@ pub trait Neighbours {
     /// The region `offset` places from the one explained (0 is that one; negative below),
     /// if it is within [`NEAR`] and exists.
     fn at(&self, offset: isize) -> Option<&Region>;
+
+    /// The place of the region explained in its address space (0 for the lowest): the
+    /// explainer keeps notes by it as the window moves on.
+    fn index(&self) -> usize;
 }
 
 /// What works out `--explain`'s words (`crate::teach::explain`): it may read the mapped
@@ -105,6 +109,10 @@ impl Neighbours for Ring {
         let abs = self.center.checked_add_signed(offset)?;
         (abs < self.filled && abs + self.slots.len() >= self.filled).then(|| self.slot(abs))
     }
+
+    fn index(&self) -> usize {
+        self.center
+    }
 }
 
 /// Rows sorted by `--sort`, packed until handed over.
@@ -141,8 +149,11 @@ impl PipeRows<'_, '_> {
         while !self.ring.ended && self.ring.filled <= self.ring.center + self.ring.near {
             match self.src.advance() {
                 Ok(true) => {
-                    let n = self.ring.slots.len();
-                    self.ring.slots[self.ring.filled % n].clone_from(self.src.region());
+                    // Without an explainer the source's own region is the row: no copy.
+                    if self.explainer.is_some() || self.sort != SortKey::Addr {
+                        let n = self.ring.slots.len();
+                        self.ring.slots[self.ring.filled % n].clone_from(self.src.region());
+                    }
                     self.ring.filled += 1;
                 }
                 Ok(false) => {
@@ -159,6 +170,16 @@ impl PipeRows<'_, '_> {
             }
         }
         Ok(self.ring.center < self.ring.filled)
+    }
+
+    /// The region at absolute index `at`: in the ring, or, without an explainer, the
+    /// source's current one (see [`PipeRows::fill`]).
+    fn at(&self, at: usize) -> &Region {
+        if self.explainer.is_some() || self.sort != SortKey::Addr {
+            self.ring.slot(at)
+        } else {
+            self.src.region()
+        }
     }
 
     fn keeps(&self, r: &Region) -> bool {
@@ -180,10 +201,10 @@ impl PipeRows<'_, '_> {
         let mut order = Vec::new();
         let mut buf = Vec::new();
         while self.fill()? {
-            let keep = self.keeps(self.ring.slot(self.ring.center));
+            let keep = self.keeps(self.at(self.ring.center));
             if keep {
                 let explained = self.explain_center();
-                let r = self.ring.slot(self.ring.center);
+                let r = self.at(self.ring.center);
                 buf.clear();
                 crate::view::packed::encode_region(
                     &mut buf,
@@ -251,13 +272,13 @@ impl Rows for PipeRows<'_, '_> {
                 return Ok(None);
             }
             let at = self.ring.center;
-            if !self.keeps(self.ring.slot(at)) {
+            if !self.keeps(self.at(at)) {
                 self.ring.center += 1;
                 continue;
             }
             let explained = self.explain_center();
             self.ring.center += 1;
-            let r = self.ring.slot(at);
+            let r = self.at(at);
             return Ok(Some(Row {
                 region: r,
                 fields: self.src.field_names(),

@@ -446,7 +446,10 @@ pub fn on_terminal(cols: u16, args: &[&str]) -> Option<String> {
         eprintln!("skipping the terminal run: /usr/bin/script (util-linux) is not installed");
         return None;
     }
-    let mut cmd = format!("stty cols {cols} rows 50; '{}'", env!("CARGO_BIN_EXE_vasmap"));
+    let mut cmd = format!(
+        "stty cols {cols} rows 50; '{}'",
+        env!("CARGO_BIN_EXE_vasmap")
+    );
     for a in args {
         cmd.push_str(&format!(" '{a}'"));
     }
