@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod pmap;
+
 use crate::filter::SortKey;
 use crate::range::AddrRange;
 use crate::teach::demo::Touch;

@@ -45,17 +45,52 @@ fn inspect(cli: &Cli) -> ExitCode {
     let read = ReadOptions {
         smaps: opts.needs_smaps(),
     };
+    show_all(&opts, &inspect, read, &cli.pids, &cli.inspect.from)
+}
+
+/// The pmap mode (`vasmap --pmap ...`, or vasmap run as `pmap`): the command line read as
+/// pmap reads it (`vasmap::cli::pmap`), then the same loop as the inspector's.
+fn run_pmap(inv: vasmap::cli::pmap::Invocation) -> ExitCode {
+    use vasmap::cli::pmap::{Prepared, tgid_of};
+    let home = std::env::var_os("HOME");
+    let prepared = inv.prepare(
+        home.as_deref(),
+        &mut io::stdout().lock(),
+        &mut io::stderr().lock(),
+    );
+    match prepared {
+        Prepared::Done(code) => ExitCode::from(code),
+        Prepared::Show(plan) => {
+            // pmap shows a thread id as its process: the tgid's header and rows.
+            let pids: Vec<i32> = plan.pids.iter().map(|&p| tgid_of(p).unwrap_or(p)).collect();
+            // An rc file's columns come from smaps.
+            let read = ReadOptions {
+                smaps: plan.view.needs_smaps() || plan.view.pmap_fields.is_some(),
+            };
+            show_all(&plan.view, &plan.inspect, read, &pids, &plan.files)
+        }
+    }
+}
+
+/// Show each pid, then each saved file, in the chosen view.
+fn show_all(
+    opts: &vasmap::view::ViewOptions,
+    inspect: &vasmap::inspect::InspectOptions,
+    read: ReadOptions,
+    pids: &[i32],
+    files: &[std::path::PathBuf],
+) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut failed = false;
     // The pmap output carries state from one pid to the next, as pmap does.
     let mut session = pmap::Session::default();
-    let pids = cli.pids.iter().map(|&p| (Some(p), None));
-    let files = cli.inspect.from.iter().map(|f| (None, Some(f)));
+    let pids = pids.iter().map(|&p| (Some(p), None));
+    let files = files.iter().map(|f| (None, Some(f)));
     for (pid, file) in pids.chain(files) {
         let shown = match (pid, file) {
-            (Some(pid), _) => show_pid(pid, read, &opts, &inspect, &mut session, &mut out),
-            (None, Some(file)) => show_file(file, &opts, &inspect, &mut session, &mut out),
+            (Some(pid), _) => show_pid(pid, read, opts, inspect, &mut session, &mut out),
+            (None, Some(file)) => show_file(file, opts, inspect, &mut session, &mut out),
             (None, None) => Ok(()),
         };
         match shown {
@@ -69,7 +104,7 @@ fn inspect(cli: &Cli) -> ExitCode {
                         if opts.format == OutputFormat::Pmap =>
                     {
                         let (info, why) = pmap_shortfall(pid, se);
-                        session.render_shortfall(info.as_ref(), why, &opts, &mut out)
+                        session.render_shortfall(info.as_ref(), why, opts, &mut out)
                     }
                     _ => Ok(()),
                 };
@@ -246,6 +281,9 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
 
 fn main() -> ExitCode {
     ensure_std_fds_open();
+    if let Some(inv) = vasmap::cli::pmap::from_args(std::env::args_os()) {
+        return run_pmap(inv);
+    }
     let cli = vasmap::cli::parse_args();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
