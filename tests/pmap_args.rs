@@ -417,3 +417,40 @@ fn a_kernel_thread_first_leaves_the_x_columns_to_the_next_pid() {
         assert!(String::from_utf8_lossy(&got.stderr).contains("is a kernel thread"));
     }
 }
+
+#[test]
+fn where_vasmap_differs_because_pmap_is_wrong() {
+    if common::pmap().is_none() {
+        return;
+    }
+    let s = Sleeper::start();
+    let pid = s.pid.to_string();
+    // An endless rc file: pmap reads it for ever; vasmap stops at 1 MiB and says so.
+    let mut endless = std::process::Command::new("/usr/bin/pmap")
+        .args(["-C", "/dev/zero", &pid])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let still_reading = endless.try_wait().unwrap().is_none();
+    let _ = endless.kill();
+    let _ = endless.wait();
+    assert!(
+        still_reading,
+        "pmap -C /dev/zero ended: update docs/pmap-compat.md"
+    );
+    let got = ours_seen(&os(&["-C", "/dev/zero", &pid]), &Env::default());
+    assert_eq!(got.status, 1);
+    assert!(got.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8_lossy(&got.stderr),
+        "pmap: /dev/zero: an rc file is at most 1048576 bytes: is this the file you meant?\n"
+    );
+    // An argument holding an escape sequence: pmap sends it to the terminal raw.
+    let hostile = "\u{1b}[2J";
+    let want = pmap_seen(&os(&["-A", hostile, &pid]), &Env::default());
+    let got = ours_seen(&os(&["-A", hostile, &pid]), &Env::default());
+    assert_eq!(want.stderr, b"pmap: failed to parse argument: '\x1b[2J'\n");
+    assert_eq!(got.stderr, b"pmap: failed to parse argument: '\\e[2J'\n");
+    assert_eq!((want.status, got.status), (1, 1));
+}

@@ -53,7 +53,7 @@ pub(super) fn usage(inv: &Invocation) -> String {
             "\nUsage:\n {} --pmap [options] PID [PID ...]\n{PMAP_OPTIONS}\n\
              vasmap's filters also apply (written in full):\n \
              --kind KIND[,KIND]   --perms LETTERS   --name PATTERN   --from FILE\n\
-             \nFor more details see pmap(1), `vasmap --help` and docs/pmap-compat.md.\n",
+             \nFor more details see pmap(1) and `vasmap --help`.\n",
             inv.name
         ),
     }
