@@ -28,30 +28,13 @@ fn all_same(cases: &[&str], pid: i32, env: &Env) -> bool {
 #[test]
 fn long_options_abbreviated_as_getopt_long_allows() {
     let s = Sleeper::start();
+    #[rustfmt::skip]
     let cases = [
-        "--extended {}",
-        "--exte {}",
-        "--e {}",
-        "--dev {}",
-        "--q {}",
-        "--quiet {}",
-        "--sh {}",
-        "--show-path {}",
-        "--ra=7f0000000000, {}",
-        "--range 0,ffffffffffffffff {}",
+        "--extended {}", "--exte {}", "--e {}", "--dev {}", "--q {}", "--quiet {}", "--sh {}",
+        "--show-path {}", "--ra=7f0000000000, {}", "--range 0,ffffffffffffffff {}",
         // Ambiguous, unknown, wrong values: getopt's message, then the usage.
-        "--re {}",
-        "--r {}",
-        "--c {}",
-        "--cr {}",
-        "--create-rc- {} {}",
-        "--create-rc-",
-        "--=x {}",
-        "--foo {}",
-        "--foo=bar {}",
-        "--ext=1 {}",
-        "--read-rc=x {}",
-        "--ran",
+        "--re {}", "--r {}", "--c {}", "--cr {}", "--create-rc- {} {}", "--create-rc-",
+        "--=x {}", "--foo {}", "--foo=bar {}", "--ext=1 {}", "--read-rc=x {}", "--ran",
         "--kin heap {}",
     ];
     all_same(&cases, s.pid, &Env::default());
@@ -60,35 +43,13 @@ fn long_options_abbreviated_as_getopt_long_allows() {
 #[test]
 fn short_options_repeated_grouped_and_taking_values() {
     let s = Sleeper::start();
+    #[rustfmt::skip]
     let cases = [
-        "-x -x {}",
-        "-d -d {}",
-        "-p -p {}",
-        "-q -q {}",
-        "-q -p -q {}",
-        "-xq {}",
-        "-qp {}",
-        "-xqp {}",
-        "-dqA0,ffffffffffff {}",
-        "-x -A 0 -A ,ffffffffffffffff {}",
-        "-A -1 {}",
-        "-A -0, {}",
-        "-x -A -1 {}",
-        "--range -0, {}",
-        "-A -x {}",
-        "-A7f {}",
-        "-A zz {}",
-        "-A 10,zz {}",
-        "-xA",
-        "-A",
-        "-z {}",
-        "-xz {}",
-        "-r {}",
-        "-rr -q {}",
-        "{} -x",
-        "{} -- -x",
-        "- {}",
-        "-q -- {}",
+        "-x -x {}", "-d -d {}", "-p -p {}", "-q -q {}", "-q -p -q {}", "-xq {}", "-qp {}",
+        "-xqp {}", "-dqA0,ffffffffffff {}", "-x -A 0 -A ,ffffffffffffffff {}", "-A -1 {}",
+        "-A -0, {}", "-x -A -1 {}", "--range -0, {}", "-A -x {}", "-A7f {}", "-A zz {}",
+        "-A 10,zz {}", "-xA", "-A", "-z {}", "-xz {}", "-r {}", "-rr -q {}", "{} -x",
+        "{} -- -x", "- {}", "-q -- {}",
     ];
     all_same(&cases, s.pid, &Env::default());
     // POSIXLY_CORRECT stops the options at the first pid: `-x` is then a bad pid.
@@ -105,26 +66,11 @@ fn pids_as_strtoul_base_0_reads_them() {
     let (hex, oct) = (format!("0x{:x}", s.pid), format!("0{:o}", s.pid));
     let upper = format!("0X{:X}", s.pid);
     let both = format!("-x {hex} {oct} {{}}");
+    #[rustfmt::skip]
     let cases = [
-        hex.as_str(),
-        &oct,
-        &upper,
-        "/proc/{}",
-        "/proc/self {}",
-        "/proc/self",
-        "/proc/",
-        "+{}",
-        "-- -{}",
-        "{}/",
-        "/proc/{}/",
-        "08",
-        "0",
-        "0x",
-        "2147483648",
-        "99999999999999999999999",
-        "{} 0x",
-        "{} {}",
-        &both,
+        hex.as_str(), &oct, &upper, "/proc/{}", "/proc/self {}", "/proc/self", "/proc/", "+{}",
+        "-- -{}", "{}/", "/proc/{}/", "08", "0", "0x", "2147483648", "99999999999999999999999",
+        "{} 0x", "{} {}", &both,
     ];
     all_same(&cases, s.pid, &Env::default());
 }
@@ -166,25 +112,11 @@ fn a_thread_id_shows_its_process() {
 #[test]
 fn combinations_pmap_refuses() {
     let s = Sleeper::start();
+    #[rustfmt::skip]
     let cases = [
-        "-x -X {}",
-        "-x -d {}",
-        "-X -d {}",
-        "-XX -x {}",
-        "-c -C f {}",
-        "-c -x {}",
-        "-C f -d {}",
-        "-n -N f",
-        "-n -q",
-        "-N f -p",
-        "-n {}",
-        "-N f {}",
-        "-x",
-        "--",
-        "-q --",
-        "",
-        "-x -d",
-        "-n -x",
+        "-x -X {}", "-x -d {}", "-X -d {}", "-XX -x {}", "-c -C f {}", "-c -x {}",
+        "-C f -d {}", "-n -N f", "-n -q", "-N f -p", "-n {}", "-N f {}", "-x", "--", "-q --",
+        "", "-x -d", "-n -x",
     ];
     let home = tempfile::tempdir().unwrap();
     all_same(&cases, s.pid, &Env::home(home.path()));
@@ -316,31 +248,14 @@ fn rc_files_are_read_as_pmap_reads_them() {
     // No ~/.pmaprc yet, then pmap's default one (no fields: the Address column only).
     all_same(&["-c {}", "--read-rc {}"], a.pid, &env);
     assert_eq!(pmap_seen(&os(&["-n"]), &env).status, 0);
+    #[rustfmt::skip]
     let cases = [
-        "-c {}",
-        "-c -q {}",
-        "-c -p {}",
-        "-C fields1 {}",
-        "-C fields1 -p {}",
-        "-C fields1 -q {}",
-        "--read-rc-from=fields1 {}",
-        "--read-rc-fr fields2 {}",
-        "-C fields2 {}",
-        "-C fields2 -q {}",
-        "-C fields2 -A 0,1 {}",
-        "-C fields1 {} {}",
-        "-C toggle2 {}",
-        "-C toggle2 -p {}",
-        "-C odd {}",
-        "-C long {}",
-        "-C empty {}",
-        "-C . {}",
-        "-C missing {}",
-        "-Cfields1 {}",
-        "-C odd +1",
-        "-C missing +1",
-        "-C fields1 /proc/self",
-        "-C",
+        "-c {}", "-c -q {}", "-c -p {}", "-C fields1 {}", "-C fields1 -p {}",
+        "-C fields1 -q {}", "--read-rc-from=fields1 {}", "--read-rc-fr fields2 {}",
+        "-C fields2 {}", "-C fields2 -q {}", "-C fields2 -A 0,1 {}", "-C fields1 {} {}",
+        "-C toggle2 {}", "-C toggle2 -p {}", "-C odd {}", "-C long {}", "-C empty {}",
+        "-C . {}", "-C missing {}", "-Cfields1 {}", "-C odd +1", "-C missing +1",
+        "-C fields1 /proc/self", "-C",
     ];
     all_same(&cases, a.pid, &env);
     all_same(&["-c {}"], a.pid, &Env::default().with("HOME", None));
