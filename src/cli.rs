@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod pmap;
+
 use crate::filter::SortKey;
 use crate::range::AddrRange;
 use crate::teach::demo::Touch;
@@ -555,6 +557,7 @@ impl ViewArgs {
             utf8_locale: format == OutputFormat::Pmap && crate::view::pmap::locale_is_utf8(),
             terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             width: self.width.or_else(terminal_width),
+            pmap_fields: None,
         }
     }
 }

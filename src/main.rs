@@ -102,6 +102,27 @@ fn inspect(cli: &Cli) -> ExitCode {
     run_inspector(&mut inspector, &cli.pids, &cli.inspect.from)
 }
 
+/// The pmap mode (`vasmap --pmap ...`, or vasmap run as `pmap`): the command line read as
+/// pmap reads it (`vasmap::cli::pmap`), then the inspector's loop.
+fn run_pmap(inv: vasmap::cli::pmap::Invocation) -> ExitCode {
+    use vasmap::cli::pmap::{Prepared, tgid_of};
+    let home = std::env::var_os("HOME");
+    let prepared = inv.prepare(
+        home.as_deref(),
+        &mut io::stdout().lock(),
+        &mut io::stderr().lock(),
+    );
+    match prepared {
+        Prepared::Done(code) => ExitCode::from(code),
+        Prepared::Show(plan) => {
+            // pmap shows a thread id as its process: the tgid's header and rows.
+            let pids: Vec<i32> = plan.pids.iter().map(|&p| tgid_of(p).unwrap_or(p)).collect();
+            let mut inspector = Inspector::new(plan.view, Task::View, Vec::new());
+            run_inspector(&mut inspector, &pids, &plan.files)
+        }
+    }
+}
+
 fn run_demo(args: &vasmap::cli::SelfArgs) -> ExitCode {
     let opts: DemoOptions = args.to_options();
     let stdout = io::stdout();
@@ -260,6 +281,9 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
 
 fn main() -> ExitCode {
     ensure_std_fds_open();
+    if let Some(inv) = vasmap::cli::pmap::from_args(std::env::args_os()) {
+        return run_pmap(inv);
+    }
     let cli = vasmap::cli::parse_args();
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),

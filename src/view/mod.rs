@@ -88,12 +88,15 @@ pub struct ViewOptions {
     /// sequence in a file name would reach the terminal); the pmap mode then prints `?`
     /// for control bytes instead. Off (byte-for-byte) when writing to a pipe or file.
     pub terminal: bool,
+    /// `pmap -c`/`-C FILE`: the columns an rc file enables. With a selection the pmap
+    /// output is pmap's `-X`-style view with only those columns (it reads smaps).
+    pub pmap_fields: Option<crate::view::pmap::FieldSelection>,
 }
 
 impl ViewOptions {
     /// True when a column or total needs `/proc/PID/smaps` rather than `maps`.
     pub fn needs_smaps(&self) -> bool {
-        self.extended || self.extra > 0
+        self.extended || self.extra > 0 || self.pmap_fields.is_some()
     }
 
     /// True when the mapping `[start, end)` is in the `-A` range (or there is none).

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use crate::model::ProcessInfo;
-use crate::view::pmap::{self, Session};
+use crate::view::pmap::Session;
 use crate::view::{Head, Rows, Shortfall, Stop, View, ViewOptions, Wants};
 
 /// The pmap output of a whole run.
@@ -40,11 +40,6 @@ impl View for PmapOutput {
         why: Shortfall,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        let why = match why {
-            Shortfall::Missing => pmap::Shortfall::Missing,
-            Shortfall::Unreadable => pmap::Shortfall::Unreadable,
-            Shortfall::Empty { zombie } => pmap::Shortfall::Empty { zombie },
-        };
         self.session.render_shortfall(info, why, &self.opts, out)
     }
 
