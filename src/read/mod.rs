@@ -3,6 +3,10 @@
 //! its kind ([`classify`]). Nothing here formats output.
 
 pub mod classify;
+pub mod kpageflags;
+pub mod pagemap;
+pub mod pagescan;
+pub mod pagestate;
 pub mod parse;
 pub mod proc;
 pub mod saved;
