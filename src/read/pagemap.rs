@@ -31,12 +31,13 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-use crate::model::{Kind, Region};
-use crate::read::kpageflags::{self, KpageAccess, KpageFlags};
+use crate::read::kpageflags::{KpageAccess, KpageFlags};
 use crate::read::pagescan::{self, ScanFailed, ScanRegion};
 use crate::read::proc::{ProcDir, SourceError, VisitError};
 
+pub use crate::read::pageread::{Method, PagesRead, Pfns, WalkHints};
 pub use crate::read::pagestate::{KpageCounts, PageCounts, PageRun, PageState};
+use crate::read::pagestate::{PM_PFN_MASK, PM_PRESENT, PM_SOFT_DIRTY, PM_UFFD_WP, Runs};
 
 /// `pagemap` entries read per `pread` (64 KiB).
 const CHUNK: usize = 8192;
@@ -47,97 +48,6 @@ const READ_HOLE_PAGES: u64 = 512;
 /// Without PAGEMAP_SCAN, a mapping this large (1 GiB of 4 KiB pages) with no resident or
 /// swapped page in smaps is not read page by page.
 const TRUST_SMAPS_PAGES: u64 = 1 << 18;
-
-const PM_PFN_MASK: u64 = (1 << 55) - 1;
-const PM_SOFT_DIRTY: u64 = 1 << 55;
-const PM_EXCLUSIVE: u64 = 1 << 56;
-const PM_UFFD_WP: u64 = 1 << 57;
-const PM_FILE: u64 = 1 << 61;
-const PM_SWAP: u64 = 1 << 62;
-const PM_PRESENT: u64 = 1 << 63;
-
-/// How a range's pages were found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// PAGEMAP_SCAN found the populated parts; `pagemap` was read for those.
-    Scan,
-    /// `pagemap` was read for every page.
-    Read,
-    /// smaps said nothing is resident or swapped and no scan was possible: one entry was
-    /// read, and its state stands for every page.
-    Smaps,
-}
-
-impl Method {
-    /// The word in JSON and in the view.
-    pub fn word(self) -> &'static str {
-        match self {
-            Method::Scan => "scan",
-            Method::Read => "read",
-            Method::Smaps => "smaps",
-        }
-    }
-}
-
-/// Whether the page frame numbers could be seen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pfns {
-    /// A present page had a non-zero PFN.
-    Shown,
-    /// Present pages all read as PFN 0: the kernel hides them (no `CAP_SYS_ADMIN`).
-    Hidden,
-    /// No page was present, so the entries could not tell; this is what vasmap's
-    /// capabilities predict.
-    Unknown { expected: bool },
-}
-
-impl Pfns {
-    /// True when the PFNs are (or would be) visible.
-    pub fn visible(self) -> bool {
-        matches!(self, Pfns::Shown | Pfns::Unknown { expected: true })
-    }
-}
-
-/// What could be read of a range, beside its runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PagesRead {
-    pub counts: PageCounts,
-    pub method: Method,
-    pub pfns: Pfns,
-    pub kpageflags: KpageAccess,
-    /// Runs handed to the sink.
-    pub runs: u64,
-    /// Bytes read from `pagemap` for this range.
-    pub pagemap_bytes: u64,
-    /// PAGEMAP_SCAN calls made for this range.
-    pub scan_calls: u64,
-}
-
-/// What the caller knows of a range that changes how it is best read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct WalkHints {
-    /// PAGEMAP_SCAN may be used (false for `VM_PFNMAP` mappings, which it skips).
-    pub scan: bool,
-    /// smaps says no page is resident or swapped.
-    pub nothing_resident: bool,
-}
-
-impl WalkHints {
-    /// The hints for one mapping: no scan where smaps' VmFlags say `pf` (`VM_PFNMAP`), or,
-    /// without smaps, for the kinds that are usually such mappings (`[vvar]`, devices).
-    pub fn for_region(r: &Region) -> WalkHints {
-        match &r.smaps {
-            Some(s) => WalkHints {
-                scan: !s.vm_flags.iter().any(|f| f == b"pf"),
-                nothing_resident: s.rss == 0 && s.swap == 0,
-            },
-            None => WalkHints {
-                scan: !matches!(r.kind, Kind::Vvar | Kind::Special | Kind::Vsyscall),
-                nothing_resident: false,
-            },
-        }
-    }
-}
 
 /// An open `pagemap` of one process, with `kpageflags` when it could be opened.
 pub struct Pagemap<'a> {
@@ -155,46 +65,6 @@ pub struct Pagemap<'a> {
     pfn_at: Vec<usize>,
     flags: Vec<Option<u64>>,
     scan_buf: Vec<ScanRegion>,
-}
-
-/// Runs being merged and counted on their way to the sink.
-struct Runs<'s> {
-    page_size: u64,
-    cur: Option<PageRun>,
-    counts: PageCounts,
-    emitted: u64,
-    sink: &'s mut dyn FnMut(&PageRun) -> io::Result<()>,
-}
-
-impl Runs<'_> {
-    fn push(&mut self, start: u64, pages: u64, state: PageState) -> io::Result<()> {
-        if pages == 0 {
-            return Ok(());
-        }
-        self.counts.add(state, pages);
-        if let Some(c) = &mut self.cur
-            && c.state == state
-            && c.start + c.pages * self.page_size == start
-        {
-            c.pages += pages;
-            return Ok(());
-        }
-        self.flush()?;
-        self.cur = Some(PageRun {
-            start,
-            pages,
-            state,
-        });
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if let Some(c) = self.cur.take() {
-            self.emitted += 1;
-            (self.sink)(&c)?;
-        }
-        Ok(())
-    }
 }
 
 /// Per-walk facts gathered while reading.
@@ -235,6 +105,12 @@ impl<'a> Pagemap<'a> {
         })
     }
 
+    /// Allow or forbid PAGEMAP_SCAN from now on: forbidding it reads `pagemap` as on a
+    /// kernel without the ioctl (before 6.7), to compare the two paths or to measure.
+    pub fn allow_scan(&mut self, allowed: bool) {
+        self.scan_supported = allowed;
+    }
+
     /// The size of a page, in bytes.
     pub fn page_size(&self) -> u64 {
         self.page_size
@@ -253,13 +129,7 @@ impl<'a> Pagemap<'a> {
         let ps = self.page_size;
         let start = start & !(ps - 1);
         let end = end.saturating_add(ps - 1) & !(ps - 1);
-        let mut runs = Runs {
-            page_size: ps,
-            cur: None,
-            counts: PageCounts::default(),
-            emitted: 0,
-            sink,
-        };
+        let mut runs = Runs::new(ps, sink);
         let mut seen = Seen::default();
         let pages = end.saturating_sub(start) / ps;
         let method = if hints.scan && self.scan_supported {
@@ -416,6 +286,7 @@ impl<'a> Pagemap<'a> {
         let mut e = [0u8; 8];
         let n = self.read_entries_at(addr, &mut e, seen)?;
         if n < 8 {
+            self.dir.ensure_running(self.task)?;
             return Ok(PageState::NO_ENTRY);
         }
         let entry = u64::from_ne_bytes(e);
@@ -549,49 +420,6 @@ impl<'a> Pagemap<'a> {
                 source: e,
             },
         }
-    }
-}
-
-impl PageState {
-    /// The pagemap bits of one entry.
-    pub fn from_entry(e: u64) -> PageState {
-        let mut s = PageState::EMPTY;
-        for (bit, flag) in [
-            (PM_PRESENT, PageState::PRESENT),
-            (PM_SWAP, PageState::SWAPPED),
-            (PM_FILE, PageState::FILE),
-            (PM_EXCLUSIVE, PageState::EXCLUSIVE),
-            (PM_SOFT_DIRTY, PageState::SOFT_DIRTY),
-            (PM_UFFD_WP, PageState::UFFD_WP),
-        ] {
-            if e & bit != 0 {
-                s = s | flag;
-            }
-        }
-        s
-    }
-
-    /// The kpageflags bits vasmap shows.
-    pub fn from_kpageflags(f: u64) -> PageState {
-        let mut s = PageState::EMPTY;
-        let bit = |n: u32| f & (1u64 << n) != 0;
-        for (n, flag) in [
-            (kpageflags::KPF_THP, PageState::THP),
-            (kpageflags::KPF_HUGE, PageState::HUGETLB),
-            (kpageflags::KPF_COMPOUND_HEAD, PageState::COMPOUND),
-            (kpageflags::KPF_COMPOUND_TAIL, PageState::COMPOUND),
-            (kpageflags::KPF_DIRTY, PageState::DIRTY),
-            (kpageflags::KPF_REFERENCED, PageState::REFERENCED),
-            (kpageflags::KPF_KSM, PageState::KSM),
-            (kpageflags::KPF_ANON, PageState::ANON),
-            (kpageflags::KPF_SWAPBACKED, PageState::SWAPBACKED),
-            (kpageflags::KPF_ZERO_PAGE, PageState::ZERO_PAGE),
-        ] {
-            if bit(n) {
-                s = s | flag;
-            }
-        }
-        s
     }
 }
 

@@ -1,5 +1,7 @@
 //! The state of a page as [`crate::read::pagemap`] reads it, runs of pages in one state,
-//! and the counts of a range: plain data, shared by the reader and the views.
+//! and the counts of a range: plain data, shared by the reader and the views; and the
+//! decoding of a raw `pagemap` entry and kpageflags word into a state, and the merging of
+//! pages into runs on their way to a sink, which involve no I/O.
 //!
 //! A state is a set of flags, from three sources: `pagemap`'s own bits (present,
 //! swapped, file, exclusive, soft-dirty, uffd-wp), what PAGEMAP_SCAN adds (the zero page,
@@ -8,6 +10,21 @@
 //! of a state: it differs from page to page and would make every page a run of its own.
 
 use std::ops::BitOr;
+
+/// pagemap bits 0-54: the page frame number (zero without `CAP_SYS_ADMIN`).
+pub const PM_PFN_MASK: u64 = (1 << 55) - 1;
+/// pagemap bit 55: soft-dirty.
+pub const PM_SOFT_DIRTY: u64 = 1 << 55;
+/// pagemap bit 56: exclusively mapped.
+pub const PM_EXCLUSIVE: u64 = 1 << 56;
+/// pagemap bit 57: write-protected by userfaultfd.
+pub const PM_UFFD_WP: u64 = 1 << 57;
+/// pagemap bit 61: a file page or shared anonymous memory.
+pub const PM_FILE: u64 = 1 << 61;
+/// pagemap bit 62: swapped.
+pub const PM_SWAP: u64 = 1 << 62;
+/// pagemap bit 63: present.
+pub const PM_PRESENT: u64 = 1 << 63;
 
 /// A set of page flags. [`PageState::EMPTY`] is a page with nothing in RAM or swap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -93,6 +110,61 @@ impl PageState {
     /// A present page of anonymous memory: not a file page, not the zero page.
     pub fn is_anonymous(self) -> bool {
         self.has(PageState::PRESENT) && !self.has(PageState::FILE) && !self.has(Self::ZERO_PAGE)
+    }
+}
+
+impl PageState {
+    /// The pagemap bits of one entry.
+    pub fn from_entry(e: u64) -> PageState {
+        let mut s = PageState::EMPTY;
+        for (bit, flag) in [
+            (PM_PRESENT, PageState::PRESENT),
+            (PM_SWAP, PageState::SWAPPED),
+            (PM_FILE, PageState::FILE),
+            (PM_EXCLUSIVE, PageState::EXCLUSIVE),
+            (PM_SOFT_DIRTY, PageState::SOFT_DIRTY),
+            (PM_UFFD_WP, PageState::UFFD_WP),
+        ] {
+            if e & bit != 0 {
+                s = s | flag;
+            }
+        }
+        s
+    }
+
+    /// The kpageflags bits vasmap shows.
+    pub fn from_kpageflags(f: u64) -> PageState {
+        let mut s = PageState::EMPTY;
+        let bit = |n: u32| f & (1u64 << n) != 0;
+        for (n, flag) in [
+            (crate::read::kpageflags::KPF_THP, PageState::THP),
+            (crate::read::kpageflags::KPF_HUGE, PageState::HUGETLB),
+            (
+                crate::read::kpageflags::KPF_COMPOUND_HEAD,
+                PageState::COMPOUND,
+            ),
+            (
+                crate::read::kpageflags::KPF_COMPOUND_TAIL,
+                PageState::COMPOUND,
+            ),
+            (crate::read::kpageflags::KPF_DIRTY, PageState::DIRTY),
+            (
+                crate::read::kpageflags::KPF_REFERENCED,
+                PageState::REFERENCED,
+            ),
+            (crate::read::kpageflags::KPF_KSM, PageState::KSM),
+            (crate::read::kpageflags::KPF_ANON, PageState::ANON),
+            (
+                crate::read::kpageflags::KPF_SWAPBACKED,
+                PageState::SWAPBACKED,
+            ),
+            (crate::read::kpageflags::KPF_ZERO_PAGE, PageState::ZERO_PAGE),
+        ] {
+            if bit(n) {
+                s = s | flag;
+            }
+        }
+        s
     }
 }
 
@@ -208,6 +280,63 @@ impl PageCounts {
             }),
             _ => None,
         };
+    }
+}
+
+/// Runs being merged and counted on their way to the sink.
+pub(crate) struct Runs<'s> {
+    page_size: u64,
+    cur: Option<PageRun>,
+    pub(crate) counts: PageCounts,
+    pub(crate) emitted: u64,
+    sink: &'s mut dyn FnMut(&PageRun) -> std::io::Result<()>,
+}
+
+impl<'s> Runs<'s> {
+    /// Runs of pages of `page_size` bytes, handed to `sink` as each one ends.
+    pub(crate) fn new(
+        page_size: u64,
+        sink: &'s mut dyn FnMut(&PageRun) -> std::io::Result<()>,
+    ) -> Runs<'s> {
+        Runs {
+            page_size,
+            cur: None,
+            counts: PageCounts::default(),
+            emitted: 0,
+            sink,
+        }
+    }
+
+    /// Add `pages` pages in `state` from `start`: to the current run when they continue
+    /// it, else the current run goes to the sink and they start a new one.
+    pub(crate) fn push(&mut self, start: u64, pages: u64, state: PageState) -> std::io::Result<()> {
+        if pages == 0 {
+            return Ok(());
+        }
+        self.counts.add(state, pages);
+        if let Some(c) = &mut self.cur
+            && c.state == state
+            && c.start + c.pages * self.page_size == start
+        {
+            c.pages += pages;
+            return Ok(());
+        }
+        self.flush()?;
+        self.cur = Some(PageRun {
+            start,
+            pages,
+            state,
+        });
+        Ok(())
+    }
+
+    /// Hand the current run to the sink.
+    pub(crate) fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(c) = self.cur.take() {
+            self.emitted += 1;
+            (self.sink)(&c)?;
+        }
+        Ok(())
     }
 }
 

@@ -20,7 +20,8 @@ use crate::read::proc::{ProcDir, SourceError, VisitError};
 use crate::view::pages::{Strip, StripOptions, Symbol};
 use crate::view::pages_json::PagesJson;
 use crate::view::pages_text::{
-    access_notes, count_line, write_counts, write_header, write_legend, write_notes,
+    access_notes, count_line, wrap, wrap_chars, write_counts, write_header, write_legend,
+    write_notes,
 };
 
 /// Which mappings to show.
@@ -213,7 +214,9 @@ fn show_text(
     let mut out = io::BufWriter::new(out);
     let width = opts.strip().width;
     let ps = pagemap.page_size();
-    writeln!(out, "{}", crate::view::lookup::header(info))?;
+    for l in wrap_chars(&crate::view::lookup::header(info), width, 2) {
+        writeln!(out, "{l}")?;
+    }
     let mut used = [false; Symbol::ALL.len()];
     let mut grouped = false;
     let mut notes: Vec<String> = Vec::new();
@@ -288,7 +291,7 @@ pub fn draw_own_strip(
     }
     strip.finish(out)?;
     let line = format!("  {}", count_line(&read.counts, ps));
-    for l in crate::view::pages_text::wrap(&line, opts.strip().width, 4) {
+    for l in wrap(&line, opts.strip().width, 4) {
         writeln!(out, "{}", l.trim_end())?;
     }
     Ok(read)
@@ -297,4 +300,34 @@ pub fn draw_own_strip(
 /// The legend for the demo's strips: every symbol, once.
 pub fn write_own_legend(opts: &PagesOptions, out: &mut dyn Write) -> io::Result<()> {
     write_legend(out, &Symbol::ALL, false, opts.strip().width, opts.color)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn where_is_an_address_or_a_name() {
+        assert!(matches!(
+            Where::parse("0x7f12a0000000"),
+            Ok(Where::Addr(0x7f12_a000_0000))
+        ));
+        assert!(matches!(
+            Where::parse("7f12a0000000"),
+            Ok(Where::Addr(0x7f12_a000_0000))
+        ));
+        assert!(matches!(
+            Where::parse("0x7fff_f000"),
+            Ok(Where::Addr(0x7fff_f000))
+        ));
+        for name in ["libc", "[heap]", "*.so*", "beef", "message.txt"] {
+            assert!(
+                matches!(Where::parse(name), Ok(Where::Name { ref text, .. }) if text == name),
+                "{name}"
+            );
+        }
+        assert!(Where::parse("0xzz").is_err());
+        assert!(Where::parse("").is_err());
+        assert!(matches!(Where::name("1234"), Ok(Where::Name { .. })));
+    }
 }

@@ -114,6 +114,8 @@ struct MappingTail<'a> {
     pfns: bool,
     kpageflags: bool,
     unavailable: &'a [String],
+    pagemap_bytes: u64,
+    scan_calls: u64,
 }
 
 /// A JSON object without its closing brace, so that more fields can follow.
@@ -203,6 +205,8 @@ impl<'w> PagesJson<'w> {
             pfns: read.pfns.visible(),
             kpageflags: read.counts.kpageflags.is_some(),
             unavailable,
+            pagemap_bytes: read.pagemap_bytes,
+            scan_calls: read.scan_calls,
         };
         let mut buf = Vec::with_capacity(512);
         json_to_writer(&mut buf, &tail).map_err(json_err)?;

@@ -169,11 +169,15 @@ pub fn write_counts(
     }
     if let Some(s) = &r.smaps {
         let rss_pages = (s.rss << 10) / page_size.max(1);
-        let text = format!(
+        let mut text = format!(
             "  smaps: Rss {} = {rss_pages} pages, Swap {}",
             human_kb(s.rss),
             human_kb(s.swap)
         );
+        if c.zero_page.is_some_and(|z| z > 0) {
+            // smaps_pte_entry counts only vm_normal_page()s, which the zero page is not.
+            text.push_str(" (Rss leaves the zero page out)");
+        }
         write_wrapped(out, &text, width, 4)?;
     }
     if read.method == Method::Smaps {
