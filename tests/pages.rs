@@ -435,6 +435,7 @@ fn the_demo_hook_shows_fault_around_and_copy_on_write() {
     let opts = PagesOptions::default();
     draw_own_strip("after --write", start, 64 * 4096, &opts, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
+    eprintln!("{text}");
     assert!(text.lines().count() <= 4, "{text}");
     assert!(text.contains('A') && text.contains('F'), "{text}");
 }
@@ -518,4 +519,28 @@ fn scanning_and_reading_every_entry_agree() {
     assert_eq!(read.method, Method::Smaps);
     assert_eq!(runs, 1);
     assert_eq!(read.pagemap_bytes, 8);
+}
+
+#[test]
+fn the_pages_example_in_docs_json_md_follows_the_schema() {
+    let text = std::fs::read_to_string("docs/json.md").unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("{\"schema_version\"") && l.contains("\"page_size\""))
+        .expect("docs/json.md shows a pages document");
+    let doc: Value = serde_json::from_str(line).unwrap();
+    let schema_text = std::fs::read_to_string("docs/vasmap.schema.json").unwrap();
+    let full: Value = serde_json::from_str(&schema_text).unwrap();
+    let schema = serde_json::json!({"$ref": "#/$defs/pages_document", "$defs": full["$defs"]});
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // The schema really checks: kpageflags counts without `kpageflags: true` are refused,
+    // and so is an unknown state.
+    let mut bad = doc.clone();
+    bad["mappings"][0]["kpageflags"] = Value::Bool(false);
+    assert!(!v.is_valid(&bad));
+    let mut bad = doc;
+    bad["mappings"][0]["runs"][0]["state"][0] = Value::from("resident");
+    assert!(!v.is_valid(&bad));
 }
