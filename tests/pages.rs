@@ -544,3 +544,34 @@ fn the_pages_example_in_docs_json_md_follows_the_schema() {
     bad["mappings"][0]["runs"][0]["state"][0] = Value::from("resident");
     assert!(!v.is_valid(&bad));
 }
+
+#[test]
+fn hostile_names_are_escaped_and_wrapped_and_exact_in_json() {
+    let Some(a) = common::Awkward::start() else {
+        return;
+    };
+    let pid = a.pid.to_string();
+    // Every file of the awkward process is under its directory, named "vasmap awkward ...".
+    for width in ["60", "80"] {
+        let (out, err, code) = run_vasmap(&["pages", &pid, "vasmap awkward", "--width", width]);
+        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+        common::assert_terminal_safe("pages of hostile names", &out);
+        let text = String::from_utf8(out).unwrap();
+        let w: usize = width.parse().unwrap();
+        for l in text.lines() {
+            assert!(l.chars().count() <= w, "{l:?}");
+        }
+        assert!(text.contains("esc\\e[31mred"), "{text}");
+        assert!(text.contains("bad\\xff\\xfeutf8"), "{text}");
+        assert!(text.contains("rtl\\u{202e}txt.exe"), "{text}");
+    }
+    let doc = pages_json(&[&pid, "bad"]);
+    let m = &doc["mappings"][0];
+    let bytes: Vec<u8> = m["name_bytes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_u64().unwrap() as u8)
+        .collect();
+    assert!(bytes.ends_with(b"/bad\xff\xfeutf8"), "{m}");
+}

@@ -180,7 +180,9 @@ impl Strip {
             opts,
             start,
             page_size,
-            cell_pages: cell_pages.max(1),
+            // More pages a cell than the mapping has draws the same one cell, and keeps
+            // `cell_pages * per_line` far from overflowing.
+            cell_pages: cell_pages.clamp(1, pages.max(1)),
             per_line,
             addr_digits,
             line: Vec::with_capacity(per_line),

@@ -169,8 +169,9 @@ pub fn write_counts(
     }
     if let Some(s) = &r.smaps {
         let rss_pages = (s.rss << 10) / page_size.max(1);
+        let unit = if rss_pages == 1 { "page" } else { "pages" };
         let mut text = format!(
-            "  smaps: Rss {} = {rss_pages} pages, Swap {}",
+            "  smaps: Rss {} = {rss_pages} {unit}, Swap {}",
             human_kb(s.rss),
             human_kb(s.swap)
         );
