@@ -10,6 +10,8 @@
  *   zero  16 pages, private anonymous, pages 0 to 3 read, never written (the zero page);
  *   tib   1 TiB, PROT_NONE, never touched (a reservation);
  *   gib   1 GiB, private anonymous, pages 0, 1000 and 200000 written.
+ * The file mapping sits inside one 2 MiB-aligned block; the anonymous ones carry
+ * different madvise flags so that none merges with a neighbour (and no THP comes in).
  * Writes "NAME START END" for each (hex) to DIR/addrs, prints "ready PID" and waits for
  * stdin to close.
  */
@@ -35,6 +37,14 @@ static char *anon(size_t len, int prot) {
     return p;
 }
 
+/* madvise flags that make each anonymous mapping unlike any other (the kernel merges
+ * neighbours with equal flags into one mapping), and keep transparent huge pages out
+ * (with THP "always" a written page could bring 511 more). */
+static void unlike(char *p, size_t len, int extra) {
+    if (madvise(p, len, MADV_NOHUGEPAGE) != 0) die("madvise");
+    if (extra && madvise(p, len, extra) != 0) die("madvise");
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: pages DIR\n");
@@ -48,11 +58,20 @@ int main(int argc, char **argv) {
     memset(page, 'x', sizeof page);
     for (int i = 0; i < 32; i++)
         if (write(fd, page, sizeof page) != (ssize_t)sizeof page) die("write file");
+    /* Written back now: fault-around maps only cached pages that are not locked, and a
+     * page under writeback is (a fault then maps that page alone). */
+    if (fsync(fd) != 0) die("fsync file");
 
     char *a = anon(64 * PAGE, PROT_READ | PROT_WRITE);
+    unlike(a, 64 * PAGE, 0);
     a[0] = a[5 * PAGE] = a[10 * PAGE] = 1;
 
-    char *f = mmap(NULL, 32 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    /* Inside one 2 MiB-aligned block: a large folio of the file that would straddle two
+     * page tables is not mapped by fault-around at all (Linux 6.18, ext4), and the read
+     * below would then make one page present instead of a block. */
+    char *block = anon(4UL << 20, PROT_NONE);
+    char *at = (char *)(((unsigned long)block + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+    char *f = mmap(at, 32 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
     if (f == MAP_FAILED) die("mmap file");
     volatile char c = f[8 * PAGE];
     (void)c;
@@ -60,11 +79,13 @@ int main(int argc, char **argv) {
     close(fd);
 
     char *z = anon(16 * PAGE, PROT_READ | PROT_WRITE);
+    unlike(z, 16 * PAGE, MADV_DONTFORK);
     for (int i = 0; i < 4; i++) c = z[i * PAGE];
 
     char *t = anon(1UL << 40, PROT_NONE);
 
     char *g = anon(1UL << 30, PROT_READ | PROT_WRITE);
+    unlike(g, 1UL << 30, MADV_DONTDUMP);
     g[0] = g[1000 * PAGE] = g[200000 * PAGE] = 1;
 
     snprintf(path, sizeof path, "%s/addrs", argv[1]);
