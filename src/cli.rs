@@ -159,6 +159,52 @@ pub enum Command {
     /// Draw a picture of a whole address space, high addresses at the top: stack, mmap
     /// area, heap and program, with the unmapped gaps between them drawn collapsed.
     Layout(LayoutArgs),
+
+    /// Show the pages of a mapping, one cell each: in RAM or not, file or anonymous, this
+    /// process's alone or shared (from /proc/PID/pagemap, and /proc/kpageflags as root).
+    Pages(PagesArgs),
+}
+
+/// `vasmap pages PID WHERE`.
+#[derive(Debug, Args)]
+pub struct PagesArgs {
+    /// The process id.
+    #[arg(value_name = "PID", value_parser = parse_pid)]
+    pub pid: i32,
+
+    /// Which mapping: an address in it (hex: 0x7f12a0000000) or a name pattern as
+    /// --name takes it (libc, '[heap]', '*.so*'); a name may match several mappings.
+    #[arg(value_name = "WHERE", value_parser = crate::teach::pages::Where::parse)]
+    pub where_: crate::teach::pages::Where,
+
+    /// The pages as JSON: runs and counts per mapping (docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Width in columns (at least 60).
+    #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u16).range(60..))]
+    pub width: u16,
+
+    /// Colour the strip: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Pages per cell of the strip (default: as few as draw each mapping in 16 lines).
+    #[arg(long, value_name = "PAGES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub cell: Option<u64>,
+}
+
+impl PagesArgs {
+    /// The plain options `show_pages` takes.
+    pub fn to_options(&self) -> crate::teach::pages::PagesOptions {
+        crate::teach::pages::PagesOptions {
+            json: self.json,
+            width: usize::from(self.width),
+            color: !self.json && crate::view::color::enabled(self.color),
+            cell_pages: self.cell,
+            ..Default::default()
+        }
+    }
 }
 
 /// `vasmap diff A B`.

@@ -279,6 +279,23 @@ fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
     run_inspector(&mut inspector, &pids, &files)
 }
 
+fn run_pages(args: &vasmap::cli::PagesArgs) -> ExitCode {
+    use vasmap::teach::pages::{PagesError, show_pages};
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let shown = show_pages(args.pid, &args.where_, &args.to_options(), &mut out);
+    let flushed = out.flush();
+    match shown {
+        // Pages without a pagemap entry are shown as such; that is not a failure.
+        Ok(_) => flushed.map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS),
+        Err(PagesError::Output(e)) => output_failed(&e),
+        Err(e) => {
+            report(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     ensure_std_fds_open();
     if let Some(inv) = vasmap::cli::pmap::from_args(std::env::args_os()) {
@@ -288,6 +305,7 @@ fn main() -> ExitCode {
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
         Some(Command::Layout(args)) => run_layout(args),
+        Some(Command::Pages(args)) => run_pages(args),
         Some(Command::Diff(args)) => run_diff(args),
         Some(Command::Watch(args)) => run_watch(args),
         Some(Command::Completions { shell }) => {

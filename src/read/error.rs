@@ -145,3 +145,14 @@ impl SourceError {
         }
     }
 }
+
+/// Why reading regions and handing each on (to a walk's sink, say) stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum VisitError {
+    /// The process could not be read (see [`SourceError`]).
+    #[error("{0}")]
+    Source(#[from] SourceError),
+    /// What the regions were handed to failed (writing the output, say).
+    #[error("{0}")]
+    Output(#[from] std::io::Error),
+}

@@ -1,6 +1,7 @@
 //! Where regions come from: a live process ([`proc`]), a saved capture or vasmap's own
 //! JSON ([`saved`], [`json`]). Text is parsed from bytes ([`parse`], no I/O) and each
-//! region gets its kind ([`classify`]). Nothing here formats output.
+//! region gets its kind ([`classify`]). The pages of a mapping come from `pagemap`
+//! ([`pagemap`]). Nothing here formats output.
 //!
 //! Every source is a [`RegionSource`]: regions one at a time, in address order, ending
 //! with a check that what was read is the whole of it.
@@ -12,6 +13,11 @@ pub mod denial;
 pub mod elf;
 pub mod error;
 pub mod json;
+pub mod kpageflags;
+pub mod pagemap;
+pub mod pageread;
+pub mod pagescan;
+pub mod pagestate;
 pub mod parse;
 pub mod proc;
 pub mod saved;

@@ -24,7 +24,7 @@ use rustix::io::Errno;
 use crate::model::{ProcessInfo, Region, SmapsRecord, Snapshot};
 use crate::read::RegionSource;
 use crate::read::denial::{denial_of, hides_processes, proc_hidepid};
-pub use crate::read::error::{Denial, SourceError};
+pub use crate::read::error::{Denial, SourceError, VisitError};
 use crate::read::parse::{RegionStream, StreamError};
 use crate::text::escape_text;
 
@@ -130,6 +130,13 @@ fn io_error(
             file: file.to_string(),
             source: e,
         },
+    }
+}
+
+impl ProcDir {
+    /// The [`SourceError`] for a failed read of this process's `file`: see [`io_error`].
+    pub fn io_error(&self, file: &str, e: std::io::Error) -> SourceError {
+        io_error(self.pid, file, e, || self.denial())
     }
 }
 
