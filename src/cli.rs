@@ -431,7 +431,8 @@ fn parse_target(s: &str) -> Result<Target, String> {
 #[derive(Debug, Args)]
 pub struct SelfArgs {
     /// A file to map into vasmap: read-only and private unless --shared or --write say
-    /// otherwise (repeat for several files).
+    /// otherwise (repeat for several files). Without it, vasmap maps its own copy of the
+    /// article's message.txt.
     #[arg(long = "map", value_name = "FILE")]
     pub maps: Vec<PathBuf>,
 
@@ -469,6 +470,11 @@ pub struct SelfArgs {
     #[arg(long)]
     pub no_map: bool,
 
+    /// Draw vasmap's own address space as `vasmap layout` does, the new mapping marked,
+    /// instead of the table.
+    #[arg(long, conflicts_with = "no_map")]
+    pub layout: bool,
+
     #[command(flatten)]
     pub view: ViewArgs,
 }
@@ -488,6 +494,16 @@ impl SelfArgs {
                 uncached: self.uncached,
             },
             no_map: self.no_map,
+            layout: self.layout.then(|| crate::view::layout::LayoutOptions {
+                width: usize::from(self.view.width.or_else(terminal_width).unwrap_or(80)).max(60),
+                color: crate::view::color::enabled(self.view.select.color),
+                ..Default::default()
+            }),
+            pages: crate::teach::pages::PagesOptions {
+                width: usize::from(self.view.width.or_else(terminal_width).unwrap_or(80)).max(60),
+                color: crate::view::color::enabled(self.view.select.color),
+                ..Default::default()
+            },
             view: self.view.to_options(),
         }
     }

@@ -65,6 +65,26 @@ pub struct Inspector {
 }
 
 impl Inspector {
+    /// An inspector showing through `view` (for `task`, as `opts` says).
+    pub fn with_view(
+        opts: ViewOptions,
+        task: Task,
+        marks: Vec<crate::view::pipeline::Mark>,
+        view: Box<dyn View>,
+    ) -> Self {
+        let plan = Plan {
+            select: opts.select.clone(),
+            range: opts.range,
+            marks,
+        };
+        Inspector {
+            opts,
+            task,
+            plan,
+            view,
+        }
+    }
+
     /// An inspector showing `task` as `opts` says.
     pub fn new(opts: ViewOptions, task: Task, marks: Vec<crate::view::pipeline::Mark>) -> Self {
         let view: Box<dyn View> = match &task {

@@ -176,3 +176,153 @@ fn unwritable_file_with_shared_write_is_a_clear_error() {
     assert_eq!(code, 1);
     assert!(String::from_utf8_lossy(&err).contains("--shared --write needs"));
 }
+
+#[test]
+fn a_file_truncated_under_the_reads_is_a_lesson_not_a_crash() {
+    // vasmap itself truncates the file between its length check for page 8 and the read
+    // of page 8 (the test hook), the worst moment: the read raises SIGBUS.
+    let (_dir, path) = file();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vasmap"))
+        .args(["self", "--map", path.to_str().unwrap(), "--no-map"])
+        .env("VASMAP_TEST_TRUNCATE_AT", (8 * 4096).to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("was cut to 32768 bytes after it was mapped"),
+        "{text}"
+    );
+    assert!(text.contains("touching it raised SIGBUS"), "{text}");
+    assert!(text.contains("vasmap caught the signal"), "{text}");
+    assert_eq!(after(&text).0, 8, "{text}");
+}
+
+#[test]
+fn touch_none_reads_the_bytes_with_pread_and_faults_nothing_in() {
+    let (_dir, path) = file();
+    let out = demo(&path, &["--touch", "none", "--no-map"]);
+    assert!(out.contains("read with pread"), "{out}");
+    assert!(out.contains("| page 0"), "{out}");
+    assert_eq!(after(&out), (0, 0), "{out}");
+}
+
+#[test]
+fn a_binary_file_is_shown_as_hex_and_the_rest_of_its_last_page_as_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bin");
+    std::fs::write(&path, b"\x7fELF\x02\x01\x01\0\0\0binary\xff\xfe").unwrap();
+    let out = demo(&path, &["--no-map"]);
+    assert!(out.contains("not text: the first bytes in hex"), "{out}");
+    assert!(out.contains("| 00000000  7f 45 4c 46 02 01 01 00"), "{out}");
+    assert!(
+        out.contains("bytes 18 to 4095 of the last page read as zeros"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{fffd}') && !out.contains('\0'), "{out}");
+}
+
+#[test]
+fn a_hole_is_said_to_be_zeros_not_a_disk_read() {
+    // A sparse file, its pages dropped from the page cache: reading a hole is a major
+    // fault that reads nothing from the disk.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sparse");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(16 * 4096)
+        .unwrap();
+    let out = demo(&path, &["--uncached", "--touch", "first", "--no-map"]);
+    let (_, major) = {
+        let line = out.lines().find(|l| l.contains("page faults:")).unwrap();
+        let n = |w: &str| -> u64 {
+            let at = line.find(w).unwrap();
+            line[..at]
+                .split_whitespace()
+                .last()
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        (n(" minor"), n(" major"))
+    };
+    if major > 0 {
+        assert!(out.contains("holes in a sparse file"), "{out}");
+        assert!(!out.contains("read it from the disk"), "{out}");
+    }
+}
+
+#[test]
+fn writing_to_a_huge_sparse_file_maps_only_what_it_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(100 << 30)
+        .unwrap();
+    let out = demo(&path, &["--write", "--no-map"]);
+    assert!(out.contains("only the first 64 MiB are mapped"), "{out}");
+    assert!(out.contains("after writing 16384 pages"), "{out}");
+}
+
+#[test]
+fn json_and_csv_of_the_demo_are_one_document_with_the_account_inside() {
+    let (_dir, path) = file();
+    let p = path.to_str().unwrap();
+    let (out, err, code) = run_vasmap(&["self", "--map", p, "--json"]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("one JSON document");
+    let demo = &doc["demo"][0];
+    assert_eq!(demo["pages"], PAGES);
+    assert_eq!(demo["resident_before_kb"], 0);
+    assert_eq!(demo["pages_read"], PAGES);
+    assert!(doc["regions"].as_array().unwrap().len() > 10);
+    common::assert_schema_valid(&doc);
+    let (out, _, code) = run_vasmap(&["self", "--map", p, "-o", "csv"]);
+    assert_eq!(code, 0);
+    let text = String::from_utf8(out).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().clone();
+    let col = header
+        .iter()
+        .position(|h| h == "demo_resident_after_kb")
+        .unwrap();
+    let marked: Vec<_> = r
+        .records()
+        .map(|rec| rec.unwrap())
+        .filter(|rec| !rec[col].is_empty())
+        .collect();
+    assert_eq!(marked.len(), 1, "{text}");
+    assert!(marked[0][10].ends_with("pages.txt"), "{text}");
+}
+
+#[test]
+fn without_a_file_the_demo_maps_its_own_message() {
+    let (out, err, code) = run_vasmap(&["self"]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("| Hello world from the virtual address space!"),
+        "{out}"
+    );
+    assert!(out.contains("◀ message.txt mapped by vasmap"), "{out}");
+    // Its temporary copy is gone once the demo is.
+    let path = out
+        .split_whitespace()
+        .find(|w| w.ends_with("/message.txt"))
+        .unwrap();
+    assert!(!std::path::Path::new(path).exists(), "{path}");
+}
+
+#[test]
+fn the_demo_can_draw_its_layout_with_the_mapping_marked() {
+    let (_dir, path) = file();
+    let out = demo(&path, &["--layout"]);
+    assert!(out.contains("top of user space"), "{out}");
+    assert!(out.contains("◀ pages.txt"), "{out}");
+}

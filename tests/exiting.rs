@@ -101,7 +101,10 @@ fn shown(view: &[&str], out: &str) -> Result<usize, String> {
                 .count())
         }
         ["--pmap", ..] => {
-            if !out.lines().any(|l| l.starts_with(" total ") || l.starts_with("total kB")) {
+            if !out
+                .lines()
+                .any(|l| l.starts_with(" total ") || l.starts_with("total kB"))
+            {
                 return Err("no total line".into());
             }
             Ok(rows(16))
@@ -144,7 +147,11 @@ fn a_process_exiting_while_read_is_whole_or_absent_in_every_view() {
         let (out, err, code) = common::run_vasmap(&args);
         let took = t.elapsed().as_micros() as u64;
         assert_eq!(code, 0, "{view:?}: {}", String::from_utf8_lossy(&err));
-        assert_eq!(shown(view, &String::from_utf8_lossy(&out)), Ok(calm.count), "{view:?}");
+        assert_eq!(
+            shown(view, &String::from_utf8_lossy(&out)),
+            Ok(calm.count),
+            "{view:?}"
+        );
         calm.exit_in(0);
         calm.child.wait().unwrap();
         for i in 0..RACES {
@@ -179,9 +186,13 @@ fn a_process_exiting_while_read_is_whole_or_absent_in_every_view() {
                         "{view:?}: exit 1 with output:\n{out}"
                     );
                     assert!(
-                        ["exited while it was being read", "no such process", "zombie"]
-                            .iter()
-                            .any(|m| err.contains(m)),
+                        [
+                            "exited while it was being read",
+                            "no such process",
+                            "zombie"
+                        ]
+                        .iter()
+                        .any(|m| err.contains(m)),
                         "{view:?}: {err}"
                     );
                     if err.contains("exited while it was being read") {
@@ -194,5 +205,8 @@ fn a_process_exiting_while_read_is_whole_or_absent_in_every_view() {
     }
     // The races did happen: some reads were cut short and caught.
     eprintln!("{cut_short} reads cut short and caught");
-    assert!(cut_short > 0, "no race was caught: the delays missed every read");
+    assert!(
+        cut_short > 0,
+        "no race was caught: the delays missed every read"
+    );
 }

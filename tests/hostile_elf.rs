@@ -68,6 +68,8 @@ fn sparse(path: &std::path::Path, parts: &[(u64, Vec<u8>)], len: u64) {
 
 /// Run vasmap, returning stdout, stderr, the exit code and its peak RSS in KiB (from
 /// `wait4`'s rusage, for this one child).
+// The child is reaped with wait4, for its rusage, not with Child::wait.
+#[allow(clippy::zombie_processes)]
 fn run_measured(args: &[&str]) -> (String, String, i32, i64) {
     use std::io::Read;
     let mut child = Command::new(env!("CARGO_BIN_EXE_vasmap"))
@@ -182,7 +184,11 @@ fn files_claiming_huge_tables_are_explained_in_bounded_memory() {
             }
         }
         // The output stays small whatever the files claim.
-        assert!(out.len() < 1 << 20, "{args:?}: {} bytes of output", out.len());
+        assert!(
+            out.len() < 1 << 20,
+            "{args:?}: {} bytes of output",
+            out.len()
+        );
     }
     drop(child.stdin.take());
     child.wait().unwrap();

@@ -23,11 +23,37 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 /// The CSV view.
 #[derive(Default)]
-pub struct CsvView;
+pub struct CsvView {
+    /// Extra columns filled on the rows starting at these addresses (the demo's account
+    /// of its own mappings), empty on the others.
+    extra: Vec<(u64, Vec<(String, String)>)>,
+}
 
 impl CsvView {
     pub fn new() -> Self {
-        CsvView
+        CsvView::default()
+    }
+
+    /// A CSV with extra columns on some rows: (row start, [(column, value)]).
+    pub fn with_extra(extra: Vec<(u64, Vec<(String, String)>)>) -> Self {
+        CsvView { extra }
+    }
+
+    /// The extra columns' names.
+    fn extra_names(&self) -> Vec<String> {
+        self.extra
+            .first()
+            .map(|(_, cols)| cols.iter().map(|(n, _)| n.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The extra cells of the row starting at `start`.
+    fn extra_cells(&self, start: u64) -> Vec<String> {
+        let names = self.extra_names();
+        match self.extra.iter().find(|(s, _)| *s == start) {
+            Some((_, cols)) => cols.iter().map(|(_, v)| v.clone()).collect(),
+            None => vec![String::new(); names.len()],
+        }
     }
 }
 
@@ -115,18 +141,23 @@ impl View for CsvView {
                 None => {
                     explain = row.explain.is_some();
                     let f = columns_of(Some(&row));
-                    w.write_record(header(head.has_smaps, &f, explain))
-                        .map_err(csv_err)?;
+                    let mut h = header(head.has_smaps, &f, explain);
+                    h.extend(self.extra_names());
+                    w.write_record(h).map_err(csv_err)?;
                     fields.insert(f)
                 }
             };
             let text = explain.then(|| row.explain.map_or("", |e| e.text.as_str()));
-            w.write_record(record(row.region, head.has_smaps, cols, text))
-                .map_err(csv_err)?;
+            let mut rec = record(row.region, head.has_smaps, cols, text);
+            if !self.extra.is_empty() {
+                rec.extend(self.extra_cells(row.region.start));
+            }
+            w.write_record(rec).map_err(csv_err)?;
         }
         if fields.is_none() {
-            w.write_record(header(head.has_smaps, &[], false))
-                .map_err(csv_err)?;
+            let mut h = header(head.has_smaps, &[], false);
+            h.extend(self.extra_names());
+            w.write_record(h).map_err(csv_err)?;
         }
         w.flush()?;
         Ok(())

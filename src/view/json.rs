@@ -202,11 +202,19 @@ pub(crate) fn json_err(e: serde_json::Error) -> io::Error {
 
 /// `--json`: one document per address space, streamed: a view that prints as rows come.
 #[derive(Default)]
-pub struct JsonOutput;
+pub struct JsonOutput {
+    /// Members added at the end of each document (the demo's account: `demo`).
+    extra: Vec<(String, serde_json::Value)>,
+}
 
 impl JsonOutput {
     pub fn new() -> Self {
-        JsonOutput
+        JsonOutput::default()
+    }
+
+    /// A document with these members after `totals`.
+    pub fn with_extra(extra: Vec<(String, serde_json::Value)>) -> Self {
+        JsonOutput { extra }
     }
 }
 
@@ -225,7 +233,7 @@ impl View for JsonOutput {
                 None => view.region(row.region, row.fields, out)?,
             }
         }
-        view.finish(out)?;
+        view.finish_with(out, &self.extra)?;
         Ok(())
     }
 }
@@ -319,11 +327,26 @@ impl<'a> JsonView<'a> {
     }
 
     /// Write the totals and close the document.
-    pub fn finish(mut self, out: &mut dyn Write) -> io::Result<()> {
+    pub fn finish(self, out: &mut dyn Write) -> io::Result<()> {
+        self.finish_with(out, &[])
+    }
+
+    /// Write the totals, then `extra` members, and close the document.
+    pub fn finish_with(
+        mut self,
+        out: &mut dyn Write,
+        extra: &[(String, serde_json::Value)],
+    ) -> io::Result<()> {
         self.header(&[], out)?;
         out.write_all(&self.buf)?;
         out.write_all(b"\n],\"totals\":")?;
         crate::text::json_to_writer(&mut *out, &self.totals).map_err(json_err)?;
+        for (k, v) in extra {
+            out.write_all(b",")?;
+            crate::text::json_to_writer(&mut *out, k).map_err(json_err)?;
+            out.write_all(b":")?;
+            crate::text::json_to_writer(&mut *out, v).map_err(json_err)?;
+        }
         out.write_all(b"}\n")
     }
 }

@@ -121,6 +121,8 @@ pub fn human_bytes(bytes: u64) -> String {
 /// Which rows group together at the first level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Key {
+    /// A mapping the demo marked: a row of its own.
+    Marked(u64),
     File(u32, u32, u64, Vec<u8>),
     Threads,
     Anon,
@@ -221,6 +223,7 @@ struct Builder {
     first_tid: i32,
     all_guard: bool,
     landmark: bool,
+    mark: Option<String>,
 }
 
 impl Builder {
@@ -239,6 +242,7 @@ impl Builder {
             first_tid: 0,
             all_guard: true,
             landmark: false,
+            mark: None,
         };
         b.add(r);
         b
@@ -305,6 +309,10 @@ impl Builder {
             _ => None,
         };
         let category = category(first.kind);
+        let name = match &self.mark {
+            Some(m) => format!("{name}  ◀ {m}"),
+            None => name,
+        };
         Block {
             start: first.start,
             end: self.end,
@@ -320,7 +328,7 @@ impl Builder {
             perms,
             class: class_of(self.read, self.write, self.exec),
             grows,
-            landmark: self.landmark,
+            landmark: self.landmark || self.mark.is_some(),
             category,
             blocks: 1,
             parts: vec![(category, count)],
@@ -498,6 +506,8 @@ pub struct Picture {
     building: Option<Builder>,
     /// The region before the one being added: its key needs the next region.
     held: Option<Region>,
+    /// Its mark, if the demo marked it.
+    held_mark: Option<String>,
     regions: u64,
     size_kb: u64,
     /// The highest end of a mapping but `[vsyscall]`.
@@ -511,24 +521,35 @@ impl Picture {
 
     /// Add the next region (in address order).
     pub fn add(&mut self, r: &Region) {
+        self.add_marked(r, None);
+    }
+
+    /// Add the next region, with the demo's mark for it: a marked mapping is a row of its
+    /// own that never merges.
+    pub fn add_marked(&mut self, r: &Region, mark: Option<&str>) {
         self.regions += 1;
         self.size_kb = self.size_kb.saturating_add(r.size_kb());
         if r.kind != Kind::Vsyscall {
             self.highest = self.highest.max(r.end);
         }
         if let Some(prev) = self.held.take() {
-            self.place(&prev, Some(r));
+            let prev_mark = self.held_mark.take();
+            self.place(&prev, Some(r), prev_mark);
             self.held = Some(prev);
         }
         match &mut self.held {
             Some(h) => h.clone_from(r),
             None => self.held = Some(r.clone()),
         }
+        self.held_mark = mark.map(str::to_string);
     }
 
     /// Put `r` (whose successor is `next`) into the block being built, or start one.
-    fn place(&mut self, r: &Region, next: Option<&Region>) {
-        let key = key_of(r, next);
+    fn place(&mut self, r: &Region, next: Option<&Region>, mark: Option<String>) {
+        let key = match mark {
+            Some(_) => Key::Marked(r.start),
+            None => key_of(r, next),
+        };
         let joins = self
             .building
             .as_ref()
@@ -539,7 +560,9 @@ impl Picture {
             }
             return;
         }
-        if let Some(done) = self.building.replace(Builder::new(r, key)) {
+        let mut fresh = Builder::new(r, key);
+        fresh.mark = mark;
+        if let Some(done) = self.building.replace(fresh) {
             self.blocks.push(done.block());
             if self.blocks.len() >= COMPACT_AT {
                 self.compact();
@@ -561,7 +584,8 @@ impl Picture {
     /// The rows of the picture, top to bottom.
     pub fn rows(mut self, opts: &LayoutOptions) -> (Vec<Row>, u64, u64) {
         if let Some(last) = self.held.take() {
-            self.place(&last, None);
+            let mark = self.held_mark.take();
+            self.place(&last, None, mark);
         }
         if let Some(b) = self.building.take() {
             self.blocks.push(b.block());
@@ -826,7 +850,7 @@ impl View for LayoutView {
     fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop> {
         let mut p = Picture::new();
         while let Some(row) = rows.next_row()? {
-            p.add(row.region);
+            p.add_marked(row.region, row.mark);
         }
         let (rows, n, kb) = p.rows(&self.opts);
         if self.opts.svg {
