@@ -99,7 +99,7 @@ pub const EXPERIMENTS: &[Experiment] = &[
     },
     Experiment {
         name: "stack-growth",
-        summary: "recurse 1 MiB deep: [stack] grows down, within RLIMIT_STACK",
+        summary: "recurse 1 MiB deep: [stack] grows down, within its limit",
         run: stack::stack_growth,
     },
     Experiment {
