@@ -15,9 +15,14 @@
 //! ([`probe`]), and between the two captures vasmap does nothing but the step.
 //!
 //! The parts: [`probe`] (the helper, the captures, the faults), [`report`] (a step as
-//! data, as text and as JSON), [`scratch`] (the experiments' files, removed even on
-//! Ctrl-C), [`sys`] (the few raw system calls and `/proc` reads the experiments share),
-//! and one file per group of experiments.
+//! data, serialised for the JSON) with [`reshape`] (splits and merges read back from
+//! `diff`'s pairs) and [`figure`] (the measured figures, the page strip), `render` (a
+//! step as text in 80 columns), `context` (a running experiment: where steps go,
+//! `--wait`), [`scratch`] (the experiments' files, removed even on Ctrl-C), [`sys`] (the
+//! raw system calls and `/proc` reads the experiments share), and one file per group of
+//! experiments: `file` (mmap-file, shared-vs-private), `malloc`, `thread`, `dlopen`,
+//! `stack`, `split` (mprotect-split, munmap-hole), `fork` (fork-cow) and `readpass`
+//! (sequential-vs-random).
 
 mod context;
 mod dlopen;

@@ -261,8 +261,13 @@ impl Step {
                     })
                     .collect();
                 let sum = |f: fn(&RegionChange) -> u64| inside.iter().map(|c| f(c)).sum::<u64>();
+                let one = self.splits.len() + self.merges.len() == 1;
                 (
-                    format!("    the rows of {:x}-{:x} together", r.start.0, r.end.0),
+                    if one {
+                        "    the pieces together".to_string()
+                    } else {
+                        format!("    the pieces of {:x}", r.start.0)
+                    },
                     format!(
                         "RSS {}, dirty {}, swap {}",
                         before_after(sum(|c| c.rss_kb_before), sum(|c| c.rss_kb_after)),

@@ -1,7 +1,7 @@
 //! One step of an experiment as data: the call, what changed in the address space and in
 //! memory, the faults, the measured figures and the why. The JSON document is these
 //! structs serialised (docs/json.md, docs/tour.schema.json); the text is
-//! [`Step::write_text`] ([`super::render`]).
+//! [`Step::write_text`] (in `render`).
 //!
 //! The changes are [`crate::compare::diff::diff`]'s, on the snapshots right before and
 //! right after the step, with splits and merges recognised ([`super::reshape`]); the
