@@ -169,7 +169,9 @@ pub fn large(t: &mut Tour) -> Result<(), TourError> {
             .iter()
             .find(|b| b.name.is_empty() && (b.end == r.end || b.start == r.start))
     });
-    let size = row.map_or(0, |r| r.size() - before.map_or(0, |b| b.size()));
+    let size = row.map_or(0, |r| {
+        r.size().saturating_sub(before.map_or(0, |b| b.size()))
+    });
     let why = match (row, before) {
         (Some(r), None) => format!(
             "1 MiB is above glibc's mmap threshold (M_MMAP_THRESHOLD, 128 KiB by default), so malloc asked the kernel for a mapping of its own: {} kB, the block plus glibc's header rounded up to pages, at {:x}. Only the header's page is resident: the rest is untouched.",

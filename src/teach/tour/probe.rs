@@ -137,14 +137,21 @@ pub fn serve(pid: i32) -> io::Result<()> {
     }
 }
 
-/// The largest smaps text the helper's answer may claim (vasmap's own is ~100 kB).
-const MAX_TEXT: u64 = 64 << 20;
+/// The largest smaps text the helper's answer may claim (vasmap's own is ~100 kB; this is
+/// the most any capture may be).
+const MAX_TEXT: u64 = crate::read::proc::CAPTURE_LIMIT;
 
 impl Probe {
     /// Open vasmap's `/proc` directory and start the helper (or say why not).
     pub fn start() -> Result<Probe, TourError> {
         let me = ProcDir::myself()?;
-        let (helper, no_helper) = match Self::spawn_helper() {
+        // A hook for the tests of the in-process fallback.
+        let spawned = if std::env::var_os("VASMAP_TOUR_NO_HELPER").is_some() {
+            Err(io::Error::other("VASMAP_TOUR_NO_HELPER is set"))
+        } else {
+            Self::spawn_helper()
+        };
+        let (helper, no_helper) = match spawned {
             Ok(h) => (Some(h), None),
             Err(e) => (None, Some(e.to_string())),
         };

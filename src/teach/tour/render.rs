@@ -85,7 +85,7 @@ fn before_after(a: u64, b: u64) -> String {
 fn row(sign: &str, start: u64, end: u64, perms: &str, label: &str) -> String {
     format!(
         "    {sign} {start:x}-{end:x} {:>6} {perms} {label}",
-        kb(end - start)
+        kb(end.saturating_sub(start))
     )
 }
 
@@ -143,12 +143,12 @@ fn reshape_lines(r: &Reshape, split: bool, labels: &dyn Fn(u64) -> String) -> Ve
         };
         format!(
             "    one mapping of {} became {mapped}{hole}:",
-            kb(r.end.0 - r.start.0)
+            kb(r.end.0.saturating_sub(r.start.0))
         )
     } else {
         format!(
             "    {mapped} mappings became one of {}:",
-            kb(r.end.0 - r.start.0)
+            kb(r.end.0.saturating_sub(r.start.0))
         )
     }];
     for p in &r.into {

@@ -44,27 +44,29 @@ impl Drop for AnonMap {
     }
 }
 
-/// An address in the middle of the widest unmapped gap below the top of the user address
-/// space, aligned to 1 GiB: nothing is mapped near it, so a mapping made there cannot
-/// merge with a neighbour (the kernel merges adjacent anonymous mappings of the same
-/// permissions into one, which would hide the one-becomes-three lessons).
+/// An address in the middle of the widest unmapped gap between two mappings (above the
+/// first GiB), aligned to 1 GiB: nothing is mapped near it, so a mapping made there
+/// cannot merge with a neighbour (the kernel merges adjacent anonymous mappings of the
+/// same permissions into one row, which would hide the one-becomes-three lessons). On
+/// x86-64 that is the middle of the terabytes between `[heap]` and the libraries. 0 when
+/// there is no gap (then the kernel chooses).
 pub fn isolated_hint(snap: &Snapshot) -> u64 {
     const GIB: u64 = 1 << 30;
-    // x86-64's default user address space ends at 2^47; stay well below the stack.
-    const TOP: u64 = 1 << 46;
     let mut best = (0u64, 0u64);
     let mut prev_end = GIB;
-    for r in snap.regions.iter().filter(|r| r.start < TOP) {
+    // Kernel-placed pages at the top of the address space ([vsyscall]) are not neighbours.
+    for r in snap.regions.iter().filter(|r| r.start < 1 << 63) {
         if r.start > prev_end && r.start - prev_end > best.1 - best.0 {
             best = (prev_end, r.start);
         }
         prev_end = prev_end.max(r.end);
     }
-    if TOP > prev_end && TOP - prev_end > best.1 - best.0 {
-        best = (prev_end, TOP);
+    let hint = (best.0 + (best.1 - best.0) / 2) & !(GIB - 1);
+    if hint > best.0 && hint + GIB <= best.1 {
+        hint
+    } else {
+        0
     }
-    let mid = best.0 + (best.1 - best.0) / 2;
-    (mid & !(GIB - 1)).max(best.0.next_multiple_of(GIB))
 }
 
 /// `mmap(hint, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE)`,
@@ -72,17 +74,13 @@ pub fn isolated_hint(snap: &Snapshot) -> u64 {
 pub fn map_isolated(hint: u64, len: usize) -> io::Result<AnonMap> {
     let prot = libc::PROT_READ | libc::PROT_WRITE;
     let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS;
-    // SAFETY: a new anonymous mapping; MAP_FIXED_NOREPLACE never replaces an existing one.
-    let p = unsafe {
-        libc::mmap(
-            hint as *mut libc::c_void,
-            len,
-            prot,
-            flags | libc::MAP_FIXED_NOREPLACE,
-            -1,
-            0,
-        )
+    let fixed = if hint == 0 {
+        0
+    } else {
+        libc::MAP_FIXED_NOREPLACE
     };
+    // SAFETY: a new anonymous mapping; MAP_FIXED_NOREPLACE never replaces an existing one.
+    let p = unsafe { libc::mmap(hint as *mut libc::c_void, len, prot, flags | fixed, -1, 0) };
     let p = if p == libc::MAP_FAILED {
         // SAFETY: as above, anywhere the kernel likes.
         let p = unsafe { libc::mmap(std::ptr::null_mut(), len, prot, flags, -1, 0) };
@@ -96,7 +94,7 @@ pub fn map_isolated(hint: u64, len: usize) -> io::Result<AnonMap> {
     Ok(AnonMap {
         addr: p as u64,
         len,
-        at_hint: p as u64 == hint,
+        at_hint: hint != 0 && p as u64 == hint,
     })
 }
 
