@@ -202,10 +202,10 @@ impl Step {
         for line in &self.call {
             write_wrapped(out, line, 2, 6)?;
         }
-        let whose = if self.process == "vasmap" {
-            String::new()
-        } else {
-            format!(" of the {} (pid {})", self.process, self.pid)
+        let whose = match (self.process, self.memory_compared) {
+            ("vasmap", _) => String::new(),
+            (who, true) => format!(" of the {who} (pid {})", self.pid),
+            (who, false) => format!(" of the {who} (pid {}) beside vasmap's", self.pid),
         };
         let structural: Vec<&RegionChange> = self
             .all_changes()
@@ -277,7 +277,12 @@ impl Step {
                 )
             })
             .collect();
-        if memory.is_empty() && reshaped.is_empty() {
+        if !self.memory_compared {
+            writeln!(
+                out,
+                "  memory: not compared (two processes; see the figures below)"
+            )?;
+        } else if memory.is_empty() && reshaped.is_empty() {
             writeln!(out, "  memory: no RSS, dirty or swap figure changed")?;
         } else {
             writeln!(out, "  memory (RSS, dirty, swap of the mappings involved):")?;
@@ -300,10 +305,13 @@ impl Step {
                 write_two(out, &format!("    {}{at}", c.short), &detail)?;
             }
         }
-        let of = if self.faults_of == "vasmap" {
+        let of = if self.faults_of == self.process && self.process == "vasmap" {
             String::new()
         } else {
-            format!(" (the {}'s)", self.faults_of)
+            match self.faults_of {
+                "vasmap" => " (vasmap's)".to_string(),
+                other => format!(" (the {other}'s)"),
+            }
         };
         writeln!(
             out,

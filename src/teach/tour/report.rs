@@ -182,6 +182,10 @@ pub struct Step {
     /// Changes the splits and merges already tell (not printed again in the text).
     #[serde(skip)]
     pub(super) explained: Vec<(&'static str, usize)>,
+    /// False when the two sides are different processes (`fork`: vasmap and its child),
+    /// whose RSS figures are not a change.
+    #[serde(skip)]
+    pub(super) memory_compared: bool,
 }
 
 impl Step {
@@ -237,6 +241,7 @@ impl Step {
             why: String::new(),
             between_steps: Vec::new(),
             explained: Vec::new(),
+            memory_compared: a.has_smaps && b.has_smaps,
         };
         for (c, explained) in changes.iter().zip(explained) {
             let ra = c.a.map(|i| &a.regions[i]);
