@@ -212,12 +212,14 @@ impl Step {
             .filter(|c| c.change != "figures" && !self.is_explained(c))
             .collect();
         if structural.is_empty() && self.splits.is_empty() && self.merges.is_empty() {
-            writeln!(
-                out,
-                "  address space{whose}: no mapping added, removed or changed"
-            )?;
+            let none = if self.memory_compared {
+                "no mapping added, removed or changed"
+            } else {
+                "no row differs"
+            };
+            write_wrapped(out, &format!("  address space{whose}: {none}"), 0, 4)?;
         } else {
-            writeln!(out, "  address space{whose}:")?;
+            write_wrapped(out, &format!("  address space{whose}:"), 0, 4)?;
             let label_at = |addr: u64| {
                 self.all_changes()
                     .find(|c| c.start.0 == addr && c.change != "removed")
