@@ -651,3 +651,34 @@ fn without_the_helper_vasmap_measures_itself_and_says_so() {
     );
     assert_nothing_left(dir.path(), &doc);
 }
+
+#[test]
+fn drop_caches_needs_root_and_says_so_when_skipped() {
+    // As root the option would drop every file's cached pages machine-wide; the tests
+    // only run it as nobody, where it is skipped with a word.
+    let Some(mut cmd) = common::vasmap_as_nobody() else {
+        return;
+    };
+    let dir = tmpdir();
+    let out = cmd
+        .args(["tour", "sequential-vs-random", "--drop-caches", "--json"])
+        .env("TMPDIR", dir.path())
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&doc);
+    for s in doc["steps"].as_array().unwrap() {
+        let how = fig(s, "uncached_by").as_str().unwrap();
+        assert!(
+            how.starts_with("skipped --drop-caches: dropping the whole page cache needs root"),
+            "{how}"
+        );
+    }
+    assert_nothing_left(dir.path(), &doc);
+}
