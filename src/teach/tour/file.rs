@@ -14,7 +14,7 @@ use std::os::unix::fs::FileExt;
 use super::report::{Figure, Step};
 use super::scratch::Scratch;
 use super::sys::{cached_pages, page_strip};
-use super::{Tour, TourError, os_error, region_at, smaps_at};
+use super::{Tour, TourError, errno, failed_with, region_at, smaps_at};
 
 /// The article's message, at the start of the file.
 const MESSAGE: &[u8] = b"Hello world from the virtual address space!\n";
@@ -49,14 +49,16 @@ pub fn mmap_file(t: &mut Tour) -> Result<(), TourError> {
     let pid = std::process::id() as i32;
 
     // SAFETY: open with a NUL-terminated path.
-    let m = t
-        .probe
-        .measure(|| unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) })?;
-    if m.value < 0 {
-        return Err(os_error(name, "open(\"message.txt\", O_RDONLY)"));
-    }
+    let m = t.probe.measure(|| {
+        let fd = unsafe { libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        if fd < 0 { Err(errno()) } else { Ok(fd) }
+    })?;
+    let raw = match &m.value {
+        Ok(fd) => *fd,
+        Err(code) => return Err(failed_with(name, "open(\"message.txt\", O_RDONLY)", *code)),
+    };
     // SAFETY: a descriptor just opened and owned here alone.
-    let fd = unsafe { OwnedFd::from_raw_fd(m.value) };
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
     let cached = cached_pages(fd.as_fd(), len, page).unwrap_or(0);
     let step = Step::measured("open the file", &["int fd = open(\"message.txt\", O_RDONLY);"], &m)
         .figure(Figure::count("file_size", "file size", len as u64, "bytes"))
@@ -69,7 +71,7 @@ pub fn mmap_file(t: &mut Tour) -> Result<(), TourError> {
     let raw_fd = std::os::fd::AsRawFd::as_raw_fd(&fd);
     let m = t.probe.measure(|| {
         // SAFETY: a new private read-only mapping of an open file.
-        unsafe {
+        let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
@@ -78,15 +80,23 @@ pub fn mmap_file(t: &mut Tour) -> Result<(), TourError> {
                 raw_fd,
                 0,
             )
+        };
+        if p == libc::MAP_FAILED {
+            Err(errno())
+        } else {
+            Ok(p as u64)
         }
     })?;
-    if m.value == libc::MAP_FAILED {
-        return Err(os_error(
-            name,
-            "mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)",
-        ));
-    }
-    let p = m.value as u64;
+    let p = match m.value {
+        Ok(p) => p,
+        Err(code) => {
+            return Err(failed_with(
+                name,
+                "mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0)",
+                code,
+            ));
+        }
+    };
     let strip = || page_strip(pid, "message.txt", p, len as u64, page);
     let rss = |s: &crate::model::Snapshot| smaps_at(s, p).rss;
     let step = Step::measured(
@@ -208,15 +218,22 @@ pub fn shared_vs_private(t: &mut Tour) -> Result<(), TourError> {
         // SAFETY: two new mappings of an open file, read-write.
         unsafe {
             let s = libc::mmap(std::ptr::null_mut(), len, rw, libc::MAP_SHARED, fd, 0);
+            let e = errno();
             let q = libc::mmap(std::ptr::null_mut(), len, rw, libc::MAP_PRIVATE, fd, 0);
-            (s, q)
+            let code = if s == libc::MAP_FAILED { e } else { errno() };
+            (s, q, code)
         }
     })?;
-    let (s, q) = m.value;
+    let (s, q, code) = m.value;
     if s == libc::MAP_FAILED || q == libc::MAP_FAILED {
-        return Err(os_error(
+        for p in [s, q].into_iter().filter(|&p| p != libc::MAP_FAILED) {
+            // SAFETY: the mapping that did succeed, not used after this.
+            unsafe { libc::munmap(p, len) };
+        }
+        return Err(failed_with(
             name,
             "mmap(NULL, len, PROT_READ|PROT_WRITE, MAP_SHARED/MAP_PRIVATE, fd, 0)",
+            code,
         ));
     }
     let (s, q) = (s as u64, q as u64);

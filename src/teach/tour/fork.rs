@@ -17,7 +17,7 @@ use super::report::{Figure, Step};
 use super::sys::{
     isolated_hint, map_isolated, page_faults, page_strip, pipe, read_exact, write_all,
 };
-use super::{Tour, TourError, os_error, smaps_at};
+use super::{Tour, TourError, errno, failed, failed_with, smaps_at};
 use crate::read::proc::{ProcDir, ReadOptions};
 
 const PAGES: u64 = 64;
@@ -149,13 +149,13 @@ pub fn fork_cow(t: &mut Tour) -> Result<(), TourError> {
         if pid == 0 {
             child_main(me, ends, p, half, page);
         }
-        pid
+        (pid, errno())
     })?;
-    if m.value < 0 {
-        return Err(os_error(name, "fork()"));
+    if m.value.0 < 0 {
+        return Err(failed_with(name, "fork()", m.value.1));
     }
     let mut child = Child {
-        pid: m.value,
+        pid: m.value.0,
         cmd: Some(cmd_w),
     };
     drop((cmd_r, reply_w));
@@ -195,7 +195,11 @@ pub fn fork_cow(t: &mut Tour) -> Result<(), TourError> {
         .is_some_and(|c| write_all(c.as_raw_fd(), b"w"));
     let mut answer = [0u8; 16];
     if !wrote || !read_exact(reply_r.as_raw_fd(), &mut answer) {
-        return Err(os_error(name, "the child's pipe"));
+        return Err(failed(
+            name,
+            "the child's pipe",
+            std::io::Error::other("the child ended before it answered"),
+        ));
     }
     let word = |i: usize| {
         let mut w = [0u8; 8];

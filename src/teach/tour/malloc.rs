@@ -10,7 +10,7 @@
 
 use super::report::{Figure, Step};
 use super::sys::program_break;
-use super::{Tour, TourError, os_error, region_at};
+use super::{Tour, TourError, failed, region_at};
 
 /// How many small blocks, and how big.
 const SMALL_COUNT: usize = 10_000;
@@ -18,6 +18,16 @@ const SMALL_SIZE: usize = 64;
 
 /// The large block: 1 MiB, above glibc's default mmap threshold (128 KiB).
 const LARGE: usize = 1 << 20;
+
+/// The error of a malloc that returned NULL: glibc's malloc fails only for want of memory
+/// (ENOMEM).
+fn out_of_memory(experiment: &'static str, call: &str) -> TourError {
+    failed(
+        experiment,
+        call,
+        std::io::Error::from_raw_os_error(libc::ENOMEM),
+    )
+}
 
 fn heap_figures(step: Step, brk0: u64, brk1: u64) -> Step {
     step.figure(Figure::addr(
@@ -48,7 +58,7 @@ pub fn small(t: &mut Tour) -> Result<(), TourError> {
     })?;
     let (first, b0, b1) = m.value;
     if first.is_null() {
-        return Err(os_error(name, "malloc(64)"));
+        return Err(out_of_memory(name, "malloc(64)"));
     }
     let in_heap = region_at(&m.after, first as u64).is_some_and(|r| r.name == b"[heap]");
     let why = if b0 == b1 {
@@ -77,7 +87,7 @@ pub fn small(t: &mut Tour) -> Result<(), TourError> {
     })?;
     let (b0, b1) = m.value;
     if blocks.iter().any(|p| p.is_null()) {
-        return Err(os_error(name, "malloc(64)"));
+        return Err(out_of_memory(name, "malloc(64)"));
     }
     let heap = |s: &crate::model::Snapshot| {
         s.regions
@@ -157,7 +167,7 @@ pub fn large(t: &mut Tour) -> Result<(), TourError> {
     let m = t.probe.measure(|| unsafe { libc::malloc(LARGE) })?;
     let p = m.value;
     if p.is_null() {
-        return Err(os_error(name, "malloc(1048576)"));
+        return Err(out_of_memory(name, "malloc(1048576)"));
     }
     let addr = p as u64;
     let row = region_at(&m.after, addr).filter(|r| r.name.is_empty());
@@ -236,7 +246,7 @@ pub fn large(t: &mut Tour) -> Result<(), TourError> {
     })?;
     let (q, b0, b1) = m.value;
     if q.is_null() {
-        return Err(os_error(name, "malloc(1048576)"));
+        return Err(out_of_memory(name, "malloc(1048576)"));
     }
     let in_heap = region_at(&m.after, q as u64).is_some_and(|r| r.name == b"[heap]");
     let why = if in_heap {

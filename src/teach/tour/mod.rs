@@ -198,13 +198,24 @@ pub fn smaps_at(snap: &crate::model::Snapshot, addr: u64) -> crate::model::Smaps
         .unwrap_or_default()
 }
 
-/// The last OS error as a [`TourError::Call`] for `call` in `experiment`.
-pub(crate) fn os_error(experiment: &'static str, call: &str) -> TourError {
+/// A [`TourError::Call`] for `call` in `experiment` that failed with `source`.
+pub(crate) fn failed(experiment: &'static str, call: &str, source: io::Error) -> TourError {
     TourError::Call {
         experiment,
         call: call.to_string(),
-        source: io::Error::last_os_error(),
+        source,
     }
+}
+
+/// `errno` now; taken inside a measured step, right after its call, since the measuring
+/// after it makes calls of its own.
+pub(crate) fn errno() -> i32 {
+    io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// A [`TourError::Call`] for `call` in `experiment` that failed with `errno` `code`.
+pub(crate) fn failed_with(experiment: &'static str, call: &str, code: i32) -> TourError {
+    failed(experiment, call, io::Error::from_raw_os_error(code))
 }
 
 /// The JSON document of one run (docs/json.md, docs/tour.schema.json).

@@ -18,7 +18,7 @@ use super::scratch::Scratch;
 use super::sys::{
     cached_pages, drop_file_cache, is_root, on_tmpfs, page_faults, read_ahead_kb, shuffled,
 };
-use super::{Tour, TourError, os_error, smaps_at};
+use super::{Tour, TourError, errno, failed_with, smaps_at};
 
 /// The file's size.
 const SIZE: usize = 32 << 20;
@@ -118,7 +118,7 @@ pub fn sequential_vs_random(t: &mut Tour) -> Result<(), TourError> {
             let p =
                 unsafe { libc::mmap(std::ptr::null_mut(), SIZE, libc::PROT_READ, flags, fd, 0) };
             if p == libc::MAP_FAILED {
-                return None;
+                return Err(errno());
             }
             if let Some((advice, _)) = pass.advice {
                 // SAFETY: advice on our own mapping.
@@ -137,13 +137,17 @@ pub fn sequential_vs_random(t: &mut Tour) -> Result<(), TourError> {
                 (0..pages).for_each(&mut read);
             }
             std::hint::black_box(sum);
-            Some((p as u64, setup))
+            Ok((p as u64, setup))
         })?;
-        let Some((p, setup)) = m.value else {
-            return Err(os_error(
-                name,
-                "mmap(NULL, 33554432, PROT_READ, MAP_PRIVATE, fd, 0)",
-            ));
+        let (p, setup) = match m.value {
+            Ok(v) => v,
+            Err(code) => {
+                return Err(failed_with(
+                    name,
+                    "mmap(NULL, 33554432, PROT_READ, MAP_PRIVATE, fd, 0)",
+                    code,
+                ));
+            }
         };
         let rss = smaps_at(&m.after, p).rss;
         let f = m.faults;

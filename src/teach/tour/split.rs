@@ -9,7 +9,7 @@
 
 use super::report::{Figure, Step};
 use super::sys::{AnonMap, isolated_hint, map_isolated, page_strip};
-use super::{Tour, TourError, os_error, region_at};
+use super::{Tour, TourError, errno, failed_with, region_at};
 
 const PAGES: usize = 3;
 
@@ -84,11 +84,18 @@ pub fn mprotect_split(t: &mut Tour) -> Result<(), TourError> {
     let p = map.addr;
     let middle = (p as usize + page) as *mut libc::c_void;
     // SAFETY: the middle page of our own mapping.
-    let m = t
-        .probe
-        .measure(|| unsafe { libc::mprotect(middle, page, libc::PROT_READ) })?;
-    if m.value != 0 {
-        return Err(os_error(name, "mprotect(p + 4096, 4096, PROT_READ)"));
+    let m = t.probe.measure(|| {
+        (
+            unsafe { libc::mprotect(middle, page, libc::PROT_READ) },
+            errno(),
+        )
+    })?;
+    if m.value.0 != 0 {
+        return Err(failed_with(
+            name,
+            "mprotect(p + 4096, 4096, PROT_READ)",
+            m.value.1,
+        ));
     }
     let rows = m
         .after
@@ -111,11 +118,12 @@ pub fn mprotect_split(t: &mut Tour) -> Result<(), TourError> {
     // SAFETY: as above.
     let m = t
         .probe
-        .measure(|| unsafe { libc::mprotect(middle, page, rw) })?;
-    if m.value != 0 {
-        return Err(os_error(
+        .measure(|| (unsafe { libc::mprotect(middle, page, rw) }, errno()))?;
+    if m.value.0 != 0 {
+        return Err(failed_with(
             name,
             "mprotect(p + 4096, 4096, PROT_READ|PROT_WRITE)",
+            m.value.1,
         ));
     }
     let rows = m
@@ -146,9 +154,11 @@ pub fn munmap_hole(t: &mut Tour) -> Result<(), TourError> {
     let p = map.addr;
     let middle = (p as usize + page) as *mut libc::c_void;
     // SAFETY: the middle page of our own mapping, never touched again.
-    let m = t.probe.measure(|| unsafe { libc::munmap(middle, page) })?;
-    if m.value != 0 {
-        return Err(os_error(name, "munmap(p + 4096, 4096)"));
+    let m = t
+        .probe
+        .measure(|| (unsafe { libc::munmap(middle, page) }, errno()))?;
+    if m.value.0 != 0 {
+        return Err(failed_with(name, "munmap(p + 4096, 4096)", m.value.1));
     }
     let hole = region_at(&m.after, p + page as u64).is_none();
     let step = Step::measured(

@@ -9,7 +9,7 @@
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use super::report::{Figure, Step};
-use super::{Tour, TourError, os_error, region_at};
+use super::{Tour, TourError, failed, failed_with, region_at};
 
 /// What the thread tells vasmap about itself: its id, an address on its stack, and the
 /// block it mallocs. (Not `pthread_getattr_np`: that mallocs, and would make the thread's
@@ -107,10 +107,16 @@ pub fn thread(t: &mut Tour) -> Result<(), TourError> {
     let m = t.probe.measure(|| {
         // SAFETY: default attributes; `worker` only uses `w`, which outlives the thread.
         let rc = unsafe { libc::pthread_create(&mut handle, std::ptr::null(), worker, arg) };
-        rc == 0 && read_byte(done_r.as_raw_fd())
+        (rc, rc == 0 && read_byte(done_r.as_raw_fd()))
     })?;
-    if !m.value {
-        return Err(os_error(name, "pthread_create(&t, NULL, worker, NULL)"));
+    let (rc, started) = m.value;
+    if rc != 0 {
+        // pthread_create returns its error rather than setting errno.
+        return Err(failed_with(
+            name,
+            "pthread_create(&t, NULL, worker, NULL)",
+            rc,
+        ));
     }
     // From here on the thread uses `w` and `report`, declared before the joiner so that
     // they outlive it.
@@ -119,6 +125,13 @@ pub fn thread(t: &mut Tour) -> Result<(), TourError> {
         handle: Some(handle),
         go: Some(go_w),
     };
+    if !started {
+        return Err(failed(
+            name,
+            "pthread_create(&t, NULL, worker, NULL)",
+            std::io::Error::other("the thread did not report that it started"),
+        ));
+    }
     let stack = region_at(&m.after, report.on_stack);
     let (lo, size) = stack.map_or((0, 0), |r| (r.start, r.size()));
     let guard = m
