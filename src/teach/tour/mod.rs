@@ -70,8 +70,11 @@ pub struct TourOptions {
 
 /// One experiment: its name on the command line, one line on what it shows, its steps.
 pub struct Experiment {
+    /// The name on the command line: `mmap-file`.
     pub name: &'static str,
+    /// One line on what it shows, as `vasmap tour` lists it.
     pub summary: &'static str,
+    /// Its steps.
     run: fn(&mut Tour) -> Result<(), TourError>,
 }
 

@@ -35,7 +35,9 @@ use super::TourError;
 /// Minor and major page faults taken in a step.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Faults {
+    /// Faults served from memory (a page already cached, a zeroed page, a copy).
     pub minor: u64,
+    /// Faults that waited for the disk.
     pub major: u64,
 }
 
@@ -57,10 +59,15 @@ impl Faults {
 /// What one measured step gives: the address space before and after, the faults and the
 /// time it took, and the step's own result.
 pub struct Measured<T> {
+    /// vasmap right before the step.
     pub before: Snapshot,
+    /// vasmap right after it.
     pub after: Snapshot,
+    /// The page faults the step took (every thread of vasmap).
     pub faults: Faults,
+    /// How long the step took.
     pub elapsed: Duration,
+    /// What the step returned.
     pub value: T,
     /// The "after" of the previous measured step, to tell what vasmap itself changed
     /// between the two.

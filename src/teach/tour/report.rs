@@ -280,14 +280,6 @@ impl Step {
         self
     }
 
-    /// The figure `key`'s numeric value, if the step has it.
-    pub fn value(&self, key: &str) -> Option<u64> {
-        self.figures
-            .iter()
-            .find(|f| f.key == key)
-            .and_then(|f| f.value.as_u64())
-    }
-
     /// The processes this step is about, for `--wait`'s prompt.
     pub fn pids(&self) -> Vec<(String, i32)> {
         vec![(self.process.to_string(), self.pid)]

@@ -34,15 +34,20 @@ fn make(t: &mut Tour) -> Result<AnonMap, TourError> {
         ),
         source: std::io::Error::new(e.kind(), e.to_string()),
     };
-    let addr = match &m.value {
-        Ok(map) => map.addr,
+    let (addr, at_hint) = match &m.value {
+        Ok(map) => (map.addr, map.at_hint),
         Err(e) => return Err(call_error(e)),
     };
     let row = region_at(&m.after, addr);
     let alone = row.is_some_and(|r| r.start == addr && r.size() == len as u64);
     let why = format!(
-        "One anonymous mapping of {PAGES} pages, one row: rw-p, {} kB, all resident after memset. {}",
+        "One anonymous mapping of {PAGES} pages, one row: rw-p, {} kB, all resident after memset{}. {}",
         len / 1024,
+        if at_hint {
+            ""
+        } else {
+            " (the address asked for was taken, so the kernel chose one)"
+        },
         if alone {
             "It was put at an address far from every other mapping: next to another anonymous rw-p mapping the kernel would have merged the two into one row."
         } else {

@@ -338,12 +338,6 @@ pub fn read_exact(fd: i32, mut buf: &mut [u8]) -> bool {
     true
 }
 
-/// The thread id of the calling thread.
-pub fn gettid() -> i32 {
-    // SAFETY: gettid has no arguments.
-    unsafe { libc::gettid() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
