@@ -75,6 +75,8 @@ Examples:
   vasmap layout self              a picture of the whole address space
   vasmap self --map big.txt --touch first
                                   demand paging: what one read makes resident
+  vasmap tour                     experiments in vasmap's own address space
+  vasmap tour fork-cow --wait     one of them, pausing after each step
 
 Exit status:
   0  every process (or file) was read and shown
@@ -163,6 +165,10 @@ pub enum Command {
     /// Show the pages of a mapping, one cell each: in RAM or not, file or anonymous, this
     /// process's alone or shared (from /proc/PID/pagemap, and /proc/kpageflags as root).
     Pages(PagesArgs),
+
+    /// Experiments in vasmap's own address space: each step's call, the mappings it
+    /// changed, RSS, page faults and why. Without NAME, list them.
+    Tour(TourArgs),
 }
 
 /// `vasmap pages PID WHERE`.
@@ -203,6 +209,55 @@ impl PagesArgs {
             color: !self.json && crate::view::color::enabled(self.color),
             cell_pages: self.cell,
             ..Default::default()
+        }
+    }
+}
+
+/// `vasmap tour [NAME]`.
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    /// The experiment to run (`vasmap tour` lists them).
+    #[arg(value_name = "NAME", value_parser = tour_names())]
+    pub name: Option<String>,
+
+    /// Print one JSON document: every step with its changes, faults and figures
+    /// (docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Pause after each step and print vasmap's pid, so that `pmap PID` can look from
+    /// another terminal; Enter (or the end of input) goes on.
+    #[arg(long)]
+    pub wait: bool,
+
+    /// sequential-vs-random: as root, drop the whole page cache before each pass
+    /// (/proc/sys/vm/drop_caches) instead of only the experiment's own file. Slows every
+    /// other program on the machine for a while.
+    #[arg(long)]
+    pub drop_caches: bool,
+
+    /// Internal: serve as the measuring helper of vasmap PID (its parent).
+    #[arg(long, value_name = "PID", hide = true, value_parser = parse_pid)]
+    pub measure_for: Option<i32>,
+}
+
+/// The experiments' names, each with its one line, for clap.
+fn tour_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        crate::teach::tour::EXPERIMENTS
+            .iter()
+            .map(|e| clap::builder::PossibleValue::new(e.name).help(e.summary)),
+    )
+}
+
+impl TourArgs {
+    /// The plain options the tour takes.
+    pub fn to_options(&self) -> crate::teach::tour::TourOptions {
+        crate::teach::tour::TourOptions {
+            name: self.name.clone(),
+            json: self.json,
+            wait: self.wait,
+            drop_caches: self.drop_caches,
         }
     }
 }

@@ -296,6 +296,28 @@ fn run_pages(args: &vasmap::cli::PagesArgs) -> ExitCode {
     }
 }
 
+fn run_tour(args: &vasmap::cli::TourArgs) -> ExitCode {
+    use vasmap::teach::tour::{self, TourError};
+    if let Some(parent) = args.measure_for {
+        // The measuring helper: its output is a protocol, its errors end it quietly (vasmap
+        // reports a helper that stopped answering).
+        return tour::serve(parent).map_or(ExitCode::from(1), |()| ExitCode::SUCCESS);
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut err = io::stderr();
+    let result = tour::run(&args.to_options(), &mut out, &mut err);
+    let flushed = out.flush();
+    match result {
+        Ok(()) => flushed.map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS),
+        Err(TourError::Output(e)) => output_failed(&e),
+        Err(e) => {
+            report(&e);
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     ensure_std_fds_open();
     if let Some(inv) = vasmap::cli::pmap::from_args(std::env::args_os()) {
@@ -308,6 +330,7 @@ fn main() -> ExitCode {
         Some(Command::Pages(args)) => run_pages(args),
         Some(Command::Diff(args)) => run_diff(args),
         Some(Command::Watch(args)) => run_watch(args),
+        Some(Command::Tour(args)) => run_tour(args),
         Some(Command::Completions { shell }) => {
             let mut out = io::stdout().lock();
             vasmap::cli::write_completions(*shell, &mut out);
