@@ -3,6 +3,7 @@
 //! its kind ([`classify`]). Nothing here formats output.
 
 pub mod classify;
+pub mod core;
 pub mod parse;
 pub mod proc;
 pub mod saved;
