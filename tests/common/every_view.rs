@@ -5,6 +5,7 @@
 //! options, the layout picture as text and SVG). Nothing may panic, and every view
 //! meant for a terminal may hold no control byte but the newline.
 //! Included by path (`#[path]`) from both crates; it uses only vasmap's public API.
+#![allow(dead_code)]
 
 use vasmap::model::{ProcessInfo, Snapshot};
 use vasmap::read::classify::classify;
