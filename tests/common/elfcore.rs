@@ -62,13 +62,25 @@ impl CoreBuilder {
     }
 
     fn u16(&self, v: u16) -> [u8; 2] {
-        if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() }
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
     }
     fn u32(&self, v: u32) -> [u8; 4] {
-        if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() }
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
     }
     fn u64(&self, v: u64) -> [u8; 8] {
-        if self.big_endian { v.to_be_bytes() } else { v.to_le_bytes() }
+        if self.big_endian {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
     }
     /// A `long` of the core's class.
     pub fn word(&self, v: u64) -> Vec<u8> {
@@ -124,7 +136,8 @@ impl CoreBuilder {
         let mut d = vec![0u8; size];
         let pid_at = size - 112;
         d[pid_at..pid_at + 4].copy_from_slice(&self.u32(pid as u32));
-        d[size - 96..size - 96 + fname.len().min(15)].copy_from_slice(&fname[..fname.len().min(15)]);
+        d[size - 96..size - 96 + fname.len().min(15)]
+            .copy_from_slice(&fname[..fname.len().min(15)]);
         d[size - 80..size - 80 + psargs.len().min(79)]
             .copy_from_slice(&psargs[..psargs.len().min(79)]);
         self.note(b"CORE\0", NT_PRPSINFO, d)
@@ -191,7 +204,11 @@ impl CoreBuilder {
     /// The whole file: ELF header, program headers (the note segment first), notes,
     /// then each load's `filesz` bytes.
     pub fn build(&self) -> Vec<u8> {
-        let (eh, ph) = if self.class64 { (64usize, 56usize) } else { (52, 32) };
+        let (eh, ph) = if self.class64 {
+            (64usize, 56usize)
+        } else {
+            (52, 32)
+        };
         let notes = self.note_bytes();
         let notes_at = self.notes_offset();
         let mut data_at = (notes_at + notes.len()) as u64;
@@ -215,7 +232,13 @@ impl CoreBuilder {
         out.extend(self.u16(0));
         out.extend(self.u16(0));
         assert_eq!(out.len(), eh);
-        let mut phdr = |p_type: u32, flags: u32, offset: u64, vaddr: u64, filesz: u64, memsz: u64, align: u64| {
+        let mut phdr = |p_type: u32,
+                        flags: u32,
+                        offset: u64,
+                        vaddr: u64,
+                        filesz: u64,
+                        memsz: u64,
+                        align: u64| {
             out.extend(self.u32(p_type));
             if self.class64 {
                 out.extend(self.u32(flags));
@@ -237,7 +260,15 @@ impl CoreBuilder {
         };
         phdr(4, PF_R, notes_at as u64, 0, notes.len() as u64, 0, 4);
         for l in &self.loads {
-            phdr(1, l.flags, data_at, l.vaddr, l.filesz, l.memsz, self.load_align);
+            phdr(
+                1,
+                l.flags,
+                data_at,
+                l.vaddr,
+                l.filesz,
+                l.memsz,
+                self.load_align,
+            );
             data_at += l.filesz;
         }
         out.extend_from_slice(&notes);
