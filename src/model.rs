@@ -398,6 +398,10 @@ pub struct CoreFacts {
     /// `sigqueue` (`si_code` `SI_USER`, `SI_TKILL`, `SI_QUEUE`): its pid and uid.
     pub sender_pid: Option<i32>,
     pub sender_uid: Option<u32>,
+    /// (mapping start, build id) of each mapped ELF file whose first page the core holds
+    /// with its `NT_GNU_BUILD_ID` note, in address order: which build of the program and
+    /// of each library the process ran.
+    pub build_ids: Vec<(u64, Vec<u8>)>,
 }
 
 /// One thread of a core dump.

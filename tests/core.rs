@@ -462,3 +462,59 @@ fn a_core_read_through_a_pipe_is_the_same_as_from_the_file() {
     assert_eq!(from_pipe, expect);
     assert!(Path::new(&c.core).exists());
 }
+
+/// The build id `readelf -n FILE` prints, or `None` (and why) without readelf.
+fn readelf_build_id(file: &[u8]) -> Option<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let out = Command::new("readelf")
+        .arg("-n")
+        .arg(std::ffi::OsStr::from_bytes(file))
+        .output()
+        .map_err(|e| eprintln!("skipping: readelf is not available ({e})"))
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let hex = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Build ID: "))?;
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[test]
+fn kernel_core_gives_the_build_ids_of_the_program_and_its_libraries() {
+    let Some(c) = crash("null") else { return };
+    let snap = read_core(&c.core).unwrap();
+    let core = snap.process.core.as_deref().unwrap();
+    let mut checked = 0;
+    for (start, id) in &core.build_ids {
+        let r = region_at(&snap, *start).unwrap();
+        assert_eq!(r.offset, 0, "a build id comes from a file's first page");
+        let Some(want) = readelf_build_id(&r.name) else {
+            continue;
+        };
+        assert_eq!(id, &want, "{}", String::from_utf8_lossy(&r.name));
+        checked += 1;
+    }
+    let libc = snap
+        .regions
+        .iter()
+        .find(|r| r.name.ends_with(b"/libc.so.6") && r.offset == 0)
+        .unwrap();
+    if readelf_build_id(&libc.name).is_some() && file_headers_dumped() {
+        assert!(
+            core.build_ids.iter().any(|(s, _)| *s == libc.start),
+            "libc's build id is read from its dumped first page"
+        );
+        assert!(checked >= 2, "the program's and libc's at least");
+    }
+}
+
+/// The default `coredump_filter` dumps the first page of each mapped ELF file (bit 4).
+fn file_headers_dumped() -> bool {
+    std::fs::read_to_string("/proc/self/coredump_filter")
+        .ok()
+        .and_then(|s| u32::from_str_radix(s.trim(), 16).ok())
+        .is_some_and(|f| f & 0b1_0000 != 0)
+}

@@ -210,6 +210,7 @@ pub(super) fn snapshot(
         cut_short: (missing > 0).then_some(missing),
         sender_pid: sig.filter(|s| regs::has_sender(s.code)).map(|s| s.pid),
         sender_uid: sig.filter(|s| regs::has_sender(s.code)).map(|s| s.uid),
+        build_ids: Vec::new(),
     };
     let mut cmdline = psinfo.psargs.clone();
     while cmdline.last() == Some(&b' ') {

@@ -12,9 +12,11 @@
 //! most of a core), a piece at a time through [`source::Window`], each note under a cap
 //! ([`error`] lists them). The pieces are in file order, so a core can come through a
 //! pipe. The parts: [`elf`] (ELF and program headers), [`notes`], [`regs`] (register
-//! layouts per machine), [`build`] (regions and facts), [`kinds`].
+//! layouts per machine), [`build`] (regions and facts), [`kinds`], and [`buildid`] (the
+//! build ids of the mapped files, from the first pages the core holds).
 
 mod build;
+mod buildid;
 mod elf;
 mod error;
 mod kinds;
@@ -26,6 +28,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+pub use buildid::module_build_id;
 pub use elf::is_core;
 pub use error::{CoreError, MAX_FILE_NOTE, MAX_NAME, MAX_SEGMENTS, MAX_SMALL_NOTE, MAX_THREADS};
 pub use regs::{SI_KERNEL, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP};
@@ -96,5 +99,26 @@ fn read_source(path: &Path, src: &mut dyn Source) -> Result<Snapshot, CoreError>
         notes::read_segment(&mut window, at, &layout, seg, &mut notes)?;
     }
     let len = window.file_len();
-    build::snapshot(path, layout, &segments, notes, len)
+    let mut snap = build::snapshot(path, layout, &segments, notes, len)?;
+    // The first page of each mapped file, for its build id.
+    let candidates = segments
+        .iter()
+        .filter(|s| !s.note && s.filesz > 0)
+        .filter_map(|s| {
+            let r = &snap.regions[snap.region_at(s.vaddr)?];
+            let held = r.dumped.map_or(0, |d| d.bytes);
+            (r.start == s.vaddr && r.is_path() && r.offset == 0 && held > 0).then_some(
+                buildid::Candidate {
+                    start: r.start,
+                    core_offset: s.offset,
+                    held,
+                },
+            )
+        })
+        .collect();
+    let ids = buildid::build_ids(&mut window, candidates);
+    if let Some(core) = snap.process.core.as_mut() {
+        core.build_ids = ids;
+    }
+    Ok(snap)
 }
