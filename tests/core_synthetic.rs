@@ -4,6 +4,8 @@
 //! a clear error naming the file, never a panic, and cost memory only for bytes that
 //! are really there. Also replays the core fuzz target's findings.
 
+#[path = "common/core_input.rs"]
+mod core_input;
 #[path = "common/elfcore.rs"]
 mod elfcore;
 #[path = "common/every_view.rs"]
@@ -429,18 +431,7 @@ fn core_fuzz_findings_are_read_without_panic() {
             continue;
         }
         let bytes = std::fs::read(&path).unwrap();
-        if let Ok(snap) = read(&bytes) {
-            every_view::render_snapshot_every_view(&path.display().to_string(), &snap);
-            for line in [
-                describe_fault(&snap),
-                snap.process.core.as_deref().and_then(describe_signal),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                assert!(every_view::safe(line.as_bytes()), "{line:?}");
-            }
-        }
+        core_input::check_core_input(&path.display().to_string(), &bytes);
         n += 1;
     }
     assert!(n > 0, "no core inputs under {dir}");

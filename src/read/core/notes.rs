@@ -157,7 +157,9 @@ pub(super) fn read_segment(
         .checked_add(seg.filesz)
         .ok_or_else(|| at.malformed("a note segment runs past 2^64"))?;
     let len = w.file_len();
+    // An empty segment holds nothing to read, wherever it claims to be.
     if let Some(len) = len
+        && seg.filesz > 0
         && end > len
     {
         return Err(at.truncated("the note segment", end, Some(len)));
