@@ -210,6 +210,14 @@ pub(super) fn read_segment(
         }
         pos = align_up(desc_end, align).map_or(end, |p| p.min(end));
     }
+    // Notes that were stepped over unread may lie past the end of a stream: make sure
+    // the segment is all there, as the length check above does for a file.
+    if len.is_none() && seg.filesz > 0 {
+        match w.get(end - 1, 1, end).map_err(|e| at.io(e))? {
+            Some(_) => {}
+            None => return Err(at.truncated("the note segment", end, None)),
+        }
+    }
     Ok(())
 }
 
