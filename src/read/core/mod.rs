@@ -5,14 +5,14 @@
 //! their offsets (`NT_FILE`), the process's pid and command (`NT_PRPSINFO`), each
 //! thread's registers (`NT_PRSTATUS`), the auxiliary vector (`NT_AUXV`) and the signal
 //! that ended it (`NT_SIGINFO`). It does not hold what `/proc/PID/maps` adds (`[heap]`,
-//! `[stack]`, shared against private, device and inode) nor any smaps figure: [`kinds`]
+//! `[stack]`, shared against private, device and inode) nor any smaps figure: `kinds`
 //! infers what is soundly implied and marks it so, the rest is left unknown.
 //!
 //! Reading is bounded: only the headers and notes are read (never the memory, which is
-//! most of a core), a piece at a time through [`source::Window`], each note under a cap
-//! ([`error`] lists them). The pieces are in file order, so a core can come through a
-//! pipe. The parts: [`elf`] (ELF and program headers), [`notes`], [`regs`] (register
-//! layouts per machine), [`build`] (regions and facts), [`kinds`], and [`buildid`] (the
+//! most of a core), a piece at a time through `source::Window`, each note under a cap
+//! (`error` lists them). The pieces are in file order, so a core can come through a
+//! pipe. The parts: `elf` (ELF and program headers), `notes`, `regs` (register
+//! layouts per machine), `build` (regions and facts), `kinds`, and `buildid` (the
 //! build ids of the mapped files, from the first pages the core holds).
 
 mod build;
