@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzz vasmap's maps and smaps parsers (fuzz/fuzz_targets/) for a bounded time.
+# Fuzz vasmap's maps and smaps parsers and its core dump reader (fuzz/fuzz_targets/)
+# for a bounded time.
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]        (default: 60)
 #
@@ -12,8 +13,8 @@
 #
 # The corpus grows in fuzz/corpus/TARGET (not committed), seeded from tests/fixtures/.
 # An input that crashes a target is copied to tests/fixtures/fuzz/, where the normal test
-# suite replays it (tests/parse_props.rs); commit it with the fix. Exit status: 0 no
-# finding, 1 a finding or the fuzzer could not run.
+# suite replays it (tests/parse_props.rs; core-* in tests/core_synthetic.rs); commit it
+# with the fix. Exit status: 0 no finding, 1 a finding or the fuzzer could not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -38,7 +39,7 @@ fi
 echo "fuzz.sh: $(rustup run "$toolchain" rustc --version), sanitizer: $sanitizer, ${secs}s per target"
 
 found=0
-for target in maps smaps; do
+for target in maps smaps core; do
     corpus=fuzz/corpus/$target
     mkdir -p "$corpus" "fuzz/artifacts/$target"
     log=$(mktemp)

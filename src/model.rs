@@ -251,10 +251,19 @@ pub struct Dumped {
     /// pointer for `[stack]`, the anonymous mapping after the program for `[heap]`)
     /// rather than recorded by it.
     pub kind_inferred: bool,
-    /// A core does not record whether a mapping was shared or private: true where the
-    /// name proves it (`/SYSV… (deleted)`, `/dev/zero (deleted)`), and only then is
-    /// `perms.shared` known.
+    /// `perms.shared` is known: a core does not record shared against private. It is
+    /// known for names that can only be shared memory (`/SYSV%08x (deleted)`, `/dev/zero
+    /// (deleted)`) and, in a kernel core with an `NT_FILE` note, for mappings without a
+    /// file (private: the kernel gives every shared mapping a file). Otherwise
+    /// `perms.shared` is false and means "not recorded".
     pub shared_known: bool,
+    /// `perms` read, write and execute come from a `PT_LOAD` header. False for a mapping
+    /// only `NT_FILE` lists (gdb's `gcore` leaves out the program headers of mappings it
+    /// does not dump): its `perms` are all false and mean "not recorded".
+    pub perms_known: bool,
+    /// `perms.read` is known. gdb's `gcore` (through BFD) marks every segment readable,
+    /// `---p` guard pages too, so in its cores only write and execute are known.
+    pub read_known: bool,
 }
 
 impl Region {
@@ -379,6 +388,30 @@ pub struct CoreFacts {
     pub phdr: Option<u64>,
     pub interp_base: Option<u64>,
     pub vdso: Option<u64>,
+    /// Who wrote the core: `kernel`, `gdb` (a `GDB` note, or segments aligned to 1 as
+    /// BFD writes them), or `unknown`.
+    pub writer: String,
+    /// The page size (`AT_PAGESZ`), if the auxiliary vector gives it.
+    pub page_size: Option<u64>,
+    /// False when vasmap does not know this machine's register layout: the threads'
+    /// `sp` and `pc` are then 0 and mean "not read".
+    pub registers_known: bool,
+    /// The core has an `NT_FILE` note. Without one (the kernel leaves it out when it
+    /// would pass `kernel.core_file_note_size_limit`), no mapping has a file name.
+    pub has_file_note: bool,
+    /// Bytes of memory the program headers say the file holds and it does not: the core
+    /// was cut short while it was written (`ulimit -c`, a full disk). Each region's
+    /// `dumped.bytes` counts only what is there. `None` when nothing is missing, or when
+    /// the core came through a pipe (its length is unknown).
+    pub cut_short: Option<u64>,
+    /// The process that sent the signal, for a signal sent with `kill`, `tgkill` or
+    /// `sigqueue` (`si_code` `SI_USER`, `SI_TKILL`, `SI_QUEUE`): its pid and uid.
+    pub sender_pid: Option<i32>,
+    pub sender_uid: Option<u32>,
+    /// (mapping start, build id) of each mapped ELF file whose first page the core holds
+    /// with its `NT_GNU_BUILD_ID` note, in address order: which build of the program and
+    /// of each library the process ran.
+    pub build_ids: Vec<(u64, Vec<u8>)>,
 }
 
 /// One thread of a core dump.

@@ -9,6 +9,7 @@
 use crate::model::{Region, Snapshot};
 
 pub mod classify;
+pub mod core;
 pub mod denial;
 pub mod elf;
 pub mod error;

@@ -1,7 +1,9 @@
 //! Teaching: the demo (`vasmap self --map FILE`, [`demo`]), the plain words for every
-//! region (`--explain`, [`explain`]) and the experiments of `vasmap tour` ([`tour`]).
+//! region (`--explain`, [`explain`]), for a core dump's crash ([`fault`]) and the
+//! experiments of `vasmap tour` ([`tour`]).
 
 pub mod demo;
 pub mod explain;
+pub mod fault;
 pub mod pages;
 pub mod tour;

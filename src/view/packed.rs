@@ -166,7 +166,10 @@ pub fn encode_region(buf: &mut Vec<u8>, r: &Region, explain: Option<&Explanation
         Some(d) => {
             put_u64(
                 buf,
-                1 | u64::from(d.kind_inferred) << 1 | u64::from(d.shared_known) << 2,
+                1 | u64::from(d.kind_inferred) << 1
+                    | u64::from(d.shared_known) << 2
+                    | u64::from(d.perms_known) << 3
+                    | u64::from(d.read_known) << 4,
             );
             put_u64(buf, d.bytes);
         }
@@ -240,6 +243,8 @@ pub fn decode_region(buf: &[u8], r: &mut Region, e: &mut Explanation) -> bool {
     r.dumped = (d & 1 != 0).then(|| crate::model::Dumped {
         kind_inferred: d & 2 != 0,
         shared_known: d & 4 != 0,
+        perms_known: d & 8 != 0,
+        read_known: d & 16 != 0,
         bytes: rd.u64(),
     });
     let sm = rd.u64();
@@ -380,6 +385,8 @@ mod tests {
             bytes: 9,
             kind_inferred: true,
             shared_known: false,
+            perms_known: true,
+            read_known: false,
         });
         r.smaps = Some(SmapsRecord {
             rss: 4,

@@ -1,9 +1,11 @@
-//! What the `smaps` fuzz target does with an input, shared with the test suite's replay of
-//! the fuzzer's findings (`tests/parse_props.rs`) so that the two cannot drift apart:
-//! parse it as a saved capture, classify it, then render it in every pure view (table and
-//! pmap output with their options, the layout picture as text and SVG). Nothing may
-//! panic, and every view meant for a terminal may hold no control byte but the newline.
+//! What the `smaps` and `core` fuzz targets do with an input, shared with the test
+//! suite's replay of the fuzzer's findings (`tests/parse_props.rs`, `tests/core.rs`) so
+//! that the two cannot drift apart: parse it (as a saved capture, or as a core dump),
+//! classify it, then render it in every pure view (table and pmap output with their
+//! options, the layout picture as text and SVG). Nothing may panic, and every view
+//! meant for a terminal may hold no control byte but the newline.
 //! Included by path (`#[path]`) from both crates; it uses only vasmap's public API.
+#![allow(dead_code)]
 
 use vasmap::model::{ProcessInfo, Snapshot};
 use vasmap::read::classify::classify;
@@ -12,7 +14,7 @@ use vasmap::view::layout::{LayoutOptions, render_svg, render_text};
 use vasmap::view::{OutputFormat, ViewOptions, render};
 
 /// True when `bytes` holds no control byte but the newline (and no DEL).
-fn safe(bytes: &[u8]) -> bool {
+pub fn safe(bytes: &[u8]) -> bool {
     bytes
         .iter()
         .all(|&b| b == b'\n' || (b >= 0x20 && b != 0x7f))
@@ -41,6 +43,13 @@ pub fn render_every_view(what: &str, data: &[u8]) {
         has_smaps,
         smaps_fields: fields,
     };
+    render_snapshot_every_view(what, &snap);
+}
+
+/// Render `snap` in every pure view (each pmap option, the table, the layout as text and
+/// SVG): nothing may panic, and what is meant for a terminal may hold no control byte
+/// but the newline. (The core fuzz target and its replay use this directly.)
+pub fn render_snapshot_every_view(what: &str, snap: &Snapshot) {
     let variants: [fn(&mut ViewOptions); 7] = [
         |_| {},
         |o| o.show_path = true,
@@ -60,14 +69,14 @@ pub fn render_every_view(what: &str, data: &[u8]) {
             };
             variant(&mut opts);
             let mut out = Vec::new();
-            render(&snap, &opts, &mut out).expect("rendering into memory cannot fail");
+            render(snap, &opts, &mut out).expect("rendering into memory cannot fail");
             assert!(
                 safe(&out),
                 "{what}: {format:?} variant {i} holds a control byte"
             );
             // Into a pipe the pmap output is pmap's bytes: it only has to not panic.
             opts.terminal = false;
-            render(&snap, &opts, &mut Vec::new()).expect("rendering into memory cannot fail");
+            render(snap, &opts, &mut Vec::new()).expect("rendering into memory cannot fail");
         }
     }
     let layout = LayoutOptions {
@@ -77,9 +86,9 @@ pub fn render_every_view(what: &str, data: &[u8]) {
         svg: false,
     };
     let mut out = Vec::new();
-    render_text(&snap, &layout, &mut out).expect("rendering into memory cannot fail");
+    render_text(snap, &layout, &mut out).expect("rendering into memory cannot fail");
     assert!(safe(&out), "{what}: layout text holds a control byte");
     let mut out = Vec::new();
-    render_svg(&snap, &layout, &mut out).expect("rendering into memory cannot fail");
+    render_svg(snap, &layout, &mut out).expect("rendering into memory cannot fail");
     assert!(safe(&out), "{what}: layout SVG holds a control byte");
 }
