@@ -116,17 +116,19 @@ pub struct Cli {
 pub struct InspectArgs {
     /// Say which mapping holds ADDR (hex, with or without 0x), how far into it and into
     /// its file, with the rows around it; or which gap it falls in. Repeat for several.
-    /// With --json, the answers as JSON (docs/json.md).
+    /// `fault`: a core dump's fault address (`--from CORE --addr fault`). With --json,
+    /// the answers as JSON (docs/json.md).
     #[arg(
         long = "addr",
         value_name = "ADDR",
-        value_parser = crate::view::lookup::parse_addr,
+        value_parser = crate::view::lookup::Addr::parse,
         conflicts_with_all = ["summary", "totals", "output", "pmap"]
     )]
-    pub addrs: Vec<u64>,
+    pub addrs: Vec<crate::view::lookup::Addr>,
 
-    /// Read a saved maps or smaps file (`cat /proc/PID/smaps > FILE`) or vasmap's own
-    /// `--json` output instead of a live process. Repeat for several; pids may be given too.
+    /// Read a saved maps or smaps file (`cat /proc/PID/smaps > FILE`), vasmap's own
+    /// `--json` output or an ELF core dump (the kernel's or gdb's `gcore`) instead of a
+    /// live process. Repeat for several; pids may be given too.
     #[arg(long = "from", value_name = "FILE")]
     pub from: Vec<PathBuf>,
 

@@ -6,7 +6,8 @@
 //! when `--explain` asks, and hands the rows to a view ([`crate::view`]).
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use crate::model::{ProcessInfo, Snapshot};
 use crate::read::SnapshotSource;
@@ -17,7 +18,7 @@ use crate::view::layout::{LayoutOptions, LayoutView};
 use crate::view::lookup::LookupView;
 use crate::view::pipeline::{Explain, Plan, ShowError, show};
 use crate::view::totals::TotalsView;
-use crate::view::{Head, OutputFormat, Shortfall, View, ViewOptions};
+use crate::view::{Head, Note, OutputFormat, Shortfall, View, ViewOptions};
 
 /// What to show of each process or file.
 #[derive(Debug, Clone)]
@@ -25,7 +26,7 @@ pub enum Task {
     /// The view `opts.format` chooses.
     View,
     /// `--addr`: the mapping holding each address.
-    Lookup(Vec<u64>),
+    Lookup(Vec<crate::view::lookup::Addr>),
     /// `--totals`: one row for the whole process.
     Totals,
     /// `vasmap layout`.
@@ -90,7 +91,7 @@ impl Inspector {
         let view: Box<dyn View> = match &task {
             Task::View => crate::view::make(&opts),
             Task::Lookup(addrs) => Box::new(LookupView::new(
-                addrs.clone(),
+                addrs.iter().filter_map(|a| a.at()).collect(),
                 opts.clone(),
                 opts.format == OutputFormat::Json,
             )),
@@ -172,6 +173,7 @@ impl Inspector {
         let head = Head {
             process: &info,
             has_smaps: smaps,
+            notes: &[],
         };
         let mut explainer = Explainer::new();
         let ex: Option<&mut dyn Explain> = if self.explains() {
@@ -195,7 +197,12 @@ impl Inspector {
             return Ok(false);
         };
         let t = crate::view::totals::rollup_totals(size, &rec);
-        crate::view::totals::render_totals(&info, &t, self.opts.width, out)?;
+        let head = crate::view::Head {
+            process: &info,
+            has_smaps: true,
+            notes: &[],
+        };
+        crate::view::totals::render_totals(&head, &t, self.opts.width, out)?;
         Ok(true)
     }
 
@@ -206,11 +213,36 @@ impl Inspector {
         out: &mut dyn Write,
     ) -> Result<(), InspectError> {
         let mut src = SnapshotSource::new(snap);
+        let notes = notes_of(snap);
         let head = Head {
             process: &snap.process,
             has_smaps: snap.has_smaps,
+            notes: &notes,
         };
-        let mut explainer = Explainer::new();
+        // `--addr fault`: the core's fault address, resolved for this snapshot.
+        if let Task::Lookup(addrs) = &self.task
+            && addrs.iter().any(|a| a.at().is_none())
+        {
+            let fault = snap.process.core.as_ref().and_then(|c| c.fault_addr);
+            let Some(fault) = fault else {
+                let path = snap
+                    .process
+                    .core
+                    .as_ref()
+                    .map(|c| PathBuf::from(std::ffi::OsStr::from_bytes(&c.path)))
+                    .unwrap_or_else(|| {
+                        PathBuf::from(std::ffi::OsStr::from_bytes(&snap.process.cmdline))
+                    });
+                return Err(InspectError::Saved(SavedError::NoFault { path }));
+            };
+            let resolved = addrs.iter().map(|a| a.at().unwrap_or(fault)).collect();
+            self.view = Box::new(LookupView::new(
+                resolved,
+                self.opts.clone(),
+                self.opts.format == OutputFormat::Json,
+            ));
+        }
+        let mut explainer = Explainer::for_snapshot(&snap.process);
         let ex: Option<&mut dyn Explain> = if self.explains() {
             Some(&mut explainer)
         } else {
@@ -234,11 +266,21 @@ impl Inspector {
         };
         for snap in read_saved(path)? {
             if shows_figures && !snap.has_smaps {
-                crate::stdio::report(format_args!(
-                    "{}: a maps capture has no smaps figures (RSS, dirty, swap and the rest \
-                     show as 0): save /proc/PID/smaps instead",
-                    crate::text::escape_path(path)
-                ));
+                if snap.process.core.is_some() {
+                    crate::stdio::report(format_args!(
+                        "{}: a core dump has no smaps figures (RSS, PSS, dirty, swap): they \
+                         show as - (the pmap output prints 0); read the live process, or an \
+                         smaps capture, for them",
+                        crate::text::escape_path(path)
+                    ));
+                } else {
+                    crate::stdio::report(format_args!(
+                        "{}: a maps capture has no smaps figures (RSS, dirty, swap and the \
+                         rest show as -, and as 0 in the pmap output): save /proc/PID/smaps \
+                         instead",
+                        crate::text::escape_path(path)
+                    ));
+                }
             }
             self.show_snapshot(&snap, out)?;
         }
@@ -261,6 +303,28 @@ impl Inspector {
         };
         self.view.shortfall(info.as_ref(), why, out)
     }
+}
+
+/// The lines under a view's first line: for a core dump, its signal and where the
+/// fault address is.
+pub fn notes_of(snap: &Snapshot) -> Vec<Note> {
+    let Some(core) = &snap.process.core else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    if let Some(t) = crate::teach::fault::describe_signal(core) {
+        notes.push(Note {
+            key: "signal_text",
+            text: t,
+        });
+    }
+    if let Some(t) = crate::teach::fault::describe_fault(snap) {
+        notes.push(Note {
+            key: "fault_text",
+            text: t,
+        });
+    }
+    notes
 }
 
 /// Show a snapshot through the whole pipeline (filters, order, `--explain`) as `opts`

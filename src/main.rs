@@ -91,6 +91,19 @@ fn inspect(cli: &Cli) -> ExitCode {
         report(why);
         return ExitCode::from(2);
     }
+    if !cli.pids.is_empty()
+        && cli
+            .inspect
+            .addrs
+            .iter()
+            .any(|a| matches!(a, vasmap::view::lookup::Addr::Fault))
+    {
+        report(
+            "--addr fault asks where a core dump's fault address is: give the core with \
+             --from CORE, and no process id (a live process has no fault address)",
+        );
+        return ExitCode::from(2);
+    }
     let task = if !cli.inspect.addrs.is_empty() {
         Task::Lookup(cli.inspect.addrs.clone())
     } else if cli.inspect.totals {

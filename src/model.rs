@@ -305,6 +305,31 @@ impl Region {
         crate::text::unescape_kernel(&self.name)
     }
 
+    /// The permission letters as shown: `?` where a core dump does not say (a kernel
+    /// core records no private/shared bit; a gcore records no permissions at all for
+    /// mappings it left out).
+    pub fn perm_letters(&self) -> [u8; 4] {
+        let mut l = self.perms.as_maps();
+        if let Some(d) = self.dumped {
+            if !d.perms_known {
+                l = *b"????";
+            } else {
+                if !d.read_known {
+                    l[0] = b'?';
+                }
+                if !d.shared_known {
+                    l[3] = b'?';
+                }
+            }
+        }
+        l
+    }
+
+    /// [`Region::perm_letters`] as a string.
+    pub fn perm_text(&self) -> String {
+        String::from_utf8_lossy(&self.perm_letters()).into_owned()
+    }
+
     /// True when the name is a path (starts with `/`), i.e. it came from a file.
     pub fn is_path(&self) -> bool {
         self.name.first() == Some(&b'/')

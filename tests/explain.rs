@@ -377,6 +377,7 @@ fn views_show_the_explanations_they_are_given_and_read_no_file() {
             let head = Head {
                 process: &ProcessInfo::default(),
                 has_smaps: false,
+                notes: &[],
             };
             let mut out = Vec::new();
             let plan = Plan::default();

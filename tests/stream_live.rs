@@ -74,6 +74,7 @@ fn an_output_error_stops_the_pipeline() {
         let head = Head {
             process: &info,
             has_smaps: false,
+            notes: &[],
         };
         let opts = ViewOptions {
             format,

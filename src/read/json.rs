@@ -130,6 +130,106 @@ struct RegionIn {
     name_bytes: Option<Vec<u8>>,
     smaps: Option<FieldsIn>,
     vm_flags: Option<Vec<String>>,
+    dumped: Option<DumpedIn>,
+}
+
+/// A region's `dumped` object (a core dump's).
+#[derive(Deserialize)]
+struct DumpedIn {
+    bytes: u64,
+    #[serde(default)]
+    kind_inferred: bool,
+    #[serde(default)]
+    perms_known: bool,
+    #[serde(default)]
+    read_known: bool,
+    #[serde(default)]
+    shared_known: bool,
+}
+
+#[derive(Deserialize)]
+struct CoreThreadIn {
+    tid: i32,
+    sp: String,
+    pc: String,
+}
+
+#[derive(Deserialize)]
+struct BuildIdIn {
+    start: String,
+    id: String,
+}
+
+/// The document's `core` object, read back.
+#[derive(Deserialize)]
+struct CoreIn {
+    path: String,
+    path_bytes: Option<Vec<u8>>,
+    arch: String,
+    writer: String,
+    signal: Option<i32>,
+    si_code: Option<i32>,
+    fault_addr: Option<String>,
+    #[serde(default)]
+    threads: Vec<CoreThreadIn>,
+    entry: Option<String>,
+    phdr: Option<String>,
+    interp_base: Option<String>,
+    vdso: Option<String>,
+    page_size: Option<u64>,
+    #[serde(default)]
+    registers_known: bool,
+    #[serde(default)]
+    has_file_note: bool,
+    cut_short: Option<u64>,
+    sender_pid: Option<i32>,
+    sender_uid: Option<u32>,
+    #[serde(default)]
+    build_ids: Vec<BuildIdIn>,
+}
+
+impl CoreIn {
+    fn into_facts<E: de::Error>(self) -> Result<crate::model::CoreFacts, E> {
+        let hex = |v: Option<String>, what: &str| -> Result<Option<u64>, E> {
+            v.map(|s| hex_field(&s, what)).transpose()
+        };
+        let mut threads = Vec::new();
+        for t in self.threads {
+            threads.push(crate::model::CoreThread {
+                tid: t.tid,
+                sp: hex_field(&t.sp, "sp")?,
+                pc: hex_field(&t.pc, "pc")?,
+            });
+        }
+        let mut build_ids = Vec::new();
+        for b in self.build_ids {
+            let id = (0..b.id.len() / 2)
+                .map(|i| u8::from_str_radix(b.id.get(2 * i..2 * i + 2).unwrap_or(""), 16))
+                .collect::<Result<Vec<u8>, _>>()
+                .map_err(|_| E::custom(format!("build id '{}' is not hex", b.id)))?;
+            build_ids.push((hex_field(&b.start, "start")?, id));
+        }
+        Ok(crate::model::CoreFacts {
+            path: self.path_bytes.unwrap_or_else(|| self.path.into_bytes()),
+            arch: self.arch,
+            signal: self.signal,
+            si_code: self.si_code,
+            fault_addr: hex(self.fault_addr, "fault_addr")?,
+            threads,
+            entry: hex(self.entry, "entry")?,
+            phdr: hex(self.phdr, "phdr")?,
+            interp_base: hex(self.interp_base, "interp_base")?,
+            vdso: hex(self.vdso, "vdso")?,
+            writer: self.writer,
+            page_size: self.page_size,
+            registers_known: self.registers_known,
+            has_file_note: self.has_file_note,
+            cut_short: self.cut_short,
+            sender_pid: self.sender_pid,
+            sender_uid: self.sender_uid,
+            build_ids,
+        })
+    }
 }
 
 fn kind_from_key<E: de::Error>(key: &str, tid: Option<i32>, shmid: Option<u64>) -> Result<Kind, E> {
@@ -258,7 +358,13 @@ impl RegionIn {
             name: kernel_escape(self.name_bytes.unwrap_or_else(|| self.name.into_bytes())),
             kind: kind_from_key(&self.kind, self.tid, self.shmid)?,
             smaps,
-            dumped: None,
+            dumped: self.dumped.map(|d| crate::model::Dumped {
+                bytes: d.bytes,
+                kind_inferred: d.kind_inferred,
+                shared_known: d.shared_known,
+                perms_known: d.perms_known,
+                read_known: d.read_known,
+            }),
         })
     }
 }
@@ -307,6 +413,7 @@ impl<'de> Deserialize<'de> for SnapshotIn {
                 let mut process = None;
                 let mut saw_regions = false;
                 let mut source: Option<String> = None;
+                let mut core = None;
                 while let Some(key) = m.next_key::<String>()? {
                     match key.as_str() {
                         "schema_version" => {
@@ -321,6 +428,10 @@ impl<'de> Deserialize<'de> for SnapshotIn {
                         "process" => {
                             let p: ProcessIn = m.next_value()?;
                             process = Some(p.into_info()?);
+                        }
+                        "core" => {
+                            let c: CoreIn = m.next_value()?;
+                            core = Some(Box::new(c.into_facts()?));
                         }
                         "has_smaps" => snap.has_smaps = m.next_value()?,
                         "source" => source = Some(m.next_value::<String>()?),
@@ -355,6 +466,7 @@ impl<'de> Deserialize<'de> for SnapshotIn {
                 // What the document says it was read from stays what it says, so that
                 // `vasmap --from a.json --json` writes a.json again.
                 snap.process.saved = source.as_deref() != Some("process");
+                snap.process.core = core;
                 Ok(SnapshotIn(snap))
             }
         }

@@ -40,23 +40,69 @@ pub enum SavedError {
         crate::text::escape_path(path)
     )]
     Several { path: PathBuf, count: usize },
+    #[error(transparent)]
+    Core(#[from] crate::read::core::CoreError),
+    #[error(
+        "{}: --addr fault needs a core dump whose signal has a fault address (SIGSEGV, \
+         SIGBUS, SIGILL, SIGFPE, SIGTRAP); this one has none: give an address instead",
+        crate::text::escape_path(path)
+    )]
+    NoFault { path: PathBuf },
 }
 
 /// Read every snapshot a saved file holds (a capture holds one; JSON one per process).
 pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
+    use std::io::Read;
     let io_err = |source| SourceError::FileIo {
         path: path.to_path_buf(),
         source,
     };
     let file = open_capture(path)?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
+    // An ELF file: a core dump, which its header says (a pipe may give fewer than the 18
+    // bytes that takes in one read), or nothing vasmap reads.
+    if reader.fill_buf().map_err(io_err)?.starts_with(b"\x7fELF") {
+        let regular = reader.get_ref().metadata().map_err(io_err)?.is_file();
+        let buffered = reader.buffer().to_vec();
+        let mut rest = reader.into_inner();
+        let mut head = buffered.clone();
+        while head.len() < 18 {
+            let mut buf = [0u8; 18];
+            let n = rest.read(&mut buf[..18 - head.len()]).map_err(io_err)?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        if !crate::read::core::is_core(&head) {
+            return Err(SavedError::Core(crate::read::core::CoreError::NotCore {
+                path: path.to_path_buf(),
+                what: "an ELF file of another type: a program or a library".to_string(),
+            }));
+        }
+        let snap = if regular {
+            crate::read::core::read_core_open(path, rest)?
+        } else {
+            let stream = std::io::Cursor::new(head).chain(rest);
+            crate::read::core::read_core_from(path, stream)?
+        };
+        return Ok(vec![snap]);
+    }
+    // A UTF-8 byte-order mark, as some editors write.
+    if reader
+        .fill_buf()
+        .map_err(io_err)?
+        .starts_with(b"\xef\xbb\xbf")
+    {
+        reader.consume(3);
+    }
     let first = reader
         .fill_buf()
         .map_err(io_err)?
         .iter()
         .find(|b| !b.is_ascii_whitespace())
         .copied();
-    if first != Some(b'{') {
+    if first != Some(b'{') && first != Some(b'[') {
         // Go on from the same reader: a pipe (`--from <(cat /proc/PID/maps)`) cannot be
         // opened and read a second time.
         return Ok(vec![read_file_from(path, reader)?]);

@@ -92,6 +92,12 @@ pub struct Explainer {
     /// [`NEAR`] executable" costs a lookup, not a scan of the window.
     last_exec: HashMap<FileKey, usize>,
     seen: Option<usize>,
+    /// The address space is not a live process (a saved file, a core dump): its pid is
+    /// not read through `/proc/PID/map_files` (it may name another process by now).
+    not_live: bool,
+    /// A core dump's build ids, by the start of each ELF file's first mapping: a file
+    /// found at the mapped path is used only if it is the build the process ran.
+    build_ids: Vec<(u64, Vec<u8>)>,
 }
 
 /// Sections worth naming first when a mapping holds many, most telling first.
@@ -162,19 +168,47 @@ impl Explainer {
         Explainer::default()
     }
 
+    /// An explainer for an address space read from `p`'s source: a live process, or a
+    /// saved file or core dump (whose files are opened by path only, and a core's only
+    /// when their build id is the one it recorded).
+    pub fn for_snapshot(p: &crate::model::ProcessInfo) -> Explainer {
+        Explainer {
+            not_live: p.saved || p.core.is_some(),
+            build_ids: p
+                .core
+                .as_ref()
+                .map(|c| c.build_ids.clone())
+                .unwrap_or_default(),
+            ..Explainer::default()
+        }
+    }
+
     /// How many files have been opened so far.
     pub fn files_read(&self) -> usize {
         self.opened
     }
 
-    /// Parse (or recall) the ELF headers of the file behind region `r`.
-    fn elf_of(&mut self, r: &Region, pid: i32) -> Result<Option<Rc<ElfLayout>>, String> {
+    /// Parse (or recall) the ELF headers of the file behind region `r`, whose first
+    /// mapping starts at `base`.
+    fn elf_of(
+        &mut self,
+        r: &Region,
+        pid: i32,
+        base: Option<u64>,
+    ) -> Result<Option<Rc<ElfLayout>>, String> {
         let key = key_of(r);
         if let Some(v) = self.cache.get(&key) {
             return v.clone();
         }
         self.opened += 1;
-        let v = open_mapped_file(r, pid).and_then(|(f, _)| read_elf(f).map(|o| o.map(Rc::new)));
+        let pid = if self.not_live { 0 } else { pid };
+        let expected = base.and_then(|b| self.build_ids.iter().find(|(s, _)| *s == b));
+        let v = open_mapped_file(r, pid)
+            .and_then(|(f, _)| match expected {
+                Some((_, id)) => same_build(f, id),
+                None => Ok(f),
+            })
+            .and_then(|f| read_elf(f).map(|o| o.map(Rc::new)));
         if self.order.len() == CACHE_FILES
             && let Some(old) = self.order.pop_front()
         {
@@ -244,12 +278,12 @@ impl Explainer {
         };
         match r.kind {
             Kind::Program | Kind::Loader | Kind::Library => self.explain_elf(near, pid, None),
-            Kind::File if self.runs_code(near, 0) => match self.elf_of(r, pid) {
+            Kind::File if self.runs_code(near, 0) => match self.elf_of(r, pid, base_of(near, 0)) {
                 Ok(Some(_)) => self.explain_elf(near, pid, None),
                 _ => Explanation::plain(file_words(r)),
             },
             Kind::File => Explanation::plain(file_words(r)),
-            Kind::DeletedFile if self.runs_code(near, 0) => match self.elf_of(r, pid) {
+            Kind::DeletedFile if self.runs_code(near, 0) => match self.elf_of(r, pid, base_of(near, 0)) {
                 Ok(Some(_)) => self.explain_elf(near, pid, Some("the file was deleted since")),
                 _ => Explanation::plain(DELETED_WORDS),
             },
@@ -317,7 +351,7 @@ impl Explainer {
                 "no access: a hole between the file's segments, kept reserved",
             );
         }
-        let elf = match self.elf_of(r, pid) {
+        let elf = match self.elf_of(r, pid, base_of(near, 0)) {
             Ok(Some(e)) => e,
             Ok(None) => return Explanation::plain(file_words(r)),
             Err(why) => return Explanation::plain(format!("cannot name its sections: {why}")),
@@ -394,7 +428,7 @@ impl Explainer {
         if !self.runs_code(near, -1) {
             return None;
         }
-        let elf = self.elf_of(prev, pid).ok()??;
+        let elf = self.elf_of(prev, pid, base_of(near, -1)).ok()??;
         let bias = elf.bias_for(prev, base_of(near, -1))?;
         let file_end = elf.data_file_end()?.wrapping_add(bias);
         let mem_end = elf.data_end()?.wrapping_add(bias);
@@ -444,6 +478,26 @@ fn guard_words(near: &dyn Neighbours) -> String {
         "no access: a guard page (touching it crashes the program)".to_string()
     } else {
         "no access: address space reserved for later (or a guard)".to_string()
+    }
+}
+
+/// `f` when its build id is `id`: the file at a core's mapped path may be another build
+/// than the one the process ran (upgraded since, or another machine's).
+fn same_build(f: std::fs::File, id: &[u8]) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::FileExt;
+    let mut head = vec![0u8; 64 * 1024];
+    let n = f
+        .read_at(&mut head, 0)
+        .map_err(|_| "unreadable".to_string())?;
+    head.truncate(n);
+    match crate::read::core::module_build_id(&head) {
+        Some(got) if got == id => Ok(f),
+        Some(_) => Err(
+            "the file at its path is another build than the one the process ran (its build id \
+             is not the core's)"
+                .to_string(),
+        ),
+        None => Err("the file at its path has no build id to check against the core's".into()),
     }
 }
 

@@ -4,7 +4,10 @@
 //! Columns: `start,end,size,perms,offset,device,inode,kind,tid,shmid,name,wx`, then, when
 //! smaps was read, one column per smaps field (in kB, in kernel order: the fields of the
 //! first record, which the kernel prints for every mapping) and `VmFlags`, and with
-//! `--explain` a last column `explain`: what the region is, in plain words. Addresses
+//! `--explain` a last column `explain`: what the region is, in plain words. Read from a
+//! core dump, two columns follow `wx`: `in_core_bytes` (how much of the mapping's memory
+//! the core holds) and `kind_inferred` (`true` where the kind was worked out, not
+//! recorded), and `perms` has `?` for letters the core does not record. Addresses
 //! and offsets are hex with `0x`; the name is the escaped text the table shows (control
 //! bytes and invalid UTF-8 as `\xNN`), so the file is safe to `cat`.
 
@@ -69,13 +72,17 @@ fn columns_of(row: Option<&Row>) -> Vec<(String, FieldId)> {
         .collect()
 }
 
-fn header(has_smaps: bool, fields: &[(String, FieldId)], explain: bool) -> Vec<String> {
+fn header(has_smaps: bool, fields: &[(String, FieldId)], explain: bool, core: bool) -> Vec<String> {
     let mut h: Vec<String> = [
         "start", "end", "size", "perms", "offset", "device", "inode", "kind", "tid", "shmid",
         "name", "wx",
     ]
     .map(String::from)
     .to_vec();
+    if core {
+        h.push("in_core_bytes".into());
+        h.push("kind_inferred".into());
+    }
     if has_smaps {
         h.extend(fields.iter().map(|(n, _)| n.clone()));
         h.push("VmFlags".into());
@@ -91,12 +98,13 @@ fn record(
     has_smaps: bool,
     fields: &[(String, FieldId)],
     explain: Option<&str>,
+    core: bool,
 ) -> Vec<String> {
     let mut row: Vec<String> = vec![
         format!("{:#x}", r.start),
         format!("{:#x}", r.end),
         r.size().to_string(),
-        r.perms.to_maps_string(),
+        r.perm_text(),
         format!("{:#x}", r.offset),
         r.device(),
         r.inode.to_string(),
@@ -112,6 +120,11 @@ fn record(
         escape_name(&r.name),
         r.perms.is_wx().to_string(),
     ];
+    if core {
+        let d = r.dumped.unwrap_or_default();
+        row.push(d.bytes.to_string());
+        row.push(d.kind_inferred.to_string());
+    }
     if has_smaps {
         for (_, id) in fields {
             let v = r.smaps.as_ref().and_then(|s| s.get(*id));
@@ -135,27 +148,28 @@ impl View for CsvView {
         let mut w = csv::Writer::from_writer(out);
         let mut fields: Option<Vec<(String, FieldId)>> = None;
         let mut explain = false;
+        let core = head.process.core.is_some();
         while let Some(row) = rows.next_row()? {
             let cols = match &fields {
                 Some(f) => f,
                 None => {
                     explain = row.explain.is_some();
                     let f = columns_of(Some(&row));
-                    let mut h = header(head.has_smaps, &f, explain);
+                    let mut h = header(head.has_smaps, &f, explain, core);
                     h.extend(self.extra_names());
                     w.write_record(h).map_err(csv_err)?;
                     fields.insert(f)
                 }
             };
             let text = explain.then(|| row.explain.map_or("", |e| e.text.as_str()));
-            let mut rec = record(row.region, head.has_smaps, cols, text);
+            let mut rec = record(row.region, head.has_smaps, cols, text, core);
             if !self.extra.is_empty() {
                 rec.extend(self.extra_cells(row.region.start));
             }
             w.write_record(rec).map_err(csv_err)?;
         }
         if fields.is_none() {
-            let mut h = header(head.has_smaps, &[], false);
+            let mut h = header(head.has_smaps, &[], false, core);
             h.extend(self.extra_names());
             w.write_record(h).map_err(csv_err)?;
         }

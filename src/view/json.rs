@@ -140,6 +140,132 @@ pub(crate) struct RegionOut<'a> {
     /// `--explain`: what the region is (`text`) and, for an ELF file, its `sections`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) explain: Option<&'a Explanation>,
+    /// From a core dump: what it holds of the mapping, and what it does not record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dumped: Option<DumpedOut>,
+}
+
+/// A region's `dumped` object.
+#[derive(Serialize)]
+struct DumpedOut {
+    bytes: u64,
+    in_core: &'static str,
+    kind_inferred: bool,
+    perms_known: bool,
+    read_known: bool,
+    shared_known: bool,
+}
+
+impl DumpedOut {
+    fn new(r: &Region) -> Option<DumpedOut> {
+        let d = r.dumped?;
+        Some(DumpedOut {
+            bytes: d.bytes,
+            in_core: if d.bytes == 0 {
+                "none"
+            } else if d.bytes >= r.size() {
+                "all"
+            } else {
+                "part"
+            },
+            kind_inferred: d.kind_inferred,
+            perms_known: d.perms_known,
+            read_known: d.read_known,
+            shared_known: d.shared_known,
+        })
+    }
+}
+
+/// A thread of a core dump.
+#[derive(Serialize)]
+struct CoreThreadOut {
+    tid: i32,
+    sp: Hex,
+    pc: Hex,
+}
+
+/// One build id of a core dump.
+#[derive(Serialize)]
+struct BuildIdOut {
+    start: Hex,
+    id: String,
+}
+
+/// The document's `core` object: what a core dump records beside its mappings, and the
+/// words for its signal and fault.
+#[derive(Serialize)]
+pub(crate) struct CoreOut<'a> {
+    path: Cow<'a, str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path_bytes: Option<&'a [u8]>,
+    arch: &'a str,
+    writer: &'a str,
+    signal: Option<i32>,
+    signal_name: Option<&'static str>,
+    si_code: Option<i32>,
+    fault_addr: Option<Hex>,
+    threads: Vec<CoreThreadOut>,
+    entry: Option<Hex>,
+    phdr: Option<Hex>,
+    interp_base: Option<Hex>,
+    vdso: Option<Hex>,
+    page_size: Option<u64>,
+    registers_known: bool,
+    has_file_note: bool,
+    cut_short: Option<u64>,
+    sender_pid: Option<i32>,
+    sender_uid: Option<u32>,
+    build_ids: Vec<BuildIdOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signal_text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fault_text: Option<&'a str>,
+}
+
+impl<'a> CoreOut<'a> {
+    pub(crate) fn new(c: &'a crate::model::CoreFacts, notes: &'a [crate::view::Note]) -> Self {
+        let (path, path_bytes) = text_and_bytes(&c.path);
+        let note = |k: &str| notes.iter().find(|n| n.key == k).map(|n| n.text.as_str());
+        CoreOut {
+            path,
+            path_bytes,
+            arch: &c.arch,
+            writer: &c.writer,
+            signal: c.signal,
+            signal_name: c.signal.and_then(crate::teach::fault::signal_name),
+            si_code: c.si_code,
+            fault_addr: c.fault_addr.map(Hex),
+            threads: c
+                .threads
+                .iter()
+                .map(|t| CoreThreadOut {
+                    tid: t.tid,
+                    sp: Hex(t.sp),
+                    pc: Hex(t.pc),
+                })
+                .collect(),
+            entry: c.entry.map(Hex),
+            phdr: c.phdr.map(Hex),
+            interp_base: c.interp_base.map(Hex),
+            vdso: c.vdso.map(Hex),
+            page_size: c.page_size,
+            registers_known: c.registers_known,
+            has_file_note: c.has_file_note,
+            cut_short: c.cut_short,
+            sender_pid: c.sender_pid,
+            sender_uid: c.sender_uid,
+            build_ids: c
+                .build_ids
+                .iter()
+                .map(|(s, id)| BuildIdOut {
+                    start: Hex(*s),
+                    id: id.iter().map(|b| format!("{b:02x}")).collect(),
+                })
+                .collect(),
+            signal_text: note("signal_text"),
+            fault_text: note("fault_text"),
+        }
+    }
 }
 
 impl<'a> RegionOut<'a> {
@@ -189,6 +315,7 @@ impl<'a> RegionOut<'a> {
                     .collect()
             }),
             explain: None,
+            dumped: DumpedOut::new(r),
         }
     }
 }
@@ -226,6 +353,7 @@ impl View for JsonOutput {
             Origin::Core => "core",
         };
         let mut view = JsonView::begin(head.process, head.has_smaps, source);
+        view.notes = head.notes;
         while let Some(row) = rows.next_row()? {
             match row.explain {
                 // `--explain`: the region with what it is, through serde.
@@ -244,6 +372,8 @@ pub struct JsonView<'a> {
     process: &'a ProcessInfo,
     has_smaps: bool,
     source: &'static str,
+    /// The notes under the first line (a core's signal and fault), for `core`.
+    notes: &'a [crate::view::Note],
     header_done: bool,
     regions: usize,
     totals: Totals,
@@ -261,6 +391,7 @@ impl<'a> JsonView<'a> {
             process,
             has_smaps,
             source,
+            notes: &[],
             header_done: false,
             regions: 0,
             totals: Totals::default(),
@@ -281,6 +412,11 @@ impl<'a> JsonView<'a> {
         crate::text::json_to_writer(&mut *out, self.source).map_err(json_err)?;
         out.write_all(b",\"process\":")?;
         crate::text::json_to_writer(&mut *out, &ProcessOut::new(self.process)).map_err(json_err)?;
+        if let Some(core) = &self.process.core {
+            out.write_all(b",\"core\":")?;
+            crate::text::json_to_writer(&mut *out, &CoreOut::new(core, self.notes))
+                .map_err(json_err)?;
+        }
         write!(out, ",\"has_smaps\":{},\"smaps_fields\":", self.has_smaps)?;
         crate::text::json_to_writer(&mut *out, smaps_fields).map_err(json_err)?;
         out.write_all(b",\"regions\":[")
@@ -296,7 +432,13 @@ impl<'a> JsonView<'a> {
         self.header(smaps_fields, out)?;
         let buf = &mut self.buf;
         buf.extend_from_slice(if self.regions == 0 { b"\n" } else { b",\n" });
-        write_region(buf, r, smaps_fields, &mut self.keys);
+        if r.dumped.is_some() {
+            // A core dump's region: through serde (a core's mappings are few).
+            crate::text::json_to_writer(&mut *buf, &RegionOut::new(r, smaps_fields))
+                .map_err(json_err)?;
+        } else {
+            write_region(buf, r, smaps_fields, &mut self.keys);
+        }
         if buf.len() >= 64 * 1024 {
             out.write_all(buf)?;
             buf.clear();

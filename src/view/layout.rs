@@ -299,7 +299,12 @@ impl Builder {
             }
             _ => {
                 let base = crate::view::table::display_name(first, false);
-                let name = format!("{base}{times}");
+                // A nameless mapping (a core's `[vvar]`) counts like anonymous memory.
+                let name = if base.is_empty() && count > 1 {
+                    format!("({count} mappings)")
+                } else {
+                    format!("{base}{times}")
+                };
                 (first.kind.label().to_string(), base, name)
             }
         };
@@ -712,8 +717,12 @@ pub(crate) fn label_of(b: &Block) -> String {
     }
 }
 
-/// The first line: `PID: command`, or the file it was read from.
+/// The first line: `PID: command`, or the file it was read from; for a core, the line
+/// every view starts with (the file, the process, the writer).
 pub(crate) fn title(p: &crate::model::ProcessInfo) -> String {
+    if p.core.is_some() {
+        return crate::view::lookup::header(p);
+    }
     let who = if p.pid > 0 {
         format!("{}: ", p.pid)
     } else {
@@ -724,7 +733,7 @@ pub(crate) fn title(p: &crate::model::ProcessInfo) -> String {
 
 /// Print the picture as text.
 pub fn write_text(
-    p: &crate::model::ProcessInfo,
+    head: &Head,
     rows: &[Row],
     (regions, size_kb): (u64, u64),
     opts: &LayoutOptions,
@@ -733,7 +742,11 @@ pub fn write_text(
     let width = opts.width.max(60);
     // "ADDR  │ inner │"
     let inner = width - ADDR - 4;
-    writeln!(out, "{}", fit(&title(p), width).trim_end())?;
+    if head.process.core.is_some() {
+        head.write_title(Some(width), out)?;
+    } else {
+        writeln!(out, "{}", fit(&title(head.process), width).trim_end())?;
+    }
     writeln!(
         out,
         "{regions} mappings, {} mapped",
@@ -821,8 +834,73 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
     for r in &snap.regions {
         p.add(r);
     }
-    let (rows, n, kb) = p.rows(opts);
-    write_text(&snap.process, &rows, (n, kb), opts, out)
+    let (mut rows, n, kb) = p.rows(opts);
+    mark_fault(&mut rows, &snap.process);
+    let head = Head {
+        process: &snap.process,
+        has_smaps: snap.has_smaps,
+        notes: &[],
+    };
+    write_text(&head, &rows, (n, kb), opts, out)
+}
+
+/// Mark where a core's fault address lies: in the row that holds it, or in the unmapped
+/// space it falls into (a row of its own below the lowest mapping for a NULL pointer).
+pub fn mark_fault(rows: &mut Vec<Row>, p: &crate::model::ProcessInfo) {
+    let Some(addr) = p.core.as_ref().and_then(|c| c.fault_addr) else {
+        return;
+    };
+    let mark = format!("✗ the fault, {addr:#x}, is here");
+    // The address bounds of each row: blocks have their own; a gap lies between the
+    // nearest block or top-of-user-space line above and below it.
+    let bound_above = |rows: &[Row], i: usize| {
+        rows[..i].iter().rev().find_map(|r| match r {
+            Row::Block(b) => Some(b.start),
+            Row::Top { addr, .. } => Some(*addr),
+            Row::Gap { .. } => None,
+        })
+    };
+    let bound_below = |rows: &[Row], i: usize| {
+        rows[i + 1..].iter().find_map(|r| match r {
+            Row::Block(b) => Some(b.end),
+            Row::Top { addr, .. } => Some(*addr),
+            Row::Gap { .. } => None,
+        })
+    };
+    for i in 0..rows.len() {
+        let hit = match &rows[i] {
+            Row::Block(b) => b.start <= addr && addr < b.end,
+            Row::Gap { .. } => {
+                let hi = bound_above(rows, i).unwrap_or(u64::MAX);
+                let lo = bound_below(rows, i).unwrap_or(0);
+                lo <= addr && addr < hi
+            }
+            Row::Top { .. } => false,
+        };
+        if !hit {
+            continue;
+        }
+        match &mut rows[i] {
+            Row::Block(b) => b.name = format!("✗ fault here · {}", b.name),
+            Row::Gap { note, .. } if note.is_empty() => *note = mark,
+            Row::Gap { note, .. } => *note = format!("{mark}; {note}"),
+            Row::Top { .. } => {}
+        }
+        return;
+    }
+    // Below the lowest mapping (a NULL pointer plus an offset), or with no mappings.
+    let lowest = rows.iter().rev().find_map(|r| match r {
+        Row::Block(b) => Some(b.start),
+        _ => None,
+    });
+    if let Some(lowest) = lowest
+        && addr < lowest
+    {
+        rows.push(Row::Gap {
+            size: lowest,
+            note: mark,
+        });
+    }
 }
 
 /// Print the picture of a snapshot as SVG.
@@ -831,7 +909,8 @@ pub fn render_svg(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) ->
     for r in &snap.regions {
         p.add(r);
     }
-    let (rows, n, kb) = p.rows(opts);
+    let (mut rows, n, kb) = p.rows(opts);
+    mark_fault(&mut rows, &snap.process);
     crate::view::layout_svg::write_svg(&snap.process, &rows, (n, kb), out)
 }
 
@@ -852,11 +931,12 @@ impl View for LayoutView {
         while let Some(row) = rows.next_row()? {
             p.add_marked(row.region, row.mark);
         }
-        let (rows, n, kb) = p.rows(&self.opts);
+        let (mut rows, n, kb) = p.rows(&self.opts);
+        mark_fault(&mut rows, head.process);
         if self.opts.svg {
             crate::view::layout_svg::write_svg(head.process, &rows, (n, kb), out)?;
         } else {
-            write_text(head.process, &rows, (n, kb), &self.opts, out)?;
+            write_text(head, &rows, (n, kb), &self.opts, out)?;
         }
         Ok(())
     }

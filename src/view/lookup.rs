@@ -9,6 +9,31 @@ use crate::view::json::{Hex, ProcessOut, RegionOut, json_err};
 use crate::view::table::display_name;
 use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
 
+/// An address `--addr` asks about: given, or a core dump's fault address (`fault`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addr {
+    At(u64),
+    Fault,
+}
+
+impl Addr {
+    /// The address, when it was given.
+    pub fn at(self) -> Option<u64> {
+        match self {
+            Addr::At(a) => Some(a),
+            Addr::Fault => None,
+        }
+    }
+
+    /// Parse `--addr`'s value: `fault`, or an address as [`parse_addr`] reads it.
+    pub fn parse(s: &str) -> Result<Addr, String> {
+        if s == "fault" {
+            return Ok(Addr::Fault);
+        }
+        parse_addr(s).map(Addr::At)
+    }
+}
+
 /// Parse an address: hexadecimal, with or without `0x`; `_` may group digits.
 pub fn parse_addr(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -66,17 +91,9 @@ fn distance(bytes: u64) -> String {
 fn describe(r: &Region, show_path: bool) -> String {
     let name = display_name(r, show_path);
     if name.is_empty() {
-        format!(
-            "the {} mapping ({})",
-            r.kind.describe(),
-            r.perms.to_maps_string()
-        )
+        format!("the {} mapping ({})", r.kind.describe(), r.perm_text())
     } else {
-        format!(
-            "{name} ({}, {})",
-            r.kind.describe(),
-            r.perms.to_maps_string()
-        )
+        format!("{name} ({}, {})", r.kind.describe(), r.perm_text())
     }
 }
 
@@ -93,7 +110,7 @@ fn row(
         r.start,
         r.end,
         format!("{}K", r.size_kb()),
-        r.perms.to_maps_string(),
+        r.perm_text(),
         r.kind.describe(),
         display_name(r, show_path)
     );
@@ -105,9 +122,25 @@ fn row(
     )
 }
 
-/// The first line of a view: `PID:   cmdline`, or the file name for a saved capture.
+/// The first line of a view: `PID:   cmdline`, the file name for a saved capture, or,
+/// for a core dump, what it is: `core FILE: pid 1234 (crash) ./crash null, x86-64,
+/// written by the kernel`.
 pub fn header(p: &crate::model::ProcessInfo) -> String {
     let cmd = crate::text::escape_text(&p.cmdline, false);
+    if let Some(core) = &p.core {
+        return format!(
+            "core {}: pid {} ({}) {cmd}, {}, written by {}",
+            crate::text::escape_text(&core.path, false),
+            p.pid,
+            crate::text::escape_text(&p.comm, false),
+            core.arch,
+            match core.writer.as_str() {
+                "kernel" => "the kernel",
+                "gdb" => "gdb (gcore)",
+                _ => "an unknown writer",
+            }
+        );
+    }
     if p.pid > 0 {
         format!("{}:   {cmd}", p.pid)
     } else {
@@ -119,10 +152,14 @@ pub fn header(p: &crate::model::ProcessInfo) -> String {
 pub fn render(
     snap: &Snapshot,
     addrs: &[u64],
+    notes: &[crate::view::Note],
     opts: &ViewOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "{}", header(&snap.process))?;
+    for note in notes {
+        writeln!(out, "  {}", note.text)?;
+    }
     let regions = &snap.regions;
     let sp = opts.show_path;
     for (n, &addr) in addrs.iter().enumerate() {
@@ -138,7 +175,7 @@ pub fn render(
                     describe(r, sp),
                     distance(offset)
                 )?;
-                if r.is_path() && r.inode != 0 {
+                if r.is_path() && (r.inode != 0 || r.dumped.is_some()) {
                     write!(out, "; file offset {:#x}", r.offset.saturating_add(offset))?;
                 }
                 writeln!(out)?;
@@ -217,7 +254,12 @@ struct LookupOut<'a> {
 }
 
 /// `--addr ... --json`: one document with the process and an answer per address.
-pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::Result<()> {
+pub fn render_json(
+    snap: &Snapshot,
+    addrs: &[u64],
+    notes: &[crate::view::Note],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let regions = &snap.regions;
     let names = &snap.smaps_fields[..];
     let out_of = |i: usize| RegionOut::new(&regions[i], names);
@@ -231,7 +273,7 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
                     inside: true,
                     region: Some(out_of(index)),
                     offset: Some(offset),
-                    file_offset: (r.is_path() && r.inode != 0)
+                    file_offset: (r.is_path() && (r.inode != 0 || r.dumped.is_some()))
                         .then(|| Hex(r.offset.saturating_add(offset))),
                     below: index.checked_sub(1).map(out_of),
                     above: (index + 1 < regions.len()).then(|| out_of(index + 1)),
@@ -259,6 +301,11 @@ pub fn render_json(snap: &Snapshot, addrs: &[u64], out: &mut dyn Write) -> io::R
         crate::view::json::SCHEMA_VERSION
     )?;
     crate::text::json_to_writer(&mut w, &ProcessOut::new(&snap.process)).map_err(json_err)?;
+    if let Some(core) = &snap.process.core {
+        w.write_all(b",\"core\":")?;
+        crate::text::json_to_writer(&mut w, &crate::view::json::CoreOut::new(core, notes))
+            .map_err(json_err)?;
+    }
     w.write_all(b",\"lookups\":")?;
     crate::text::json_to_writer(&mut w, &answers).map_err(json_err)?;
     w.write_all(b"}\n")?;
@@ -334,9 +381,9 @@ impl View for LookupView {
             smaps_fields: fields,
         };
         if self.json {
-            render_json(&snap, &self.addrs, out)?;
+            render_json(&snap, &self.addrs, head.notes, out)?;
         } else {
-            render(&snap, &self.addrs, &self.opts, out)?;
+            render(&snap, &self.addrs, head.notes, &self.opts, out)?;
         }
         Ok(())
     }

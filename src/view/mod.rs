@@ -115,9 +115,52 @@ pub struct Head<'a> {
     pub process: &'a ProcessInfo,
     /// True when the rows carry smaps figures.
     pub has_smaps: bool,
+    /// Lines the views print under their first line, each with a key for JSON: for a
+    /// core dump, the signal and where its fault address is (`crate::teach::fault`).
+    pub notes: &'a [Note],
+}
+
+/// A line under a view's first line (see [`Head::notes`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// Its name in JSON (`signal_text`, `fault_text`).
+    pub key: &'static str,
+    pub text: String,
 }
 
 impl Head<'_> {
+    /// The first line of a view and the notes under it.
+    pub fn title(&self) -> Vec<String> {
+        let mut lines = vec![crate::view::lookup::header(self.process)];
+        lines.extend(self.notes.iter().map(|n| n.text.clone()));
+        lines
+    }
+
+    /// Print the first line and the notes fitted to `width`: a live process's line is
+    /// shortened in the middle like pmap's long command lines; a core's names the file,
+    /// the process and the writer, all of which matter, so it wraps; notes wrap under it.
+    pub fn write_title(&self, width: Option<usize>, out: &mut dyn Write) -> io::Result<()> {
+        let lines = self.title();
+        for (n, line) in lines.iter().enumerate() {
+            let (first, rest) = if n == 0 { ("", "  ") } else { ("  ", "  ") };
+            match width {
+                Some(w) if n == 0 && self.process.core.is_none() => {
+                    writeln!(out, "{}", crate::view::grid::shorten_middle(line, w))?;
+                }
+                Some(w) => {
+                    for (i, l) in crate::view::grid::wrap(line, w.saturating_sub(2))
+                        .iter()
+                        .enumerate()
+                    {
+                        writeln!(out, "{}{l}", if i == 0 { first } else { rest })?;
+                    }
+                }
+                None => writeln!(out, "{first}{line}")?,
+            }
+        }
+        Ok(())
+    }
+
     /// Where the address space was read from.
     pub fn origin(&self) -> Origin {
         if self.process.core.is_some() {
@@ -266,6 +309,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
     let head = Head {
         process: &snap.process,
         has_smaps: snap.has_smaps,
+        notes: &[],
     };
     match view.show(&head, &mut SnapshotRows::new(snap), out) {
         Ok(()) => Ok(()),

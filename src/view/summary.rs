@@ -198,7 +198,7 @@ impl View for SummaryView {
             names.add_by_name(row.region, self.opts.show_path);
             total.add(row.region);
         }
-        writeln!(out, "{}", crate::view::lookup::header(head.process))?;
+        head.write_title(self.opts.width.map(usize::from), out)?;
         for (n, (title, groups)) in [("Kind", kinds.ordered()), ("Mapping", names.ordered())]
             .into_iter()
             .enumerate()

@@ -18,10 +18,9 @@
 
 use std::io::{self, Write};
 
-use crate::model::Perms;
 use crate::model::{Explanation, FieldId, Kind, Region, Totals};
 use crate::text::escape_name;
-use crate::view::grid::{Align, Column, Fit, Grid, line_end, shorten_middle, width_of, wrap};
+use crate::view::grid::{Align, Column, Fit, Grid, line_end, width_of, wrap};
 use crate::view::numfmt::{dec_width, hex_width, push_hex};
 use crate::view::packed::{PackedReader, put_bytes, put_u64};
 use crate::view::spool::RowStore;
@@ -83,6 +82,8 @@ enum Show {
     /// A smaps field: its id, whether it is a plain number (no `K`).
     Field(FieldId, bool),
     Perm,
+    /// How much of the mapping a core dump holds: all, part, none.
+    InCore,
     Offset,
     Device,
     Kind,
@@ -115,11 +116,30 @@ const KINDS: [&str; 18] = [
     "special",
 ];
 
-/// Pack a figure in kB; returns the width of its cell (`123K`).
+/// Pack a figure in kB (`None`: no figure was read, a `-`); returns the width of its
+/// cell (`123K`). A figure is stored one more than it is, 0 meaning none.
 #[inline]
-fn kb_cell(p: &mut Vec<u8>, v: u64) -> usize {
-    put_u64(p, v);
-    dec_width(v) + 1
+fn kb_cell(p: &mut Vec<u8>, v: Option<u64>) -> usize {
+    match v {
+        Some(v) => {
+            put_u64(p, v.saturating_add(1));
+            dec_width(v) + 1
+        }
+        None => {
+            put_u64(p, 0);
+            1
+        }
+    }
+}
+
+/// How much of a mapping a core dump holds.
+fn in_core(r: &Region) -> &'static str {
+    match r.dumped {
+        Some(d) if d.bytes == 0 => "none",
+        Some(d) if d.bytes >= r.size() => "all",
+        Some(_) => "part",
+        None => "",
+    }
 }
 
 /// The table view.
@@ -148,6 +168,11 @@ struct Table<'o> {
     /// Scratch: one packed row, one cell.
     packed: Vec<u8>,
     cell: Vec<u8>,
+    /// Some kind was inferred from a core dump, not recorded: say so under the table.
+    inferred: bool,
+    /// Which permission letters were `?` (a core does not record them), to say why
+    /// under the table: 1 private/shared, 2 readable, 4 all of them.
+    unknown_perms: u8,
 }
 
 impl<'o> Table<'o> {
@@ -191,6 +216,9 @@ impl<'o> Table<'o> {
             add(show, name, Align::Right, Fit::Drop(priority));
         }
         add(Show::Perm, "Perm", Align::Left, Fit::Keep);
+        if first.is_some_and(|(r, _)| r.dumped.is_some()) {
+            add(Show::InCore, "In core", Align::Left, Fit::Drop(55));
+        }
         if opts.device {
             add(Show::Offset, "Offset", Align::Left, Fit::Drop(45));
             add(Show::Device, "Device", Align::Left, Fit::Drop(30));
@@ -216,6 +244,8 @@ impl<'o> Table<'o> {
             writeable_kb: 0,
             packed: Vec::with_capacity(256),
             cell: Vec::with_capacity(128),
+            inferred: false,
+            unknown_perms: 0,
         }
     }
 
@@ -254,11 +284,11 @@ impl<'o> Table<'o> {
                     put_u64(p, r.start);
                     16
                 }
-                Show::Size => kb_cell(p, r.size_kb()),
-                Show::Rss => kb_cell(p, sm.map_or(0, |s| s.rss)),
-                Show::Pss => kb_cell(p, sm.map_or(0, |s| s.pss)),
-                Show::Dirty => kb_cell(p, sm.map_or(0, |s| s.dirty())),
-                Show::Swap => kb_cell(p, sm.map_or(0, |s| s.swap)),
+                Show::Size => kb_cell(p, Some(r.size_kb())),
+                Show::Rss => kb_cell(p, sm.map(|s| s.rss)),
+                Show::Pss => kb_cell(p, sm.map(|s| s.pss)),
+                Show::Dirty => kb_cell(p, sm.map(|s| s.dirty())),
+                Show::Swap => kb_cell(p, sm.map(|s| s.swap)),
                 Show::Field(id, plain) => match sm.and_then(|s| s.get(id)) {
                     // 0 says "no figure"; a figure is stored one more than it is.
                     Some(v) => {
@@ -271,14 +301,19 @@ impl<'o> Table<'o> {
                     }
                 },
                 Show::Perm => {
-                    let q = r.perms;
-                    p.push(
-                        u8::from(q.read)
-                            | u8::from(q.write) << 1
-                            | u8::from(q.exec) << 2
-                            | u8::from(q.shared) << 3,
-                    );
-                    if q.is_wx() { 8 } else { 4 }
+                    let letters = r.perm_letters();
+                    self.unknown_perms |= if letters == *b"????" {
+                        4
+                    } else {
+                        u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
+                    };
+                    p.extend_from_slice(&letters);
+                    if r.perms.is_wx() { 8 } else { 4 }
+                }
+                Show::InCore => {
+                    let s = in_core(r);
+                    put_bytes(p, s.as_bytes());
+                    s.len()
                 }
                 Show::Offset => {
                     put_u64(p, r.offset);
@@ -292,8 +327,13 @@ impl<'o> Table<'o> {
                         + hex_width(u64::from(r.dev_minor)).max(2)
                 }
                 Show::Kind => {
-                    p.push(crate::view::packed::kind_code(r.kind).0 as u8);
-                    r.kind.label().len()
+                    // A kind a core dump did not record but vasmap inferred gets a `*`.
+                    let inferred = r.dumped.is_some_and(|d| d.kind_inferred);
+                    p.push(
+                        crate::view::packed::kind_code(r.kind).0 as u8 | u8::from(inferred) << 7,
+                    );
+                    self.inferred |= inferred;
+                    r.kind.label().len() + usize::from(inferred)
                 }
                 Show::VmFlags => {
                     let flags = sm.map_or(&[][..], |s| &s.vm_flags);
@@ -404,7 +444,10 @@ impl<'o> Table<'o> {
                     Show::Size | Show::Rss | Show::Pss | Show::Dirty | Show::Swap => {
                         let v = rd.u64();
                         if shown {
-                            grid.number(&plan, i, v, b"K", sgr, &mut buf);
+                            match v.checked_sub(1) {
+                                Some(v) => grid.number(&plan, i, v, b"K", sgr, &mut buf),
+                                None => grid.cell(&plan, i, b"-", 1, sgr, &mut buf),
+                            }
                         }
                     }
                     Show::Field(_, plain) => {
@@ -420,25 +463,26 @@ impl<'o> Table<'o> {
                         }
                     }
                     Show::Perm => {
-                        let b = rest.get(rd.position()).copied().unwrap_or(0);
-                        rd.skip(1);
+                        let at = rd.position();
+                        let letters = rest.get(at..at + 4).unwrap_or(b"????");
+                        rd.skip(4);
                         if shown {
-                            let q = Perms {
-                                read: b & 1 != 0,
-                                write: b & 2 != 0,
-                                exec: b & 4 != 0,
-                                shared: b & 8 != 0,
-                            };
                             let mut p = [0u8; 8];
-                            p[..4].copy_from_slice(&q.as_maps());
+                            p[..4].copy_from_slice(letters);
                             // W+X is flagged in the text too, so it shows without colour.
-                            let n = if q.is_wx() {
+                            let n = if letters[1] == b'w' && letters[2] == b'x' {
                                 p[4..].copy_from_slice(b" W+X");
                                 8
                             } else {
                                 4
                             };
                             grid.cell(&plan, i, &p[..n], n, sgr, &mut buf);
+                        }
+                    }
+                    Show::InCore => {
+                        let s = rd.bytes();
+                        if shown {
+                            grid.cell(&plan, i, s, s.len(), sgr, &mut buf);
                         }
                     }
                     Show::Offset => {
@@ -463,8 +507,13 @@ impl<'o> Table<'o> {
                         let k = rest.get(rd.position()).copied().unwrap_or(0);
                         rd.skip(1);
                         if shown {
-                            let label = KINDS.get(usize::from(k)).copied().unwrap_or("");
-                            grid.cell(&plan, i, label.as_bytes(), label.len(), sgr, &mut buf);
+                            let label = KINDS.get(usize::from(k & 0x7f)).copied().unwrap_or("");
+                            c.clear();
+                            c.extend_from_slice(label.as_bytes());
+                            if k & 0x80 != 0 {
+                                c.push(b'*');
+                            }
+                            grid.cell(&plan, i, &c, c.len(), sgr, &mut buf);
                         }
                     }
                     Show::VmFlags => {
@@ -547,22 +596,37 @@ impl View for TableView {
         }
         let mut t = table.unwrap_or_else(|| Table::new(opts, None));
         let width = opts.width.map(usize::from);
-        let title = crate::view::lookup::header(head.process);
-        let title = match width {
-            Some(w) => shorten_middle(&title, w),
-            None => title,
-        };
-        writeln!(out, "{title}")?;
+        head.write_title(width, out)?;
         let plan = t.write(width, out)?;
         let mut lines = Vec::new();
         if !opts.quiet {
-            lines.push(footer(&t.totals, opts));
+            lines.push(footer(&t.totals, opts, head.has_smaps));
             if opts.device {
                 lines.push(format!(
                     "mapped: {}K    writeable/private: {}K    shared: {}K",
                     t.totals.size_kb, t.writeable_kb, t.shared_kb
                 ));
             }
+        }
+        if t.unknown_perms != 0 {
+            let mut why = Vec::new();
+            if t.unknown_perms & 1 != 0 {
+                why.push("a core does not record whether a mapping is private or shared");
+            }
+            if t.unknown_perms & 2 != 0 {
+                why.push("gdb marks every segment readable, so its r means nothing");
+            }
+            if t.unknown_perms & 4 != 0 {
+                why.push("gdb wrote no permissions for the mappings it left out");
+            }
+            lines.push(format!("? not recorded: {}", why.join("; ")));
+        }
+        if t.inferred {
+            lines.push(
+                "* inferred: a core dump does not record which mapping is the heap or a stack; \
+                 vasmap found them from the stack pointers and the program's end"
+                    .to_string(),
+            );
         }
         if !plan.dropped.is_empty() {
             lines.push(format!(
@@ -588,7 +652,7 @@ impl View for TableView {
 }
 
 /// The line under the table: the total, with the smaps sums when they were read.
-fn footer(t: &Totals, opts: &ViewOptions) -> String {
+fn footer(t: &Totals, opts: &ViewOptions, has_smaps: bool) -> String {
     let mut s = format!(
         "total {}K in {} mapping{} ({})",
         t.size_kb,
@@ -596,7 +660,9 @@ fn footer(t: &Totals, opts: &ViewOptions) -> String {
         if t.regions == 1 { "" } else { "s" },
         crate::text::human_kb(t.size_kb)
     );
-    if opts.needs_smaps() {
+    if opts.needs_smaps() && !has_smaps {
+        s.push_str(": no smaps figures were read");
+    } else if opts.needs_smaps() {
         s.push_str(&format!(
             ": RSS {}K, PSS {}K, dirty {}K, swap {}K",
             t.rss_kb, t.pss_kb, t.dirty_kb, t.swap_kb

@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use crate::model::{Kind, ProcessInfo, SmapsRecord, Totals};
+use crate::model::{Kind, SmapsRecord, Totals};
 use crate::view::summary::table_with;
 use crate::view::{Head, Rows, Stop, View};
 
@@ -29,12 +29,12 @@ pub fn rollup_totals(size_kb: u64, r: &SmapsRecord) -> Totals {
 
 /// Print the one row of `--totals`.
 pub fn render_totals(
-    process: &ProcessInfo,
+    head: &crate::view::Head,
     totals: &Totals,
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "{}", crate::view::lookup::header(process))?;
+    head.write_title(width.map(usize::from), out)?;
     let t = table_with("Process", &[], totals, width, false);
     for line in t.lines() {
         writeln!(out, "{}", line.trim_end())?;
@@ -67,7 +67,7 @@ impl View for TotalsView {
             }
         }
         t.size_kb = size;
-        render_totals(head.process, &t, self.width, out)?;
+        render_totals(head, &t, self.width, out)?;
         Ok(())
     }
 }

@@ -33,6 +33,11 @@ pub(super) fn push_mode_and_name(
 /// The name column of the default, `-x` and `-d` views, as pmap's `mapping_name` computes
 /// it from the maps line after turning every byte that is not printable ASCII into `?`.
 pub(super) fn mapping_name(r: &Region, process: &ProcessInfo, show_path: bool, out: &mut Vec<u8>) {
+    // A core dump does not record a segment's shmid (the inode): say so rather than 0.
+    if let (Kind::SysvShm { .. }, Some(_)) = (r.kind, r.dumped) {
+        out.extend_from_slice(b"  [ shmid=? ]");
+        return;
+    }
     if let Kind::SysvShm { .. } = r.kind {
         out.extend_from_slice(b"  [ shmid=0x");
         push_hex(out, r.inode, 0);
