@@ -75,6 +75,7 @@ Examples:
   vasmap layout self              a picture of the whole address space
   vasmap self --map big.txt --touch first
                                   demand paging: what one read makes resident
+  vasmap report 4972 -o 4972.html one HTML page to click through: drawing, table, details
 
 Exit status:
   0  every process (or file) was read and shown
@@ -159,6 +160,43 @@ pub enum Command {
     /// Draw a picture of a whole address space, high addresses at the top: stack, mmap
     /// area, heap and program, with the unmapped gaps between them drawn collapsed.
     Layout(LayoutArgs),
+
+    /// Write one self-contained HTML page of an address space: the layout drawing, the
+    /// table of mappings (sortable, filterable) and each region's details on click.
+    Report(ReportArgs),
+}
+
+/// `vasmap report WHAT -o FILE.html`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A process id, `self` (vasmap's own address space; with --map, the demo's), or a
+    /// saved maps/smaps capture or vasmap `--json` file.
+    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
+    pub target: Target,
+
+    /// The page to write (`-` for standard output). An existing file is replaced, whole,
+    /// only once the page is complete.
+    #[arg(short = 'o', long = "output", value_name = "FILE.html")]
+    pub output: PathBuf,
+
+    /// With `self`: map this file into vasmap first, as `vasmap self --map` does, and mark
+    /// it on the page (repeat for several).
+    #[arg(long = "map", value_name = "FILE")]
+    pub maps: Vec<PathBuf>,
+
+    /// Leave out what each region is (--explain's words and ELF sections): no mapped file
+    /// is read.
+    #[arg(long)]
+    pub no_explain: bool,
+
+    /// Embed every smaps figure of every mapping, however large the page gets (by default
+    /// a page past a few MB keeps only the figures its table shows).
+    #[arg(long)]
+    pub full: bool,
+
+    /// Merge neighbouring rows of the drawing until at most this many remain.
+    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
+    pub rows: u16,
 }
 
 /// `vasmap diff A B`.

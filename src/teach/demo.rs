@@ -632,6 +632,18 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<bool, DemoError> {
+    run_task(opts, Task::View, out, None, err)
+}
+
+/// [`run`], with vasmap's own map shown as `task` says (`vasmap report self --map` makes
+/// it a page), into `map_out` when given (the page's file) instead of `out`.
+pub fn run_task(
+    opts: &DemoOptions,
+    task: Task,
+    out: &mut dyn Write,
+    mut map_out: Option<&mut dyn Write>,
+    err: &mut dyn Write,
+) -> Result<bool, DemoError> {
     let me = ProcDir::myself()?;
     let page = page_size();
     let mut all_ok = true;
@@ -668,8 +680,12 @@ pub fn run(
     }
     if !opts.no_map {
         // The inspector's own path: filters, --sort, --json and --summary work here too.
-        let mut inspector = Inspector::new(opts.view.clone(), Task::View, marks);
-        match inspector.show_pid(me.pid(), out) {
+        let mut inspector = Inspector::new(opts.view.clone(), task, marks);
+        let shown = match map_out.as_deref_mut() {
+            Some(m) => inspector.show_pid(me.pid(), m),
+            None => inspector.show_pid(me.pid(), out),
+        };
+        match shown {
             Ok(()) => {}
             Err(InspectError::Output(e)) => return Err(DemoError::Output(e)),
             Err(InspectError::Saved(SavedError::Source(e))) => return Err(e.into()),

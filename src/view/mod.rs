@@ -34,6 +34,7 @@ pub mod packed;
 pub mod pipeline;
 pub mod pmap;
 pub mod pmap_view;
+pub mod report;
 pub mod spool;
 pub mod summary;
 pub mod table;
