@@ -641,7 +641,7 @@ pub fn run_task(
     opts: &DemoOptions,
     task: Task,
     out: &mut dyn Write,
-    mut map_out: Option<&mut dyn Write>,
+    map_out: Option<&mut dyn Write>,
     err: &mut dyn Write,
 ) -> Result<bool, DemoError> {
     let me = ProcDir::myself()?;
@@ -681,7 +681,7 @@ pub fn run_task(
     if !opts.no_map {
         // The inspector's own path: filters, --sort, --json and --summary work here too.
         let mut inspector = Inspector::new(opts.view.clone(), task, marks);
-        let shown = match map_out.as_deref_mut() {
+        let shown = match map_out {
             Some(m) => inspector.show_pid(me.pid(), m),
             None => inspector.show_pid(me.pid(), out),
         };
