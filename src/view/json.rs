@@ -313,6 +313,11 @@ impl<'a> JsonView<'a> {
         let mut region = RegionOut::new(r, smaps_fields);
         region.explain = Some(explain);
         crate::text::json_to_writer(&mut *buf, &region).map_err(json_err)?;
+        // As in `region`: memory must not grow with the number of regions.
+        if buf.len() >= 64 * 1024 {
+            out.write_all(buf)?;
+            buf.clear();
+        }
         self.regions += 1;
         self.totals.add(r);
         Ok(())

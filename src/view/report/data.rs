@@ -97,6 +97,9 @@ pub struct PageFacts<'a> {
     pub fault_region: Option<usize>,
     /// (region index, note): the demo's own mappings.
     pub marks: &'a [(usize, String)],
+    /// In a cut page, the distinct `--explain` texts: a row's cell has class `eN` for
+    /// text N (drawn by a style rule, and filled in by the script).
+    pub explain_texts: &'a [String],
     /// Where a page strip would come from: always `null` until the pages view exists
     /// (see `page.js`, `pageStrip`).
     pub pages: Option<()>,

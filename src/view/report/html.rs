@@ -250,6 +250,9 @@ pub fn write_table_start(c: Columns, total: u64, out: &mut dyn Write) -> io::Res
 /// One row's extras.
 pub struct RowExtras<'a> {
     pub explain: Option<&'a Explanation>,
+    /// Instead of the text: the number of the row's explanation among the page's
+    /// distinct ones ([`write_word_styles`]).
+    pub word: Option<usize>,
     pub note: Option<&'a str>,
     /// The row is the core's fault address's.
     pub fault: bool,
@@ -298,7 +301,10 @@ pub fn push_row(s: &mut Vec<u8>, r: &Region, c: Columns, x: &RowExtras) {
     s.extend_from_slice(b"<td>");
     push_name(s, r);
     if c.explain {
-        s.extend_from_slice(b"<td>");
+        match x.word {
+            Some(i) => s.extend_from_slice(format!("<td class=\"e{i}\">").as_bytes()),
+            None => s.extend_from_slice(b"<td>"),
+        }
         if let Some(e) = x.explain {
             s.extend_from_slice(text_html(e.text.as_bytes()).as_bytes());
         }
@@ -332,6 +338,29 @@ fn push_name(s: &mut Vec<u8>, r: &Region) {
     } else {
         s.extend_from_slice(html(&escape_name(raw)).as_bytes());
     }
+}
+
+/// The words of a cut page's explanations, once each, as style rules that show them in
+/// every cell of their class: 60,000 rows share a few dozen texts, and written in each
+/// row they were a fifth of the page. A reader without JavaScript sees them; the script
+/// puts them in the cells as text (so that find-in-page and copying see them too).
+pub fn write_word_styles(texts: &[String], out: &mut dyn Write) -> io::Result<()> {
+    let mut s = String::from("<style id=\"explain-words\">\n");
+    for (i, t) in texts.iter().enumerate() {
+        let _ = write!(s, "td.e{i}::before{{content:\"");
+        // A CSS string: every character but plain ASCII letters, digits, space and
+        // punctuation that cannot end it or the element is written as a `\HEX ` escape.
+        for c in escape_text(t.as_bytes(), false).chars() {
+            if c.is_ascii_alphanumeric() || " .,:;()+-_'/[]".contains(c) {
+                s.push(c);
+            } else {
+                let _ = write!(s, "\\{:x} ", c as u32);
+            }
+        }
+        s.push_str("\"}\n");
+    }
+    s.push_str("</style>\n");
+    out.write_all(s.as_bytes())
 }
 
 /// The end of the table, the details panel (filled by the script) and the drawing's box.
@@ -368,6 +397,7 @@ mod tests {
         };
         let x = RowExtras {
             explain: None,
+            word: None,
             note: None,
             fault: false,
             anchor: true,

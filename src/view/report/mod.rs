@@ -256,8 +256,12 @@ impl ReportView {
             })
             .collect();
         anchors.sort_unstable();
-        write_rows(kept, cols, seen, &anchors, fault, out)?;
+        let mut words = cut.then(Words::default);
+        write_rows(kept, cols, seen, &anchors, fault, words.as_mut(), out)?;
         html::write_table_end(out)?;
+        if let Some(w) = &words {
+            html::write_word_styles(&w.texts, out)?;
+        }
         prepared.write(p, head.has_smaps, source, &names, kept, out)?;
         let fault_text = fault.map(|a| format!("{a:#x}"));
         let marks: Vec<(usize, String)> =
@@ -273,6 +277,7 @@ impl ReportView {
                 fault: fault_text,
                 fault_region: seen.fault_region,
                 marks: &marks,
+                explain_texts: words.as_ref().map_or(&[][..], |w| &w.texts[..]),
                 pages: None,
             },
             out,
@@ -281,13 +286,35 @@ impl ReportView {
     }
 }
 
-/// The table's rows, from the kept rows, in address order.
+/// The distinct `--explain` texts of a cut page, each written once (see
+/// [`html::write_word_styles`]) however many rows share it.
+#[derive(Default)]
+struct Words {
+    texts: Vec<String>,
+    ids: std::collections::HashMap<String, usize>,
+}
+
+impl Words {
+    fn id(&mut self, text: &str) -> usize {
+        if let Some(&i) = self.ids.get(text) {
+            return i;
+        }
+        let i = self.texts.len();
+        self.texts.push(text.to_string());
+        self.ids.insert(text.to_string(), i);
+        i
+    }
+}
+
+/// The table's rows, from the kept rows, in address order; with `words`, each
+/// explanation as a reference to its text.
 fn write_rows(
     kept: &mut Kept,
     cols: Columns,
     seen: &Seen,
     anchors: &[u64],
     fault: Option<u64>,
+    mut words: Option<&mut Words>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut s = Vec::with_capacity(128 * 1024);
@@ -298,8 +325,13 @@ fn write_rows(
         while marks.next_if(|m| m.0 < at).is_some() {}
         let mark = marks.peek().filter(|m| m.0 == at).map(|m| m.2.as_str());
         let is_fault = seen.fault_region == Some(at);
+        let word = match (&mut words, e) {
+            (Some(w), Some(e)) => Some(w.id(&e.text)),
+            _ => None,
+        };
         let x = RowExtras {
-            explain: e,
+            explain: if word.is_some() { None } else { e },
+            word,
             note: if is_fault {
                 fault_note.as_deref()
             } else {

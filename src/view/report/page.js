@@ -26,6 +26,20 @@
     return;
   }
   const index = new Map(rows.map((tr, i) => [tr, i]));
+  // A cut page writes each explanation once, as a style rule for its cells' class
+  // (html.rs, write_word_styles): put the words in the cells as text.
+  const words = facts.explain_texts || [];
+  if (words.length) {
+    for (const td of tbody.querySelectorAll("td[class^=e]")) {
+      const m = /^e(\d+)$/.exec(td.className);
+      if (m && words[+m[1]] !== undefined) {
+        td.textContent = words[+m[1]];
+        td.removeAttribute("class");
+      }
+    }
+    const style = $("explain-words");
+    if (style) style.remove();
+  }
   const noteOf = new Map((facts.marks || []).map(([i, note]) => [i, note]));
 
   /* ---- Names, escaped as crate::text::escape_name escapes them. ---- */
