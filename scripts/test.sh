@@ -3,7 +3,8 @@
 #
 # The live tests use system tools beside the Rust toolchain: gcc (to build the test
 # processes in tests/support/), pmap (the oracle), readelf (--explain's check), script
-# (a pseudo-terminal), setpriv and unshare (an unprivileged user, a hidepid /proc).
+# (a pseudo-terminal), setpriv and unshare (an unprivileged user, a hidepid /proc),
+# python3 and chromium (`vasmap report`'s page, opened headless: tests/report.rs).
 # Missing ones are installed from Debian's packages when run as root; elsewhere the tests
 # that need them skip with a printed reason. Extra arguments go to `cargo test`.
 set -euo pipefail
@@ -19,6 +20,8 @@ need readelf binutils
 need script bsdutils
 need setpriv util-linux
 need unshare util-linux
+need python3 python3
+need chromium chromium
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

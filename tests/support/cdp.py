@@ -10,7 +10,9 @@ message per NUL-terminated chunk) and opens no port at all.
 steps.json: {"javascript": true, "width": 1400, "height": 1000, "steps": [STEP, ...]}
   {"eval": "JS expression"}            its value (promises awaited), or {"error": ...}
   {"click": "CSS selector"}            a real mouse click at the element's centre
-  {"screenshot": "PATH", "full": true} a PNG of the viewport (or the whole page)
+  {"screenshot": "PATH", "full": true, "height": 4000}
+                                       a PNG of the viewport (or of the page, from its
+                                       top, at most `height` pixels of it)
 The result: {"results": [...], "console": [...], "exceptions": [...], "requests": [...]}:
 every console message of level warning or error, every uncaught exception, and every
 URL the page asked for (the page itself included).
@@ -193,7 +195,8 @@ def main():
                 params = {"format": "png"}
                 if step.get("full"):
                     params["captureBeyondViewport"] = True
-                    size = evaluate(b, "[document.documentElement.scrollWidth, Math.min(document.documentElement.scrollHeight, 4000)]")
+                    most = int(step.get("height", 4000))
+                    size = evaluate(b, f"[document.documentElement.scrollWidth, Math.min(document.documentElement.scrollHeight, {most})]")
                     params["clip"] = {"x": 0, "y": 0, "width": size[0], "height": size[1], "scale": 1}
                 shot = b.send("Page.captureScreenshot", params)
                 with open(step["screenshot"], "wb") as f:

@@ -68,7 +68,7 @@ pub struct Pin {
     pub fault: bool,
 }
 
-const W: u32 = 980;
+const W: u32 = 1080;
 const X: u32 = 140;
 const BOX: u32 = 620;
 const BLOCK_H: u32 = 24;

@@ -45,7 +45,7 @@ pub fn text_html(b: &[u8]) -> String {
 }
 
 /// The page's stylesheet.
-const CSS: &str = include_str!("page.css");
+pub(crate) const CSS: &str = include_str!("page.css");
 
 /// What the top of the page says about the address space.
 pub struct Header<'a> {

@@ -228,7 +228,7 @@ impl ReportView {
             if !pins.iter().any(|q| q.note == *note) {
                 pins.push(Pin {
                     addr: *start,
-                    note: format!("◀ {note}"),
+                    note: note.clone(),
                     fault: false,
                 });
             }
@@ -349,4 +349,21 @@ fn write_rows(
         Ok(())
     })?;
     out.write_all(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stylesheet and the script sit inside `<style>` and `<script>` elements: none of
+    /// the sequences that end those elements, or change how HTML reads them, may appear.
+    #[test]
+    fn the_assets_cannot_end_their_elements() {
+        for (name, text) in [("page.js", JS), ("page.css", html::CSS)] {
+            let lower = text.to_ascii_lowercase();
+            for bad in ["</script", "<script", "<!--", "</style"] {
+                assert!(!lower.contains(bad), "{name} holds {bad}");
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@
  *
  * Text from the data is only ever put in the page with textContent, never as HTML, and
  * names are escaped as the terminal views escape them (escapeName), so a file called
- * <script> is text and one holding an escape sequence shows it as \e.
+ * "script" in angle brackets is text, and one holding an escape sequence shows it as \e.
  */
 "use strict";
 (function () {
@@ -228,7 +228,7 @@
   /* The page strip: the state of each page of the region (resident, swapped, not yet
    * touched), drawn from the pages view's data. That view (`vasmap pages`) is being
    * built; once it exists, the report embeds its data for the regions whose pages were
-   * read as <script type="application/json" id="vasmap-pages"> and this draws it. Until
+   * read as a JSON script element with the id "vasmap-pages", and this draws it. Until
    * then there is nothing to draw, and the panel says so rather than guess. */
   function pageStrip(i) {
     const box = el("div", undefined, "pages");
