@@ -171,6 +171,8 @@ fn document(
 pub enum Prepared {
     /// The whole document, under the budget.
     Full(Vec<u8>),
+    /// No budget (`--full`): the whole document is written from the rows as it goes.
+    Whole,
     /// Over the budget: the cut document is written from the rows again.
     Cut,
 }
@@ -184,6 +186,9 @@ pub fn prepare(
     budget: usize,
     regions: &mut dyn Regions,
 ) -> io::Result<Prepared> {
+    if budget == usize::MAX {
+        return Ok(Prepared::Whole);
+    }
     let mut full = Capped {
         buf: Vec::new(),
         cap: budget,
@@ -209,7 +214,7 @@ impl Prepared {
     /// Whole or cut.
     pub fn how(&self) -> Embedded {
         match self {
-            Prepared::Full(_) => Embedded::Full,
+            Prepared::Full(_) | Prepared::Whole => Embedded::Full,
             Prepared::Cut => Embedded::Cut,
         }
     }
@@ -227,6 +232,15 @@ impl Prepared {
         out.write_all(b"<script type=\"application/json\" id=\"vasmap-data\">\n")?;
         match self {
             Prepared::Full(doc) => ScriptSafe(out).write_all(doc)?,
+            Prepared::Whole => document(
+                process,
+                has_smaps,
+                source,
+                names,
+                Embedded::Full,
+                regions,
+                &mut ScriptSafe(out),
+            )?,
             Prepared::Cut => document(
                 process,
                 has_smaps,

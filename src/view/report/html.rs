@@ -222,9 +222,14 @@ pub fn write_table_start(c: Columns, total: u64, out: &mut dyn Write) -> io::Res
         "<div id=\"main\">\n<div id=\"tablebox\">\n<table id=\"maps\" class=\"{}\" data-rows=\"{total}\">\n<thead><tr>",
         if c.smaps { "smaps" } else { "maps" }
     );
+    // Each header has a width (page.css, `th.k-KEY`): with `table-layout: fixed` the
+    // browser lays 60,000 rows out without measuring every cell first.
     let mut th = |key: &str, words: &str, num: bool| {
-        let class = if num { " class=\"num\"" } else { "" };
-        let _ = write!(s, "<th data-key=\"{key}\"{class}>{words}</th>");
+        let num = if num { " num" } else { "" };
+        let _ = write!(
+            s,
+            "<th data-key=\"{key}\" class=\"k-{key}{num}\">{words}</th>"
+        );
     };
     th("start", "Address", false);
     th("size", "Size", true);
@@ -342,10 +347,12 @@ fn push_name(s: &mut Vec<u8>, r: &Region) {
 
 /// The words of a cut page's explanations, once each, as style rules that show them in
 /// every cell of their class: 60,000 rows share a few dozen texts, and written in each
-/// row they were a fifth of the page. A reader without JavaScript sees them; the script
-/// puts them in the cells as text (so that find-in-page and copying see them too).
+/// row they were a fifth of the page. A reader without JavaScript sees them (the rules are
+/// in `<noscript>`: generated text doubles the time Chromium takes to lay out 60,000 rows,
+/// which a reader with the script need not pay); the script puts them in the cells as
+/// text (so that find-in-page and copying see them too).
 pub fn write_word_styles(texts: &[String], out: &mut dyn Write) -> io::Result<()> {
-    let mut s = String::from("<style id=\"explain-words\">\n");
+    let mut s = String::from("<noscript><style id=\"explain-words\">\n");
     for (i, t) in texts.iter().enumerate() {
         let _ = write!(s, "td.e{i}::before{{content:\"");
         // A CSS string: every character but plain ASCII letters, digits, space and
@@ -359,7 +366,7 @@ pub fn write_word_styles(texts: &[String], out: &mut dyn Write) -> io::Result<()
         }
         s.push_str("\"}\n");
     }
-    s.push_str("</style>\n");
+    s.push_str("</style></noscript>\n");
     out.write_all(s.as_bytes())
 }
 

@@ -26,22 +26,31 @@
     return;
   }
   const index = new Map(rows.map((tr, i) => [tr, i]));
-  // A cut page writes each explanation once, as a style rule for its cells' class
-  // (html.rs, write_word_styles): put the words in the cells as text.
-  const words = facts.explain_texts || [];
-  if (words.length) {
-    for (const td of tbody.querySelectorAll("td[class^=e]")) {
-      const m = /^e(\d+)$/.exec(td.className);
-      if (m && words[+m[1]] !== undefined) {
-        td.textContent = words[+m[1]];
-        td.removeAttribute("class");
-      }
-    }
-    const style = $("explain-words");
-    if (style) style.remove();
-  }
   const noteOf = new Map((facts.marks || []).map(([i, note]) => [i, note]));
-
+  // A cut page writes each explanation once, as a style rule for its cells' class inside
+  // <noscript> (html.rs, write_word_styles), so that only a reader without JavaScript
+  // pays for the generated text. Here the words go into the cells as text (find-in-page
+  // and copying see them), a few thousand rows at a time so the page answers at once.
+  const words = facts.explain_texts || [];
+  const wordOf = (td) => {
+    const m = /^e(\d+)$/.exec(td.className);
+    return m && words[+m[1]] !== undefined ? words[+m[1]] : null;
+  };
+  if (words.length) {
+    const cells = Array.from(tbody.querySelectorAll("td[class^=e]"));
+    let at = 0;
+    const fill = () => {
+      for (const end = Math.min(at + 4000, cells.length); at < end; at++) {
+        const w = wordOf(cells[at]);
+        if (w !== null) {
+          cells[at].textContent = w;
+          cells[at].removeAttribute("class");
+        }
+      }
+      if (at < cells.length) setTimeout(fill, 0);
+    };
+    fill();
+  }
   /* ---- Names, escaped as crate::text::escape_name escapes them. ---- */
   function decodeUtf8(bytes) {
     // Code points, and {bad: byte} for each byte that is not part of valid UTF-8.
@@ -104,8 +113,12 @@
   const fig = (r, k) => (r.smaps && typeof r.smaps[k] === "number" ? r.smaps[k] : 0);
   const dirty = (r) => fig(r, "Shared_Dirty") + fig(r, "Private_Dirty");
   const explainCol = Array.from(table.tHead.rows[0].cells).findIndex((th) => th.dataset.key === "explain");
-  const explainOf = (i) =>
-    regions[i].explain ? regions[i].explain.text : explainCol >= 0 ? rows[i].cells[explainCol].textContent : "";
+  const explainOf = (i) => {
+    if (regions[i].explain) return regions[i].explain.text;
+    if (explainCol < 0) return "";
+    const td = rows[i].cells[explainCol];
+    return wordOf(td) ?? td.textContent;
+  };
 
   /* ---- Sorting. ---- */
   const keys = {
