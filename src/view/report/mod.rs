@@ -1,8 +1,8 @@
 //! `vasmap report`: one self-contained HTML page of an address space, for a class on a
 //! projector, a bug report, or a first look at a process too big to read as text.
 //!
-//! The page is whole in itself: its stylesheet ([`page.css`](html)) and script
-//! (`page.js`) are inline, its drawing is inline SVG, its data is inline JSON, and a
+//! The page is whole in itself: its stylesheet (`page.css`) and script (`page.js`,
+//! both beside this file, included with `include_str!`) are inline, its drawing is inline SVG, its data is inline JSON, and a
 //! Content Security Policy (`default-src 'none'`) forbids it every request: no font, no
 //! image, no fetch. Everything that matters is drawn here, on the server, so a reader
 //! without JavaScript sees the header, the drawing (the same rows as `vasmap layout`,
@@ -68,6 +68,7 @@ pub struct ReportView {
 }
 
 impl ReportView {
+    /// A view that makes pages as `opts` says.
     pub fn new(opts: ReportOptions) -> Self {
         ReportView { opts }
     }
