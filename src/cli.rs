@@ -77,6 +77,7 @@ Examples:
                                   demand paging: what one read makes resident
   vasmap tour                     experiments in vasmap's own address space
   vasmap tour fork-cow --wait     one of them, pausing after each step
+  vasmap report 4972 -o 4972.html one HTML page to click through: drawing, table, details
 
 Exit status:
   0  every process (or file) was read and shown
@@ -171,6 +172,10 @@ pub enum Command {
     /// Experiments in vasmap's own address space: each step's call, the mappings it
     /// changed, RSS, page faults and why. Without NAME, list them.
     Tour(TourArgs),
+
+    /// Write one self-contained HTML page of an address space: the layout drawing, the
+    /// table of mappings (sortable, filterable) and each region's details on click.
+    Report(ReportArgs),
 }
 
 /// `vasmap pages PID WHERE`.
@@ -262,6 +267,39 @@ impl TourArgs {
             drop_caches: self.drop_caches,
         }
     }
+}
+
+/// `vasmap report WHAT -o FILE.html`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A process id, `self` (vasmap's own address space; with --map, the demo's), or a
+    /// saved maps/smaps capture or vasmap `--json` file.
+    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
+    pub target: Target,
+
+    /// The page to write (`-` for standard output). An existing file is replaced, whole,
+    /// only once the page is complete.
+    #[arg(short = 'o', long = "output", value_name = "FILE.html")]
+    pub output: PathBuf,
+
+    /// With `self`: map this file into vasmap first, as `vasmap self --map` does, and mark
+    /// it on the page (repeat for several).
+    #[arg(long = "map", value_name = "FILE")]
+    pub maps: Vec<PathBuf>,
+
+    /// Leave out what each region is (--explain's words and ELF sections): no mapped file
+    /// is read.
+    #[arg(long)]
+    pub no_explain: bool,
+
+    /// Embed every smaps figure of every mapping, however large the page gets (by default
+    /// a page past a few MB keeps only the figures its table shows).
+    #[arg(long)]
+    pub full: bool,
+
+    /// Merge neighbouring rows of the drawing until at most this many remain.
+    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
+    pub rows: u16,
 }
 
 /// `vasmap diff A B`.

@@ -31,6 +31,8 @@ pub enum Task {
     Totals,
     /// `vasmap layout`.
     Layout(LayoutOptions),
+    /// `vasmap report`: one HTML page (`crate::view::report`).
+    Report(crate::view::report::ReportOptions),
 }
 
 /// Why one process or file could not be shown.
@@ -97,6 +99,7 @@ impl Inspector {
             )),
             Task::Totals => Box::new(TotalsView::new(opts.width)),
             Task::Layout(l) => Box::new(LayoutView::new(l.clone())),
+            Task::Report(r) => Box::new(crate::view::report::ReportView::new(r.clone())),
         };
         let plan = Plan {
             select: opts.select.clone(),
@@ -118,6 +121,7 @@ impl Inspector {
         let smaps = match &self.task {
             Task::Lookup(_) | Task::Layout(_) => false,
             Task::Totals => !o.select.keeps_all() || o.range.is_some(),
+            Task::Report(_) => true,
             Task::View => {
                 o.needs_smaps()
                     || o.select.needs_smaps()
@@ -137,7 +141,7 @@ impl Inspector {
         ReadOptions {
             smaps,
             thread_stacks,
-            limits: matches!(self.task, Task::Layout(_)),
+            limits: matches!(self.task, Task::Layout(_) | Task::Report(_)),
         }
     }
 
@@ -152,11 +156,14 @@ impl Inspector {
     /// The explainer, when the view shows explanations.
     fn explains(&self) -> bool {
         self.opts.explain
-            && matches!(self.task, Task::View)
-            && matches!(
-                self.opts.format,
-                OutputFormat::Table | OutputFormat::Json | OutputFormat::Csv
-            )
+            && match self.task {
+                Task::View => matches!(
+                    self.opts.format,
+                    OutputFormat::Table | OutputFormat::Json | OutputFormat::Csv
+                ),
+                Task::Report(_) => true,
+                _ => false,
+            }
     }
 
     /// Show a live process.

@@ -274,3 +274,22 @@ fn explain_checks_the_build_id_before_naming_sections() {
     );
     assert!(!row.contains(".text"), "{row}");
 }
+
+#[test]
+fn the_report_page_of_a_core_says_the_signal_and_the_fault_in_words() {
+    let Some(c) = crash("null") else { return };
+    let core = c.core.display().to_string();
+    let page = common::run_ok(&["report", &core, "-o", "-"]);
+    assert!(
+        page.contains(
+            "<dt>Signal</dt><dd>SIGSEGV (address not mapped, SEGV_MAPERR) at 0x1234</dd>"
+        ),
+        "the header's signal"
+    );
+    assert!(page.contains("<dt>Fault</dt><dd>the fault address 0x1234 is in no mapping"));
+    assert!(page.contains("NULL pointer plus an offset"));
+    // The embedded document is the one `--json` prints, notes included.
+    assert!(
+        page.contains("\"signal_text\":\"SIGSEGV (address not mapped, SEGV_MAPERR) at 0x1234\"")
+    );
+}

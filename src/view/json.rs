@@ -347,13 +347,7 @@ impl JsonOutput {
 
 impl View for JsonOutput {
     fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop> {
-        let source = match head.origin() {
-            Origin::Process => "process",
-            Origin::File => "file",
-            Origin::Core => "core",
-        };
-        let mut view = JsonView::begin(head.process, head.has_smaps, source);
-        view.notes = head.notes;
+        let mut view = JsonView::of(head);
         while let Some(row) = rows.next_row()? {
             match row.explain {
                 // `--explain`: the region with what it is, through serde.
@@ -398,6 +392,19 @@ impl<'a> JsonView<'a> {
             buf: Vec::with_capacity(68 * 1024),
             keys: Vec::new(),
         }
+    }
+
+    /// Start a document about what `head` says: the process, where it was read from, and
+    /// for a core its notes (`core.signal_text`, `core.fault_text`).
+    pub fn of(head: &crate::view::Head<'a>) -> Self {
+        let source = match head.origin() {
+            Origin::Process => "process",
+            Origin::File => "file",
+            Origin::Core => "core",
+        };
+        let mut view = JsonView::begin(head.process, head.has_smaps, source);
+        view.notes = head.notes;
+        view
     }
 
     /// Write the header, with the smaps field names (once; later calls do nothing). The
@@ -463,6 +470,11 @@ impl<'a> JsonView<'a> {
         let mut region = RegionOut::new(r, smaps_fields);
         region.explain = Some(explain);
         crate::text::json_to_writer(&mut *buf, &region).map_err(json_err)?;
+        // As in `region`: memory must not grow with the number of regions.
+        if buf.len() >= 64 * 1024 {
+            out.write_all(buf)?;
+            buf.clear();
+        }
         self.regions += 1;
         self.totals.add(r);
         Ok(())

@@ -37,6 +37,7 @@ pub mod pages_text;
 pub mod pipeline;
 pub mod pmap;
 pub mod pmap_view;
+pub mod report;
 pub mod spool;
 pub mod summary;
 pub mod table;

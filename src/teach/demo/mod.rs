@@ -143,11 +143,14 @@ fn show_own_map(
         Task::View
     };
     let mut inspector = Inspector::with_view(opts.view.clone(), task, marks, view);
-    match inspector.show_pid(me.pid(), out) {
-        Ok(()) => Ok(()),
-        Err(InspectError::Output(e)) => Err(DemoError::Output(e)),
-        Err(InspectError::Saved(SavedError::Source(e))) => Err(e.into()),
-        Err(InspectError::Saved(e)) => Err(DemoError::Output(io::Error::other(e.to_string()))),
+    inspector.show_pid(me.pid(), out).map_err(demo_error)
+}
+
+fn demo_error(e: InspectError) -> DemoError {
+    match e {
+        InspectError::Output(e) => DemoError::Output(e),
+        InspectError::Saved(SavedError::Source(e)) => e.into(),
+        InspectError::Saved(e) => DemoError::Output(io::Error::other(e.to_string())),
     }
 }
 
@@ -155,6 +158,17 @@ fn show_own_map(
 /// and the others still shown; the result says whether all of them were.
 pub fn run(
     opts: &DemoOptions,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<bool, DemoError> {
+    run_task(opts, None, out, err)
+}
+
+/// [`run`], with vasmap's own map shown by `task` into its own output instead (`vasmap
+/// report self --map` writes the page to its file; the account still goes to `out`).
+pub fn run_task(
+    opts: &DemoOptions,
+    task: Option<(Task, &mut dyn Write)>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<bool, DemoError> {
@@ -216,7 +230,11 @@ pub fn run(
             }
         })
         .collect();
-    if !opts.no_map {
+    if let Some((task, map_out)) = task {
+        Inspector::new(opts.view.clone(), task, marks)
+            .show_pid(me.pid(), map_out)
+            .map_err(demo_error)?;
+    } else if !opts.no_map {
         show_own_map(&me, opts, marks, &accounts, out)?;
     } else if document {
         // The accounts alone, as one document.
