@@ -625,6 +625,11 @@ pub struct ViewArgs {
     #[arg(long)]
     pub explain: bool,
 
+    /// Under the table, say what the colours and the figures (Size, RSS, PSS, Dirty,
+    /// Swap) mean and what the permission letters are; --explain prints it too.
+    #[arg(long)]
+    pub legend: bool,
+
     /// Add resident (RSS), proportional (PSS), dirty and swapped sizes per mapping, with
     /// totals (pmap -x). Reads /proc/PID/smaps.
     #[arg(short = 'x', long)]
@@ -706,6 +711,7 @@ impl ViewArgs {
             select: self.select.selection(),
             color: crate::view::color::enabled(self.select.color),
             explain: self.explain,
+            legend: self.legend || self.explain,
             extended: self.extended,
             extra: self.extra,
             device: self.device,

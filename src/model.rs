@@ -73,8 +73,12 @@ pub enum Kind {
     Stack,
     /// Another thread's stack: the region holding that thread's stack pointer.
     ThreadStack { tid: i32 },
-    /// A mapping with no access at all (`---p`), usually a guard page.
+    /// A small mapping with no access at all (`---p`, at most [`Kind::GUARD_MAX`]): a
+    /// guard page, below a thread's stack or a signal stack, or between a file's segments.
     Guard,
+    /// A larger anonymous mapping with no access: address space kept for later (the
+    /// unused part of a glibc malloc arena, a runtime's or JIT's reservation).
+    Reserved,
     /// Private anonymous memory (`malloc` arenas, `mmap(MAP_ANONYMOUS)`).
     Anon,
     /// Anonymous memory named with `prctl(PR_SET_VMA_ANON_NAME)`: `[anon:NAME]`.
@@ -96,6 +100,20 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The largest no-access anonymous mapping called a guard; a larger one is
+    /// [`Kind::Reserved`]. Guard pages are one page by default (glibc's thread guard, the
+    /// kernel's), a few with `pthread_attr_setguardsize`; reservations are megabytes.
+    pub const GUARD_MAX: u64 = 64 * 1024;
+
+    /// The kind of an anonymous mapping with no access, by its size.
+    pub fn no_access(size: u64) -> Kind {
+        if size <= Kind::GUARD_MAX {
+            Kind::Guard
+        } else {
+            Kind::Reserved
+        }
+    }
+
     /// A short lower-case label for tables: `program`, `thread stack`, ...
     pub fn label(&self) -> &'static str {
         match self {
@@ -108,6 +126,7 @@ impl Kind {
             Kind::Stack => "stack",
             Kind::ThreadStack { .. } => "thread stack",
             Kind::Guard => "guard",
+            Kind::Reserved => "reserved",
             Kind::Anon => "anon",
             Kind::NamedAnon => "named anon",
             Kind::SharedAnon => "shared anon",
@@ -152,6 +171,7 @@ impl Kind {
         "stack",
         "thread_stack",
         "guard",
+        "reserved",
         "anon",
         "named_anon",
         "shared_anon",

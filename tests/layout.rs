@@ -52,7 +52,14 @@ fn thousands_of_mappings_fit_in_a_screenful() {
 #[test]
 fn gaps_and_growth_are_drawn() {
     let text = picture("simple.maps");
-    assert!(text.contains("16E unmapped  kernel space"), "{text}");
+    // Above user space: the kernel's half (where [vsyscall] is), and under it the
+    // non-canonical hole, which is not addresses at all.
+    assert!(
+        text.contains("128T unmapped  the kernel's half: never mapped"),
+        "{text}"
+    );
+    assert!(text.contains("ffff800000000000  ╞═══ the kernel's half of the addresses starts here"));
+    assert!(text.contains("16E unmapped  non-canonical: no valid address here"));
     assert!(text.contains("top of user space (47-bit addresses, 128T)"));
     assert!(text.contains("↓ the stack grows down into this"));
     assert!(text.contains("↑ the heap grows up into this"));

@@ -65,7 +65,7 @@ fn anon_kind(r: &Region, p: &ProcessInfo) -> Kind {
         return Kind::ThreadStack { tid };
     }
     if !r.perms.read && !r.perms.write && !r.perms.exec {
-        return Kind::Guard;
+        return Kind::no_access(r.size());
     }
     Kind::Anon
 }

@@ -17,6 +17,7 @@ use std::rc::Rc;
 pub use crate::model::Explanation;
 use crate::model::{Kind, Region, Snapshot};
 use crate::read::elf::{ElfLayout, PAGE, open_mapped_file, page_down, read_elf};
+use crate::teach::words::{DELETED_WORDS, anon_words, file_words, no_access_words};
 use crate::text::escape_name;
 use crate::view::pipeline::{Explain, NEAR, Neighbours};
 
@@ -124,7 +125,7 @@ const SHOWN: usize = 3;
 
 /// The one-line list: `ELF header` when present, then up to [`SHOWN`] sections, the
 /// notable ones first, printed in address order, and how many more.
-fn short_list(names: &[String]) -> String {
+fn short_list(names: &[String], partial: &[&str]) -> String {
     let header = names.first().is_some_and(|n| n == "ELF header");
     let body = if header { &names[1..] } else { names };
     let mut picked: Vec<usize> = Vec::new();
@@ -145,12 +146,20 @@ fn short_list(names: &[String]) -> String {
         }
     }
     picked.sort_unstable();
-    let mut parts: Vec<&str> = Vec::new();
-    if header {
-        parts.push("ELF header");
+    let mut s = if header {
+        "ELF header".to_string()
+    } else {
+        String::new()
+    };
+    for &i in &picked {
+        if !s.is_empty() {
+            s.push_str(", ");
+        }
+        if partial.contains(&body[i].as_str()) {
+            s.push_str("part of ");
+        }
+        s.push_str(&body[i]);
     }
-    parts.extend(picked.iter().map(|&i| body[i].as_str()));
-    let mut s = parts.join(", ");
     if body.len() > picked.len() {
         s.push_str(&format!(" +{} more", body.len() - picked.len()));
     }
@@ -283,10 +292,12 @@ impl Explainer {
                 _ => Explanation::plain(file_words(r)),
             },
             Kind::File => Explanation::plain(file_words(r)),
-            Kind::DeletedFile if self.runs_code(near, 0) => match self.elf_of(r, pid, base_of(near, 0)) {
-                Ok(Some(_)) => self.explain_elf(near, pid, Some("the file was deleted since")),
-                _ => Explanation::plain(DELETED_WORDS),
-            },
+            Kind::DeletedFile if self.runs_code(near, 0) => {
+                match self.elf_of(r, pid, base_of(near, 0)) {
+                    Ok(Some(_)) => self.explain_elf(near, pid, Some("the file was deleted since")),
+                    _ => Explanation::plain(DELETED_WORDS),
+                }
+            }
             Kind::DeletedFile => Explanation::plain(DELETED_WORDS),
             Kind::Heap => Explanation::plain(
                 "the heap: malloc's small blocks; grows up from the program break (brk)",
@@ -297,13 +308,15 @@ impl Explainer {
             Kind::ThreadStack { tid } => Explanation::plain(format!(
                 "stack of thread {tid} (mmap'd by pthread_create), guard page below it"
             )),
-            Kind::Guard => Explanation::plain(guard_words(near)),
+            Kind::Guard | Kind::Reserved => Explanation::plain(no_access_words(near, pid)),
             Kind::Anon => self
                 .bss_words(near, pid)
+                .or_else(|| anon_words(near, pid))
                 .map(Explanation::plain)
                 .unwrap_or_else(|| {
                     Explanation::plain(
-                        "anonymous memory, zero-filled: malloc's big blocks and arenas, runtime data",
+                        "anonymous memory, zero-filled: malloc's big blocks, thread-local \
+                         storage, runtime data",
                     )
                 }),
             Kind::NamedAnon => Explanation::plain(
@@ -371,6 +384,15 @@ impl Explainer {
         }
         let inside = elf.sections_in(start, end);
         names.extend(inside.iter().take(LISTED).map(|s| s.name.clone()));
+        // A section that crosses the mapping's start or end (`.got.plt` across the end of
+        // the relro part, `.bss` past the file's last page) is only partly here: the list
+        // says "part of", and the mapping beside it names it too.
+        let partial: Vec<&str> = inside
+            .iter()
+            .take(LISTED)
+            .filter(|s| s.addr < start || s.addr.saturating_add(s.size) > end)
+            .map(|s| s.name.as_str())
+            .collect();
         if inside.len() > LISTED {
             names.push(format!("… and {} more", inside.len() - LISTED));
         }
@@ -405,7 +427,7 @@ impl Explainer {
         let list = if names.is_empty() {
             "no sections".to_string()
         } else {
-            short_list(&names)
+            short_list(&names, &partial)
         };
         let text = match note {
             Some(n) => format!("{list} ({role}; {n})"),
@@ -445,39 +467,6 @@ impl Explainer {
                 (bss_end - r.start) / 1024
             )
         })
-    }
-}
-
-const DELETED_WORDS: &str =
-    "a file deleted after it was mapped: its pages stay until it is unmapped";
-
-/// Words for a mapping of a file that is not ELF.
-fn file_words(r: &Region) -> &'static str {
-    if r.perms.shared {
-        "a file mapped shared (MAP_SHARED): writes reach the file and other processes"
-    } else if r.perms.write {
-        "a file mapped private: writes stay in this process (copy-on-write)"
-    } else {
-        "a file mapped private (MAP_PRIVATE): pages come from the page cache"
-    }
-}
-
-/// Words for a no-access anonymous region: a thread's guard page when a thread stack
-/// sits right above it.
-fn guard_words(near: &dyn Neighbours) -> String {
-    let Some(r) = near.at(0) else {
-        return String::new();
-    };
-    if let Some(next) = near.at(1)
-        && next.start == r.end
-        && let Kind::ThreadStack { tid } = next.kind
-    {
-        return format!("guard page of thread {tid}'s stack: an overflow faults here");
-    }
-    if r.size() <= 64 * 1024 {
-        "no access: a guard page (touching it crashes the program)".to_string()
-    } else {
-        "no access: address space reserved for later (or a guard)".to_string()
     }
 }
 
@@ -570,10 +559,11 @@ mod tests {
         .map(|s| s.to_string())
         .collect();
         assert_eq!(
-            short_list(&names),
+            short_list(&names, &[]),
             "ELF header, .dynsym, .dynstr, .rela.dyn +2 more"
         );
         let two: Vec<String> = vec![".data".into(), ".bss".into()];
-        assert_eq!(short_list(&two), ".data, .bss");
+        assert_eq!(short_list(&two, &[]), ".data, .bss");
+        assert_eq!(short_list(&two, &[".bss"]), ".data, part of .bss");
     }
 }

@@ -91,6 +91,17 @@ pub fn paint_of(r: &Region) -> Paint {
     }
 }
 
+/// What each colour means, in the legend's order (the table's `--legend`, the report).
+pub const LEGEND: [(Paint, &str); 7] = [
+    (Paint::Code, "code (executable)"),
+    (Paint::Data, "writable data"),
+    (Paint::ReadOnly, "read-only"),
+    (Paint::Heap, "heap"),
+    (Paint::Stack, "stacks"),
+    (Paint::Guard, "no access (guard)"),
+    (Paint::WriteExec, "writable and executable"),
+];
+
 /// The ANSI SGR sequence that starts a class's colour (empty for plain text).
 pub fn sgr(paint: Paint) -> &'static str {
     match paint {

@@ -23,14 +23,15 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// The fewest columns the name keeps before optional columns are left out, at 80
-/// columns and wider; narrower terminals keep fewer (see [`name_floor`]).
+/// The fewest columns the name keeps before optional columns are left out, from 92
+/// columns wide; narrower terminals keep fewer (see [`name_floor`]).
 pub const NAME_FLOOR: usize = 20;
 
-/// The name's floor at `width`: 20 columns from 80 up, down to 12 at 60, so that a narrow
-/// terminal keeps a figure the user asked for rather than a longer name.
+/// The name's floor at `width`: 20 columns from 92 up, 14 at 80, 12 at 76 and below, so
+/// that a terminal keeps the figures the user asked for (`-x` at 80 columns keeps RSS and
+/// Dirty, pmap -x's own) rather than the whole of `ld-linux-x86-64.so.2`.
 pub fn name_floor(width: usize) -> usize {
-    (width.saturating_sub(40) / 2).clamp(12, NAME_FLOOR)
+    (width.saturating_sub(52) / 2).clamp(12, NAME_FLOOR)
 }
 /// The fewest columns a shortened name keeps at all.
 pub const NAME_MIN: usize = 8;
@@ -229,11 +230,18 @@ impl Grid {
         let name = find(|f| *f == Fit::Middle);
         let wrap_col = find(|f| *f == Fit::Wrap);
         let floor = name.map_or(0, |i| self.natural[i].min(name_floor(width)));
-        // The width with the name at its floor.
+        let words = find(|f| *f == Fit::Words);
+        // The width with the name at its floor and a mark at its arrow: a mark gives up
+        // its words before any column is dropped for it.
         let at_floor = |widths: &[Option<usize>]| {
             let mut w = widths.to_vec();
             if let Some(i) = name {
                 w[i] = Some(floor);
+            }
+            if let Some(i) = words
+                && w[i].is_some()
+            {
+                w[i] = Some(1);
             }
             Grid::line_width(&w)
         };

@@ -27,7 +27,7 @@ pub mod csv;
 pub mod grid;
 pub mod json;
 pub mod layout;
-pub mod layout_svg;
+pub mod legend;
 pub mod lookup;
 pub mod numfmt;
 pub mod packed;
@@ -74,6 +74,9 @@ pub struct ViewOptions {
     pub color: bool,
     /// Show what each region is, in plain words (`--explain`).
     pub explain: bool,
+    /// Under the table, what the colours, figures and letters mean (`--legend`, and
+    /// with `--explain`).
+    pub legend: bool,
     /// `-x`: resident, PSS, dirty and swap figures from smaps.
     pub extended: bool,
     /// `-X` given this many times: 1 for `-X` (pmap's smaps columns), 2 or more for `-XX`

@@ -113,6 +113,7 @@ pub fn kind_code(k: Kind) -> (u64, u64) {
         Kind::Vvar => (15, 0),
         Kind::Vsyscall => (16, 0),
         Kind::Special => (17, 0),
+        Kind::Reserved => (18, 0),
     }
 }
 
@@ -137,6 +138,7 @@ fn kind_of_code(code: u64, payload: u64) -> Kind {
         15 => Kind::Vvar,
         16 => Kind::Vsyscall,
         17 => Kind::Special,
+        18 => Kind::Reserved,
         _ => Kind::Anon,
     }
 }

@@ -95,7 +95,7 @@ enum Show {
 
 /// Every kind label, in the order a packed row numbers them
 /// ([`crate::view::packed::kind_code`]).
-const KINDS: [&str; 18] = [
+const KINDS: [&str; 19] = [
     "program",
     "loader",
     "library",
@@ -114,6 +114,7 @@ const KINDS: [&str; 18] = [
     "vvar",
     "vsyscall",
     "special",
+    "reserved",
 ];
 
 /// Pack a figure in kB (`None`: no figure was read, a `-`); returns the width of its
@@ -647,6 +648,18 @@ impl View for TableView {
                 _ => writeln!(out, " {line}")?,
             }
         }
+        if opts.legend && !opts.quiet {
+            let has = |s: Show| t.shows.contains(&s);
+            let shown = crate::view::legend::Shown {
+                size: has(Show::Size),
+                rss: has(Show::Rss),
+                pss: has(Show::Pss),
+                dirty: has(Show::Dirty),
+                swap: has(Show::Swap),
+                perm: has(Show::Perm),
+            };
+            crate::view::legend::write(shown, opts.color, width, out)?;
+        }
         Ok(())
     }
 }
@@ -669,4 +682,40 @@ fn footer(t: &Totals, opts: &ViewOptions, has_smaps: bool) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KINDS;
+    use crate::model::Kind;
+    use crate::view::packed::kind_code;
+
+    #[test]
+    fn every_kind_code_names_its_own_label() {
+        let kinds = [
+            Kind::Program,
+            Kind::Loader,
+            Kind::Library,
+            Kind::File,
+            Kind::DeletedFile,
+            Kind::Heap,
+            Kind::Stack,
+            Kind::ThreadStack { tid: 7 },
+            Kind::Guard,
+            Kind::Reserved,
+            Kind::Anon,
+            Kind::NamedAnon,
+            Kind::SharedAnon,
+            Kind::Memfd,
+            Kind::SysvShm { shmid: 3 },
+            Kind::Vdso,
+            Kind::Vvar,
+            Kind::Vsyscall,
+            Kind::Special,
+        ];
+        assert_eq!(kinds.len(), KINDS.len());
+        for k in kinds {
+            assert_eq!(KINDS[kind_code(k).0 as usize], k.label(), "{k:?}");
+        }
+    }
 }

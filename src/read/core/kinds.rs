@@ -117,7 +117,7 @@ pub(super) fn classify_core(regions: &mut [Region], ev: &Evidence<'_>) -> Found 
             && !r.perms.write
             && !r.perms.exec
         {
-            Kind::Guard
+            Kind::no_access(r.size())
         } else {
             Kind::Anon
         };

@@ -12,8 +12,8 @@
 use std::io::{self, Write};
 
 use crate::view::color::Paint;
+use crate::view::layout::svg::xml;
 use crate::view::layout::{PermClass, Row, fit, human_bytes, label_of};
-use crate::view::layout_svg::xml;
 
 /// The CSS class of a colour class, shared by the drawing, the table and the legend.
 pub fn paint_class(p: Paint) -> &'static str {
@@ -27,17 +27,6 @@ pub fn paint_class(p: Paint) -> &'static str {
         Paint::WriteExec => "wx",
     }
 }
-
-/// What each colour means, in the legend's order.
-pub const LEGEND: [(Paint, &str); 7] = [
-    (Paint::Code, "code (executable)"),
-    (Paint::Data, "writable data"),
-    (Paint::ReadOnly, "read-only"),
-    (Paint::Heap, "heap"),
-    (Paint::Stack, "stacks"),
-    (Paint::Guard, "no access (guard)"),
-    (Paint::WriteExec, "writable and executable"),
-];
 
 /// The colour class of a block of the picture, as [`crate::view::color::paint_of`] gives
 /// for one region: W+X first, then stacks and the heap, then the strongest permission.
@@ -87,11 +76,12 @@ fn row_ranges(rows: &[Row]) -> Vec<Option<(u64, u64)>> {
                 out[i] = Some((b.start, b.end));
                 above = Some(b.start);
             }
-            Row::Top { addr, .. } => above = Some(*addr),
+            Row::Top { addr, .. } | Row::KernelStart { addr } => above = Some(*addr),
             Row::Gap { .. } => {
                 let below = rows[i + 1..].iter().find_map(|r| match r {
                     Row::Block(b) => Some(b.end),
-                    _ => None,
+                    Row::Top { addr, .. } | Row::KernelStart { addr } => Some(*addr),
+                    Row::Gap { .. } => None,
                 });
                 let lo = below.unwrap_or(0);
                 out[i] = Some((lo, above.unwrap_or(u64::MAX)));
@@ -126,7 +116,7 @@ pub fn write_drawing(rows: &[Row], pins: &[Pin], out: &mut dyn Write) -> io::Res
             .map(|r| match r {
                 Row::Block(_) => BLOCK_H,
                 Row::Gap { .. } => GAP_H,
-                Row::Top { .. } => TOP_H,
+                Row::Top { .. } | Row::KernelStart { .. } => TOP_H,
             })
             .sum::<u32>()
         + 28
@@ -190,7 +180,10 @@ pub fn write_drawing(rows: &[Row], pins: &[Pin], out: &mut dyn Write) -> io::Res
                 )?;
                 GAP_H
             }
-            Row::Top { addr, bits } => {
+            Row::Top { .. } | Row::KernelStart { .. } => {
+                let Some((addr, words, _)) = row.line() else {
+                    continue;
+                };
                 writeln!(
                     out,
                     r#"<line class="top" x1="{X}" y1="{y}" x2="{}" y2="{y}"/><text x="8" y="{}" class="addr">{addr:016x}</text><text x="{}" y="{}" class="small">{}</text>"#,
@@ -198,10 +191,7 @@ pub fn write_drawing(rows: &[Row], pins: &[Pin], out: &mut dyn Write) -> io::Res
                     y + 4,
                     NOTE_X,
                     y + 4,
-                    xml(&format!(
-                        "top of user space ({bits}-bit, {})",
-                        human_bytes(*addr)
-                    ))
+                    xml(&words)
                 )?;
                 TOP_H
             }

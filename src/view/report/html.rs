@@ -14,9 +14,10 @@ use std::io::{self, Write};
 
 use crate::model::{Explanation, Kind, ProcessInfo, Region, Totals};
 use crate::text::{escape_name, escape_text};
+use crate::view::color::LEGEND;
 use crate::view::color::paint_of;
 use crate::view::layout::human_bytes;
-use crate::view::report::drawing::{LEGEND, paint_class};
+use crate::view::report::drawing::paint_class;
 
 /// Append `s` escaped for HTML text and attribute values.
 pub fn push_html(out: &mut String, s: &str) {

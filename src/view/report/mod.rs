@@ -131,7 +131,7 @@ impl View for ReportView {
             fault_region: None,
             explained: false,
         };
-        let mut picture = Picture::new();
+        let mut picture = Picture::with_stack_limit(head.process.stack_limit);
         let mut buf = Vec::new();
         while let Some(row) = rows.next_row()? {
             let r = row.region;

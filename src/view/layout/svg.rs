@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
+use super::{PermClass, Row, fit, human_bytes, label_of, title};
 use crate::model::ProcessInfo;
-use crate::view::layout::{PermClass, Row, fit, human_bytes, label_of, title};
 
 /// Escape text for XML 1.0.
 pub fn xml(s: &str) -> String {
@@ -54,7 +54,7 @@ pub fn write_svg(
             .map(|r| match r {
                 Row::Block(_) => BLOCK_H,
                 Row::Gap { .. } => GAP_H,
-                Row::Top { .. } => 6,
+                Row::Top { .. } | Row::KernelStart { .. } => 6,
             })
             .sum::<u32>()
         + 40;
@@ -127,7 +127,10 @@ pub fn write_svg(
                 )?;
                 y += GAP_H;
             }
-            Row::Top { addr, bits } => {
+            Row::Top { .. } | Row::KernelStart { .. } => {
+                let Some((addr, words, _)) = row.line() else {
+                    continue;
+                };
                 writeln!(
                     out,
                     r##"<line x1="{X}" y1="{y}" x2="{}" y2="{y}" stroke="#000" stroke-width="3"/>"##,
@@ -139,10 +142,7 @@ pub fn write_svg(
                     r#"<text x="{}" y="{}" text-anchor="end" font-size="10">{}</text>"#,
                     X + BOX - 4,
                     y - 3,
-                    xml(&format!(
-                        "top of user space ({bits}-bit, {})",
-                        human_bytes(*addr)
-                    ))
+                    xml(&words)
                 )?;
                 y += 6;
             }

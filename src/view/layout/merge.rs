@@ -1,0 +1,167 @@
+//! Merging neighbouring blocks of the picture when there are more than fit: first runs of
+//! one category, then anything but the largest and the landmarks.
+
+use super::{BIG_GAP, Block, NAMES_KEPT, PermClass};
+
+/// Merge neighbouring blocks into one summary row.
+fn merge(blocks: &[Block], same_category: bool) -> Block {
+    let first = &blocks[0];
+    let last = &blocks[blocks.len() - 1];
+    let count = blocks.iter().map(|b| b.count).sum();
+    let mapped = blocks.iter().fold(0u64, |a, b| a.saturating_add(b.mapped));
+    let merged: usize = blocks.iter().map(|b| b.blocks).sum();
+    let mut parts: Vec<(&'static str, usize)> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for b in blocks {
+        for &(c, n) in &b.parts {
+            match parts.iter_mut().find(|(pc, _)| *pc == c) {
+                Some(p) => p.1 += n,
+                None => parts.push((c, n)),
+            }
+        }
+        for n in &b.names {
+            if names.len() < NAMES_KEPT {
+                names.push(n.clone());
+            }
+        }
+    }
+    let perms = if blocks.iter().all(|b| b.perms == first.perms) {
+        first.perms.clone()
+    } else {
+        "mixed".to_string()
+    };
+    let class = blocks
+        .iter()
+        .map(|b| b.class)
+        .min()
+        .unwrap_or(PermClass::None);
+    let (label, name) = if same_category {
+        let label = match first.category {
+            "libraries" => "libraries",
+            "files" => "files",
+            "thread stacks" => "thread stacks",
+            "shared memory" => "shared mem",
+            "anon" => "anon",
+            _ => "other",
+        };
+        let name = if names.is_empty() {
+            format!("{count} mappings")
+        } else {
+            format!("{merged} {}: {}", first.category, names.join(", "))
+        };
+        (label.to_string(), name)
+    } else {
+        let list: Vec<String> = parts.iter().map(|(c, n)| format!("{n} {c}")).collect();
+        (
+            "mixed".to_string(),
+            format!("{count} mappings: {}", list.join(", ")),
+        )
+    };
+    Block {
+        start: first.start,
+        end: last.end,
+        mapped,
+        count,
+        label,
+        name,
+        perms,
+        class,
+        grows: None,
+        landmark: false,
+        category: if same_category {
+            first.category
+        } else {
+            "mixed"
+        },
+        names,
+        blocks: merged,
+        parts,
+    }
+}
+
+/// Merge runs of neighbouring blocks that are neither landmarks nor `keep`, when the
+/// gaps between them are under [`BIG_GAP`] (and, with `same_category`, when they are of
+/// one category). Merged blocks merge again as their parts (the picture's compaction
+/// merges early what the end merges anyway).
+pub(super) fn merge_runs(
+    blocks: Vec<Block>,
+    same_category: bool,
+    keep: &dyn Fn(&Block) -> bool,
+) -> Vec<Block> {
+    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
+    let mut run: Vec<Block> = Vec::new();
+    let flush = |run: &mut Vec<Block>, out: &mut Vec<Block>| match run.len() {
+        0 => {}
+        1 => out.append(run),
+        _ => {
+            out.push(merge(run, same_category));
+            run.clear();
+        }
+    };
+    for b in blocks {
+        let fixed = b.landmark || keep(&b);
+        let joins = !fixed
+            && run.last().is_some_and(|p: &Block| {
+                b.start.saturating_sub(p.end) < BIG_GAP
+                    && (!same_category || p.category == b.category)
+            });
+        if !joins {
+            flush(&mut run, &mut out);
+        }
+        if fixed {
+            out.push(b);
+        } else {
+            run.push(b);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Merge every block but the largest (and the landmarks) into its neighbours: those at
+/// least as large as the `keep`-th largest stay, or, with `strict`, only those larger
+/// (so that a run of equal blocks still merges).
+pub(super) fn merge_but_largest(blocks: Vec<Block>, keep: usize, strict: bool) -> Vec<Block> {
+    let mut sizes: Vec<u64> = blocks
+        .iter()
+        .filter(|b| !b.landmark)
+        .map(|b| b.mapped)
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let threshold = match keep {
+        0 => u64::MAX,
+        k => sizes.get(k - 1).copied().unwrap_or(0),
+    };
+    merge_runs(blocks, false, &|b| {
+        if strict {
+            b.mapped > threshold
+        } else {
+            b.mapped >= threshold
+        }
+    })
+}
+
+/// Merge until the picture fits `max_rows`: first neighbours of one category, then
+/// everything but the largest blocks, keeping as many of those as fit.
+pub(super) fn fit_rows(blocks: Vec<Block>, max_rows: usize) -> Vec<Block> {
+    if row_count(&blocks) <= max_rows {
+        return blocks;
+    }
+    let blocks = merge_runs(blocks, true, &|_| false);
+    if row_count(&blocks) <= max_rows {
+        return blocks;
+    }
+    let mut keep = blocks.iter().filter(|b| !b.landmark).count();
+    loop {
+        let merged = merge_but_largest(blocks.clone(), keep, false);
+        if keep == 0 || row_count(&merged) <= max_rows {
+            return merged;
+        }
+        keep = keep * 2 / 3;
+    }
+}
+
+/// Rows the blocks make: the blocks plus one gap row per gap (and the top marker).
+fn row_count(blocks: &[Block]) -> usize {
+    blocks.len() + blocks.windows(2).filter(|w| w[1].start > w[0].end).count()
+}

@@ -1,0 +1,589 @@
+//! `vasmap layout`: a picture of a whole address space, high addresses at the top.
+//!
+//! Regions are collapsed as they come ([`Picture`]): neighbouring mappings of one file or
+//! one kind become one block (`libc.so.6 ×5`); unmapped gaps are drawn collapsed with
+//! their size, since they are most of a 47-bit space. When there are more rows than fit
+//! (`max_rows`), neighbouring blocks of the same category merge (`42 libraries: ...`),
+//! then any neighbouring blocks outside the landmarks (program, heap, stack, loader,
+//! vdso, vvar, vsyscall) but the largest. A process with tens of thousands of mappings
+//! keeps at most a few thousand blocks: past [`COMPACT_AT`] the finished part of the
+//! picture is merged early the same way.
+//!
+//! Here: the blocks and how regions join them ([`Picture`]); in [`merge`], how blocks
+//! merge when there are too many; in [`rows`], the rows top to bottom with the gaps,
+//! the top of user space, the non-canonical hole and the kernel's half, and a core's
+//! fault mark; drawn as text in [`text`] and as SVG in [`svg`].
+
+mod merge;
+mod rows;
+pub mod svg;
+mod text;
+
+use std::io::{self, Write};
+
+use crate::model::{Kind, Region, Snapshot};
+use crate::view::{Head, Rows, Stop, View, Wants};
+
+use merge::{merge_but_largest, merge_runs};
+pub use rows::{mark_fault, rows};
+pub use text::write_text;
+pub(crate) use text::{fit, label_of, title};
+
+/// How the picture is drawn.
+#[derive(Debug, Clone)]
+pub struct LayoutOptions {
+    /// Total width of a text line, in columns (at least 60).
+    pub width: usize,
+    /// ANSI colours by permission (for a terminal).
+    pub color: bool,
+    /// Merge rows until at most this many remain (blocks and gaps), when possible.
+    pub max_rows: usize,
+    /// Draw SVG instead of text.
+    pub svg: bool,
+}
+
+impl Default for LayoutOptions {
+    fn default() -> Self {
+        LayoutOptions {
+            width: 80,
+            color: false,
+            max_rows: 48,
+            svg: false,
+        }
+    }
+}
+
+/// How a block is coloured: by its most powerful permission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PermClass {
+    Exec,
+    Write,
+    Read,
+    None,
+}
+
+/// Which way a region grows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Growth {
+    Up,
+    Down,
+}
+
+/// One or more neighbouring mappings drawn as one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub start: u64,
+    pub end: u64,
+    /// Bytes actually mapped (the span less any small gaps inside it).
+    pub mapped: u64,
+    /// How many mappings the row stands for.
+    pub count: usize,
+    /// The kind (or category) word: `library`, `thread stacks`, `heap`...
+    pub label: String,
+    /// What is mapped: `libc.so.6 ×5`, `[stack]`, `42 libraries: libc.so.6, ...`.
+    pub name: String,
+    /// `r-xp` for one mapping or several with the same permissions, else `mixed`.
+    pub perms: String,
+    pub class: PermClass,
+    pub grows: Option<Growth>,
+    landmark: bool,
+    category: &'static str,
+    /// The names of what a merged block holds (at most [`NAMES_KEPT`]), and how many
+    /// blocks it merged.
+    names: Vec<String>,
+    blocks: usize,
+    /// For merged rows: how many mappings of each category, for the summary name.
+    parts: Vec<(&'static str, usize)>,
+}
+
+/// One row of the picture, top (high addresses) to bottom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Row {
+    Block(Block),
+    /// Unmapped space between two rows; `note` says what grows into it, or what it is.
+    Gap {
+        size: u64,
+        note: String,
+    },
+    /// The top of user space: `bits`-bit addresses.
+    Top {
+        addr: u64,
+        bits: u32,
+    },
+    /// Where the kernel's half of the addresses starts (`ffff800000000000` with 47-bit
+    /// user addresses): between it and [`Row::Top`] is the non-canonical hole.
+    KernelStart {
+        addr: u64,
+    },
+}
+
+impl Row {
+    /// For a line across the picture ([`Row::Top`], [`Row::KernelStart`]): its address,
+    /// its words, and shorter words for a narrow picture.
+    pub fn line(&self) -> Option<(u64, String, String)> {
+        match *self {
+            Row::Top { addr, bits } => Some((
+                addr,
+                format!(
+                    "top of user space ({bits}-bit addresses, {})",
+                    human_bytes(addr)
+                ),
+                format!("top of user space, {}", human_bytes(addr)),
+            )),
+            Row::KernelStart { addr } => Some((
+                addr,
+                "the kernel's half of the addresses starts here".to_string(),
+                "the kernel's half starts".to_string(),
+            )),
+            Row::Block(_) | Row::Gap { .. } => None,
+        }
+    }
+}
+
+/// A size in bytes as `4K`, `1.9M`, `128T`, `16E`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "K", "M", "G", "T", "P", "E"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    let one = format!("{v:.1}");
+    if u == 0 || v >= 100.0 || one.ends_with(".0") {
+        format!("{:.0}{}", v.round(), UNITS[u])
+    } else {
+        format!("{one}{}", UNITS[u])
+    }
+}
+
+/// Which rows group together at the first level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Key {
+    /// A mapping the demo marked: a row of its own.
+    Marked(u64),
+    File(u32, u32, u64, Vec<u8>),
+    Threads,
+    Anon,
+    Kind(&'static str),
+}
+
+fn is_file_kind(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::Program
+            | Kind::Loader
+            | Kind::Library
+            | Kind::File
+            | Kind::DeletedFile
+            | Kind::Memfd
+            | Kind::SysvShm { .. }
+    )
+}
+
+/// The key of `r`, given the region after it (a guard right under a thread stack is the
+/// stack's).
+fn key_of(r: &Region, next: Option<&Region>) -> Key {
+    match r.kind {
+        Kind::ThreadStack { .. } => Key::Threads,
+        Kind::Guard
+            if next.is_some_and(|n| {
+                n.start == r.end && matches!(n.kind, Kind::ThreadStack { .. })
+            }) =>
+        {
+            Key::Threads
+        }
+        Kind::Anon | Kind::Guard | Kind::Reserved => Key::Anon,
+        k if is_file_kind(k) && r.inode != 0 => {
+            Key::File(r.dev_major, r.dev_minor, r.inode, r.name.clone())
+        }
+        k => Key::Kind(k.key()),
+    }
+}
+
+/// The category a row merges under at the second level.
+fn category(k: Kind) -> &'static str {
+    match k {
+        Kind::Library => "libraries",
+        Kind::File | Kind::DeletedFile => "files",
+        Kind::ThreadStack { .. } => "thread stacks",
+        Kind::Anon | Kind::NamedAnon | Kind::Guard | Kind::Reserved => "anon",
+        Kind::Memfd | Kind::SysvShm { .. } | Kind::SharedAnon => "shared memory",
+        _ => "other",
+    }
+}
+
+fn is_landmark(k: Kind) -> bool {
+    matches!(
+        k,
+        Kind::Program
+            | Kind::Heap
+            | Kind::Stack
+            | Kind::Loader
+            | Kind::Vdso
+            | Kind::Vvar
+            | Kind::Vsyscall
+    )
+}
+
+fn class_of(read: bool, write: bool, exec: bool) -> PermClass {
+    if exec {
+        PermClass::Exec
+    } else if write {
+        PermClass::Write
+    } else if read {
+        PermClass::Read
+    } else {
+        PermClass::None
+    }
+}
+
+/// Gaps smaller than this are absorbed into a row of one file or kind.
+const SMALL_GAP: u64 = 2 << 20;
+/// Gaps at least this large always stay visible, even when rows are merged.
+const BIG_GAP: u64 = 1 << 30;
+/// Past this many blocks, the finished part of the picture is merged early.
+pub const COMPACT_AT: usize = 4096;
+/// Names a merged block keeps for its label (the line shows the first few anyway).
+const NAMES_KEPT: usize = 8;
+
+/// A block being built from the regions of one key, one at a time.
+struct Builder {
+    key: Key,
+    first: Region,
+    end: u64,
+    mapped: u64,
+    count: usize,
+    same_perms: bool,
+    read: bool,
+    write: bool,
+    exec: bool,
+    stacks: usize,
+    first_tid: i32,
+    all_guard: bool,
+    all_reserved: bool,
+    landmark: bool,
+    mark: Option<String>,
+}
+
+impl Builder {
+    fn new(r: &Region, key: Key) -> Builder {
+        let mut b = Builder {
+            key,
+            first: r.clone(),
+            end: r.end,
+            mapped: 0,
+            count: 0,
+            same_perms: true,
+            read: false,
+            write: false,
+            exec: false,
+            stacks: 0,
+            first_tid: 0,
+            all_guard: true,
+            all_reserved: true,
+            landmark: false,
+            mark: None,
+        };
+        b.add(r);
+        b
+    }
+
+    fn add(&mut self, r: &Region) {
+        self.end = r.end;
+        self.mapped = self.mapped.saturating_add(r.size());
+        self.count += 1;
+        self.same_perms &= r.perms == self.first.perms;
+        self.read |= r.perms.read;
+        self.write |= r.perms.write;
+        self.exec |= r.perms.exec;
+        if let Kind::ThreadStack { tid } = r.kind {
+            if self.stacks == 0 {
+                self.first_tid = tid;
+            }
+            self.stacks += 1;
+        }
+        self.all_guard &= r.kind == Kind::Guard;
+        self.all_reserved &= r.kind == Kind::Reserved;
+        self.landmark |= is_landmark(r.kind);
+    }
+
+    fn block(self) -> Block {
+        let first = &self.first;
+        let count = self.count;
+        let perms = if self.same_perms {
+            first.perms.to_maps_string()
+        } else {
+            "mixed".to_string()
+        };
+        let times = if count > 1 {
+            format!(" ×{count}")
+        } else {
+            String::new()
+        };
+        let (label, base, name) = match self.key {
+            Key::Threads => {
+                let name = match self.stacks {
+                    1 if count == 1 => format!("thread {}", self.first_tid),
+                    1 => format!("thread {} + guard", self.first_tid),
+                    n => format!("{n} threads, with guards"),
+                };
+                ("thread stack".to_string(), String::new(), name)
+            }
+            Key::Anon => {
+                let label = if self.all_guard {
+                    "guard"
+                } else if self.all_reserved {
+                    "reserved"
+                } else {
+                    "anon"
+                };
+                let name = if count > 1 {
+                    format!("({count} mappings)")
+                } else {
+                    String::new()
+                };
+                (label.to_string(), String::new(), name)
+            }
+            _ => {
+                let base = crate::view::table::display_name(first, false);
+                // A nameless mapping (a core's `[vvar]`) counts like anonymous memory.
+                let name = if base.is_empty() && count > 1 {
+                    format!("({count} mappings)")
+                } else {
+                    format!("{base}{times}")
+                };
+                (first.kind.label().to_string(), base, name)
+            }
+        };
+        let grows = match first.kind {
+            Kind::Heap => Some(Growth::Up),
+            Kind::Stack => Some(Growth::Down),
+            _ => None,
+        };
+        let category = category(first.kind);
+        let name = match &self.mark {
+            Some(m) => format!("{name}  ◀ {m}"),
+            None => name,
+        };
+        Block {
+            start: first.start,
+            end: self.end,
+            mapped: self.mapped,
+            count,
+            label,
+            names: if base.is_empty() {
+                Vec::new()
+            } else {
+                vec![base]
+            },
+            name,
+            perms,
+            class: class_of(self.read, self.write, self.exec),
+            grows,
+            landmark: self.landmark || self.mark.is_some(),
+            category,
+            blocks: 1,
+            parts: vec![(category, count)],
+        }
+    }
+}
+
+/// A picture being made from regions given one at a time, in address order.
+#[derive(Default)]
+pub struct Picture {
+    blocks: Vec<Block>,
+    building: Option<Builder>,
+    /// The region before the one being added: its key needs the next region.
+    held: Option<Region>,
+    /// Its mark, if the demo marked it.
+    held_mark: Option<String>,
+    regions: u64,
+    size_kb: u64,
+    /// The highest end of a mapping but `[vsyscall]`.
+    highest: u64,
+    /// The main stack's size limit (`RLIMIT_STACK`), to say how far it can grow.
+    stack_limit: Option<u64>,
+}
+
+impl Picture {
+    pub fn new() -> Picture {
+        Picture::default()
+    }
+
+    /// A picture that says how far the main stack can grow (`RLIMIT_STACK`, when known).
+    pub fn with_stack_limit(limit: Option<u64>) -> Picture {
+        Picture {
+            stack_limit: limit,
+            ..Picture::default()
+        }
+    }
+
+    /// Add the next region (in address order).
+    pub fn add(&mut self, r: &Region) {
+        self.add_marked(r, None);
+    }
+
+    /// Add the next region, with the demo's mark for it: a marked mapping is a row of its
+    /// own that never merges.
+    pub fn add_marked(&mut self, r: &Region, mark: Option<&str>) {
+        self.regions += 1;
+        self.size_kb = self.size_kb.saturating_add(r.size_kb());
+        if r.kind != Kind::Vsyscall {
+            self.highest = self.highest.max(r.end);
+        }
+        if let Some(prev) = self.held.take() {
+            let prev_mark = self.held_mark.take();
+            self.place(&prev, Some(r), prev_mark);
+            self.held = Some(prev);
+        }
+        match &mut self.held {
+            Some(h) => h.clone_from(r),
+            None => self.held = Some(r.clone()),
+        }
+        self.held_mark = mark.map(str::to_string);
+    }
+
+    /// Put `r` (whose successor is `next`) into the block being built, or start one.
+    fn place(&mut self, r: &Region, next: Option<&Region>, mark: Option<String>) {
+        let key = match mark {
+            Some(_) => Key::Marked(r.start),
+            None => key_of(r, next),
+        };
+        let joins = self
+            .building
+            .as_ref()
+            .is_some_and(|b| b.key == key && r.start.saturating_sub(b.end) < SMALL_GAP);
+        if joins {
+            if let Some(b) = &mut self.building {
+                b.add(r);
+            }
+            return;
+        }
+        let mut fresh = Builder::new(r, key);
+        fresh.mark = mark;
+        if let Some(done) = self.building.replace(fresh) {
+            self.blocks.push(done.block());
+            if self.blocks.len() >= COMPACT_AT {
+                self.compact();
+            }
+        }
+    }
+
+    /// Merge the finished part early, as [`fit_rows`] would, to keep memory bounded.
+    fn compact(&mut self) {
+        let blocks = std::mem::take(&mut self.blocks);
+        let blocks = merge_runs(blocks, true, &|_| false);
+        self.blocks = if blocks.len() >= COMPACT_AT / 2 {
+            merge_but_largest(blocks, COMPACT_AT / 8, true)
+        } else {
+            blocks
+        };
+    }
+}
+
+/// Print the picture of a snapshot as text.
+pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut p = Picture::with_stack_limit(snap.process.stack_limit);
+    for r in &snap.regions {
+        p.add(r);
+    }
+    let (mut rows, n, kb) = p.rows(opts);
+    mark_fault(&mut rows, &snap.process);
+    let head = Head {
+        process: &snap.process,
+        has_smaps: snap.has_smaps,
+        notes: &[],
+    };
+    write_text(&head, &rows, (n, kb), opts, out)
+}
+
+/// Print the picture of a snapshot as SVG.
+pub fn render_svg(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -> io::Result<()> {
+    let mut p = Picture::with_stack_limit(snap.process.stack_limit);
+    for r in &snap.regions {
+        p.add(r);
+    }
+    let (mut rows, n, kb) = p.rows(opts);
+    mark_fault(&mut rows, &snap.process);
+    svg::write_svg(&snap.process, &rows, (n, kb), out)
+}
+
+/// `vasmap layout` as a view: every region, in address order, collapsed as it comes.
+pub struct LayoutView {
+    opts: LayoutOptions,
+}
+
+impl LayoutView {
+    pub fn new(opts: LayoutOptions) -> Self {
+        LayoutView { opts }
+    }
+}
+
+impl View for LayoutView {
+    fn show(&mut self, head: &Head, rows: &mut dyn Rows, out: &mut dyn Write) -> Result<(), Stop> {
+        let mut p = Picture::with_stack_limit(head.process.stack_limit);
+        while let Some(row) = rows.next_row()? {
+            p.add_marked(row.region, row.mark);
+        }
+        let (mut rows, n, kb) = p.rows(&self.opts);
+        mark_fault(&mut rows, head.process);
+        if self.opts.svg {
+            svg::write_svg(head.process, &rows, (n, kb), out)?;
+        } else {
+            write_text(head, &rows, (n, kb), &self.opts, out)?;
+        }
+        Ok(())
+    }
+
+    fn wants(&self) -> Wants {
+        Wants {
+            unfiltered: false,
+            whole_range: false,
+            address_order: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn sizes_read_like_ls_h() {
+        assert_eq!(human_bytes(4096), "4K");
+        assert_eq!(human_bytes(1 << 47), "128T");
+        assert_eq!(human_bytes(0xffff_ffff_ff60_0000 - (1 << 47)), "16E");
+        assert_eq!(human_bytes(1_992_294), "1.9M");
+    }
+
+    #[test]
+    fn fit_cuts_wide_text_to_its_columns() {
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+        assert_eq!(fit("日本語テキスト", 6).width(), 6);
+    }
+
+    #[test]
+    fn many_alternating_mappings_stay_a_few_thousand_blocks() {
+        let mut p = Picture::new();
+        let mut r = Region::blank();
+        for i in 0..50_000u64 {
+            r.start = 0x1000_0000 + i * 0x2000;
+            r.end = r.start + 0x1000;
+            r.kind = if i % 4 == 3 { Kind::File } else { Kind::Anon };
+            r.inode = if i % 4 == 3 { 7 } else { 0 };
+            r.name = if i % 4 == 3 {
+                b"/f".to_vec()
+            } else {
+                Vec::new()
+            };
+            p.add(&r);
+            assert!(p.blocks.len() <= COMPACT_AT);
+        }
+        let (rows, n, _) = p.rows(&LayoutOptions::default());
+        assert_eq!(n, 50_000);
+        assert!(rows.len() <= 48, "{}", rows.len());
+    }
+}
