@@ -293,3 +293,56 @@ fn the_report_page_of_a_core_says_the_signal_and_the_fault_in_words() {
         page.contains("\"signal_text\":\"SIGSEGV (address not mapped, SEGV_MAPERR) at 0x1234\"")
     );
 }
+
+#[test]
+fn a_gcore_has_no_fault_to_look_up_and_its_table_says_what_gdb_left_out() {
+    if std::process::Command::new("gcore")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: gcore (gdb) is not installed");
+        return;
+    }
+    let Some(aw) = common::Awkward::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("gcore")
+        .arg("-o")
+        .arg(dir.path().join("core"))
+        .arg(aw.pid.to_string())
+        .output()
+        .unwrap();
+    let path = dir.path().join(format!("core.{}", aw.pid));
+    if !out.status.success() || !path.exists() {
+        eprintln!(
+            "skipping: gcore could not save the process: {}",
+            text(&out.stderr)
+        );
+        return;
+    }
+    let core = path.display().to_string();
+    let (out, err, code) = run_vasmap(&["--from", &core, "--addr", "fault"]);
+    assert_eq!(code, 1, "{}", text(&out));
+    assert!(out.is_empty(), "no half answer: {}", text(&out));
+    let err = text(&err);
+    assert!(
+        err.contains("--addr fault needs a core dump whose signal has a fault address"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+
+    let table = common::run_ok(&["--from", &core, "--width", "100"]);
+    assert!(table.contains("written by gdb (gcore)"), "{table}");
+    assert!(
+        table.contains("SIGSTOP: gdb stopped the process to save it"),
+        "{table}"
+    );
+    // The footnote for `?`, wrapped: read as one line.
+    let words = table.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("gdb marks every segment readable, so its r means nothing"),
+        "{table}"
+    );
+}
