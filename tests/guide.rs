@@ -115,11 +115,39 @@ const VARIABLE: &[&str] = &[
     "no fault at all",
 ];
 
+/// `text` with each wrapped line joined to the line it continues: where a line wraps
+/// depends on how many digits its figures have this run (`1 present` or `16 present`),
+/// which is not its shape. A continuation is indented deeper than the line before,
+/// which is neither a row (it starts with an address) nor a heading (it ends with `:`).
+fn unwrapped(text: &str) -> Vec<String> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let continues = |prev: &str, line: &str| {
+        let p = prev.trim_start();
+        !line.trim().is_empty()
+            && indent(line) > indent(prev)
+            && !p.ends_with(':')
+            && !p.starts_with(|c: char| c.is_ascii_hexdigit())
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut prev = "";
+    for line in text.trim_end().lines() {
+        match out.last_mut() {
+            Some(joined) if continues(prev, line) => {
+                joined.push(' ');
+                joined.push_str(line.trim_start());
+            }
+            _ => out.push(line.to_string()),
+        }
+        prev = line;
+    }
+    out
+}
+
 /// The lines whose shape must not change: not the rows of a map or a picture.
 fn stable(text: &str) -> Vec<String> {
-    text.trim_end()
-        .lines()
-        .map(normalize)
+    unwrapped(text)
+        .iter()
+        .map(|l| normalize(l))
         .filter(|l| {
             let t = l.trim_start();
             // A row starts with its address; the `PID:   cmdline` line is no row.
