@@ -147,7 +147,7 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
     let read = ReadOptions {
         smaps: true,
         thread_stacks: true,
-        limits: false,
+        ..ReadOptions::default()
     };
     let (a, b) = match (
         Side::parse(&args.a).read(read),

@@ -21,6 +21,7 @@ pub mod pagescan;
 pub mod pagestate;
 pub mod parse;
 pub mod proc;
+pub mod procstat;
 pub mod saved;
 
 /// Regions one at a time, in address order.

@@ -92,6 +92,10 @@ pub struct Plan {
 /// process: the header says the tgid, and the rows are the process's (all its threads
 /// share one address space). `None` when the file cannot be read (no such task).
 pub fn tgid_of(pid: i32) -> Option<i32> {
+    // A process's own pid, told by one system call (most pids given are processes).
+    if crate::read::proc::is_process(pid) {
+        return Some(pid);
+    }
     let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
     let line = status
         .split(|&b| b == b'\n')
