@@ -421,6 +421,20 @@ impl SelectArgs {
     }
 }
 
+/// Every subcommand's name and alias, and `help`: the pmap mode's command line is told
+/// from vasmap's by them without building clap's command (`tests` checks the list).
+pub const SUBCOMMANDS: &[&str] = &[
+    "self",
+    "diff",
+    "watch",
+    "completions",
+    "man",
+    "layout",
+    "pages",
+    "tour",
+    "help",
+];
+
 /// The command-line definition, for generators (completions, man page).
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
@@ -711,5 +725,24 @@ pub fn parse_args() -> Cli {
             let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
             std::process::exit(e.exit_code());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_subcommand_list_is_clap_s() {
+        let mut clap: Vec<String> = super::command()
+            .get_subcommands()
+            .flat_map(|c| {
+                std::iter::once(c.get_name().to_string())
+                    .chain(c.get_all_aliases().map(String::from))
+            })
+            .chain(std::iter::once("help".to_string()))
+            .collect();
+        let mut ours: Vec<String> = super::SUBCOMMANDS.iter().map(|s| s.to_string()).collect();
+        clap.sort();
+        ours.sort();
+        assert_eq!(clap, ours);
     }
 }
