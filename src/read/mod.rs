@@ -8,6 +8,7 @@
 
 use crate::model::{Region, Snapshot};
 
+pub mod all;
 pub mod classify;
 pub mod core;
 pub mod denial;

@@ -22,6 +22,8 @@ use std::io::{self, Write};
 
 use crate::model::{Explanation, ProcessInfo, Region, Snapshot};
 
+pub mod all;
+pub mod all_out;
 pub mod color;
 pub mod csv;
 pub mod grid;
