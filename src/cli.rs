@@ -10,6 +10,7 @@ pub mod pmap;
 use crate::filter::SortKey;
 use crate::range::AddrRange;
 use crate::teach::demo::Touch;
+use crate::view::all::AllSort;
 use crate::view::color::ColorChoice;
 use crate::view::{OutputFormat, ViewOptions};
 
@@ -32,14 +33,66 @@ macro_rules! value_enum {
     };
 }
 
-value_enum!(SortKey {
+/// `--sort`'s words: the mapping views' keys and `--all`'s (`uss`, `pid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortArg {
+    Addr,
+    Size,
+    Rss,
+    Pss,
+    Uss,
+    Dirty,
+    Swap,
+    Pid,
+}
+
+value_enum!(SortArg {
     Addr => "addr",
     Size => "size",
     Rss => "rss",
     Pss => "pss",
+    Uss => "uss",
     Dirty => "dirty",
     Swap => "swap",
+    Pid => "pid",
 });
+
+impl SortArg {
+    /// The order of mappings, or why this word is not one (`pid` is `--all`'s).
+    pub fn mappings(self) -> Result<SortKey, String> {
+        Ok(match self {
+            SortArg::Addr => SortKey::Addr,
+            SortArg::Size => SortKey::Size,
+            SortArg::Rss => SortKey::Rss,
+            SortArg::Pss => SortKey::Pss,
+            SortArg::Uss => SortKey::Uss,
+            SortArg::Dirty => SortKey::Dirty,
+            SortArg::Swap => SortKey::Swap,
+            SortArg::Pid => {
+                return Err("--sort pid orders processes: it goes with --all".to_string());
+            }
+        })
+    }
+
+    /// The order of `--all`'s processes, or why this word is not one.
+    pub fn processes(self) -> Result<AllSort, String> {
+        Ok(match self {
+            SortArg::Rss => AllSort::Rss,
+            SortArg::Pss => AllSort::Pss,
+            SortArg::Uss => AllSort::Uss,
+            SortArg::Swap => AllSort::Swap,
+            SortArg::Pid => AllSort::Pid,
+            other => {
+                return Err(format!(
+                    "--all sorts by rss, pss, uss, swap or pid, not {}",
+                    other
+                        .to_possible_value()
+                        .map_or_else(String::new, |v| v.get_name().to_string())
+                ));
+            }
+        })
+    }
+}
 
 value_enum!(ColorChoice {
     Auto => "auto",
@@ -101,7 +154,11 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Process ids to show, one block each, in the order given.
-    #[arg(value_name = "PID", required_unless_present = "from", value_parser = parse_pid)]
+    #[arg(
+        value_name = "PID",
+        required_unless_present_any = ["from", "all"],
+        value_parser = parse_pid
+    )]
     pub pids: Vec<i32>,
 
     #[command(flatten)]
@@ -133,6 +190,27 @@ pub struct InspectArgs {
     /// Print only the whole-process totals (from /proc/PID/smaps_rollup: one read).
     #[arg(long, conflicts_with_all = ["summary", "json", "output", "pmap"])]
     pub totals: bool,
+
+    /// Every process, one row each, like smem: RSS, PSS, USS (private), swap and swap
+    /// PSS from /proc/PID/smaps_rollup, sorted by PSS, with totals. With --name (or
+    /// --perms, --kind): the figures of the matching mappings only, from each process's
+    /// smaps (`--all --name libc.so.6`: how libc's pages are shared).
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "pids", "from", "totals", "addrs", "pmap", "summary", "extended", "extra",
+            "device", "explain", "range", "show_path"
+        ]
+    )]
+    pub all: bool,
+
+    /// With --all: count each process's mappings too (reads /proc/PID/maps of each).
+    #[arg(long, requires = "all")]
+    pub count: bool,
+
+    /// With --all: only the processes of this user (a name or a uid).
+    #[arg(long, value_name = "NAME|UID", requires = "all", value_parser = crate::read::all::parse_user)]
+    pub user: Option<u32>,
 }
 
 /// The subcommands; without one, vasmap inspects the pids (or `--from` files) given.
@@ -370,9 +448,10 @@ pub struct SelectArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
 
-    /// Row order: addr (default), or largest first by size, rss, pss, dirty or swap.
-    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortKey::Addr)]
-    pub sort: SortKey,
+    /// Row order: addr (default), or largest first by size, rss, pss, uss (private),
+    /// dirty or swap. With --all: pss (default), rss, uss, swap, or pid.
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub sort: Option<SortArg>,
 
     /// Colour by permission and kind: `auto` (on a terminal, unless NO_COLOR is set),
     /// `always` or `never`.
@@ -415,9 +494,73 @@ impl FilterArgs {
 impl SelectArgs {
     fn selection(&self) -> crate::filter::Selection {
         crate::filter::Selection {
-            sort: self.sort,
+            // `pid` is refused before this is used (`Cli::check_sort`).
+            sort: self
+                .sort
+                .and_then(|s| s.mappings().ok())
+                .unwrap_or(SortKey::Addr),
             ..self.filter.selection()
         }
+    }
+}
+
+impl Cli {
+    /// `--sort`'s word fits the view: `pid` only with `--all`, `addr`, `size` and `dirty`
+    /// not with it. The message for a usage error (exit 2) otherwise.
+    pub fn check_sort(&self) -> Result<(), String> {
+        match (self.view.select.sort, self.inspect.all) {
+            (Some(s), true) => s.processes().map(drop),
+            (Some(s), false) => s.mappings().map(drop),
+            (None, _) => Ok(()),
+        }
+    }
+
+    /// `--all`'s plain options: what to read of each process, and how to show them.
+    pub fn all_options(
+        &self,
+    ) -> Result<
+        (
+            crate::read::all::AllOptions,
+            crate::view::all::AllViewOptions,
+        ),
+        String,
+    > {
+        use crate::view::all::{AllFormat, AllViewOptions};
+        let v = &self.view;
+        let format = if v.select.json {
+            AllFormat::Json
+        } else {
+            match v.output {
+                FormatArg::Table => AllFormat::Table,
+                FormatArg::Json => AllFormat::Json,
+                FormatArg::Csv => AllFormat::Csv,
+                FormatArg::Pmap => {
+                    return Err("--all has no pmap view: pmap shows one process at a time;                                 use the table, --json or -o csv"
+                        .to_string());
+                }
+            }
+        };
+        let select = v.select.filter.selection();
+        let sort = v
+            .select
+            .sort
+            .map(SortArg::processes)
+            .transpose()?
+            .unwrap_or_default();
+        let read = crate::read::all::AllOptions {
+            uid: self.inspect.user,
+            count: self.inspect.count,
+            select: select.clone(),
+        };
+        let view = AllViewOptions {
+            format,
+            sort,
+            width: v.width.or_else(terminal_width),
+            mappings: self.inspect.count || !select.keeps_all(),
+            filtered: !select.keeps_all(),
+            quiet: v.quiet,
+        };
+        Ok((read, view))
     }
 }
 
