@@ -4,7 +4,8 @@
 # The live tests use system tools beside the Rust toolchain: gcc (to build the test
 # processes in tests/support/), pmap (the oracle), readelf (--explain's check), script
 # (a pseudo-terminal), setpriv and unshare (an unprivileged user, a hidepid /proc), gdb
-# (its gcore saves a test process as a core dump).
+# (its gcore saves a test process as a core dump), strace (the system-call budget per pid
+# and per thread, tests/budget.rs).
 # Missing ones are installed from Debian's packages when run as root; elsewhere the tests
 # that need them skip with a printed reason. Extra arguments go to `cargo test`.
 set -euo pipefail
@@ -21,6 +22,7 @@ need script bsdutils
 need setpriv util-linux
 need unshare util-linux
 need gdb gdb
+need strace strace
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

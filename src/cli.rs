@@ -205,11 +205,11 @@ pub struct InspectArgs {
     pub all: bool,
 
     /// With --all: count each process's mappings too (reads /proc/PID/maps of each).
-    #[arg(long, requires = "all")]
+    #[arg(long)]
     pub count: bool,
 
     /// With --all: only the processes of this user (a name or a uid).
-    #[arg(long, value_name = "NAME|UID", requires = "all", value_parser = crate::read::all::parse_user)]
+    #[arg(long, value_name = "NAME|UID", value_parser = crate::read::all::parse_user)]
     pub user: Option<u32>,
 }
 
@@ -494,7 +494,7 @@ impl FilterArgs {
 impl SelectArgs {
     fn selection(&self) -> crate::filter::Selection {
         crate::filter::Selection {
-            // `pid` is refused before this is used (`Cli::check_sort`).
+            // `pid` is refused before this is used (`Cli::check_usage`).
             sort: self
                 .sort
                 .and_then(|s| s.mappings().ok())
@@ -505,9 +505,15 @@ impl SelectArgs {
 }
 
 impl Cli {
-    /// `--sort`'s word fits the view: `pid` only with `--all`, `addr`, `size` and `dirty`
-    /// not with it. The message for a usage error (exit 2) otherwise.
-    pub fn check_sort(&self) -> Result<(), String> {
+    /// What clap cannot check: `--count` and `--user` go with `--all` (clap counts a
+    /// flag's default as given), and `--sort`'s word fits the view: `pid` only with
+    /// `--all`, `addr`, `size` and `dirty` not with it. The message for a usage error
+    /// (exit 2) otherwise.
+    pub fn check_usage(&self) -> Result<(), String> {
+        let i = &self.inspect;
+        if !i.all && (i.count || i.user.is_some()) {
+            return Err("--count and --user go with --all (every process)".to_string());
+        }
         match (self.view.select.sort, self.inspect.all) {
             (Some(s), true) => s.processes().map(drop),
             (Some(s), false) => s.mappings().map(drop),

@@ -132,7 +132,7 @@ fn run_all(cli: &Cli) -> ExitCode {
 }
 
 fn inspect(cli: &Cli) -> ExitCode {
-    if let Err(why) = cli.check_sort() {
+    if let Err(why) = cli.check_usage() {
         report(why);
         return ExitCode::from(2);
     }
