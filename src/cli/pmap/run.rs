@@ -297,7 +297,7 @@ impl Invocation {
             device: f.device,
             quiet: f.quiet,
             range: f.range,
-            utf8_locale: crate::view::pmap::locale_is_utf8(),
+            ask_locale: true,
             terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             pmap_fields: fields,
             ..ViewOptions::default()
