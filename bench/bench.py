@@ -13,7 +13,7 @@ Cases (each a set of processes started for it, then every command of the case in
 - a process with 2,000 threads (tests/support/threads.c): the table, beside bench/floor
   (its maps and each thread's task/TID/syscall);
 - `--all` with a few hundred processes (300 `sleep`s beside the machine's own), beside
-  `cat` of every readable smaps_rollup.
+  bench/floor --rollups: every smaps_rollup, as `cat` reads it.
 
 Rounds run each command once, in a fixed order (A B C A B C ...), so slow drifts of a
 shared machine hit every command alike. Each run goes through bench/spawn (fork, exec with
@@ -296,33 +296,28 @@ def threads_case(args):
 def all_case(args):
     procs = sleepers(300)
     try:
-        readable = []
+        readable = 0
         for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
             try:
                 with open(f"/proc/{name}/smaps_rollup", "rb") as f:
-                    if f.read():
-                        readable.append(name)
+                    readable += bool(f.read())
             except OSError:
                 pass
-        floor = ["cat", *[f"/proc/{p}/smaps_rollup" for p in readable]]
+        floor = [args.floor, "--rollups"]
+        floor_name = f"every smaps_rollup (bench/floor.c --rollups; {readable} readable)"
         rows = []
         for view, flags in [("--all", ["--all", "--color", "always"]),
                             ("--all --json", ["--all", "--json"])]:
-            r = Row(view, [args.vasmap, *flags], floor,
-                    f"cat of the {len(readable)} readable smaps_rollup", None, 1.3)
+            r = Row(view, [args.vasmap, *flags], floor, floor_name, None, 1.3)
             r.vasmap_display = ["vasmap", *flags]
             rows.append(r)
         for view, flags, t in [("--all --count", ["--all", "--count"], None),
                                ("--all --name libc.so.6", ["--all", "--name", "libc.so.6"], None)]:
-            r = Row(view, [args.vasmap, *flags], floor,
-                    f"cat of the {len(readable)} readable smaps_rollup", None, t)
+            r = Row(view, [args.vasmap, *flags], floor, floor_name, None, t)
             r.vasmap_display = ["vasmap", *flags]
             rows.append(r)
         samples, peak = measure(args.spawn, rows, args.rounds, args.warmup, "--all")
-        # A process may exit while the case runs; the floor is of those at the start.
-        label = f"`--all`: {len(readable)} readable processes (300 `sleep`s and the machine's)"
+        label = f"`--all`: {readable} readable processes (300 `sleep`s and the machine's)"
         return label, summarize(rows, samples, peak, args.callgrind), []
     finally:
         stop(procs)
