@@ -121,10 +121,33 @@ pub fn parse_rollup(text: &[u8], into: &mut ProcessMemory) -> bool {
     seen
 }
 
+/// Read one small file of the process into `buf`, sorting a failure into its reason
+/// without asking why the kernel refused (`ProcDir::read_small` works out a
+/// [`crate::read::proc::Denial`] for its message: a read of `status` and its parse, 200,000
+/// instructions, for each of what may be hundreds of other users' processes).
+fn read_file(dir: &ProcDir, file: &str, buf: &mut Vec<u8>, limit: usize) -> Result<(), Skipped> {
+    use rustix::fs::{Mode, OFlags};
+    use rustix::io::Errno;
+    let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let read = rustix::fs::openat(dir.dir(), file, flags, Mode::empty()).and_then(|fd| {
+        crate::read::proc::read_fd(&fd, buf, limit, false, crate::read::proc::Ends::ShortRead)
+    });
+    match read {
+        Ok(()) => Ok(()),
+        Err(Errno::ACCESS | Errno::PERM) => Err(Skipped::Denied),
+        Err(Errno::SRCH | Errno::NOENT) => Err(Skipped::NoAddressSpace),
+        Err(e) => Err(Skipped::Failed(SourceError::Io {
+            pid: dir.pid(),
+            file: file.to_string(),
+            source: e.into(),
+        })),
+    }
+}
+
 /// The command as `ps` shows it: arguments joined by spaces, or `[comm]`.
 fn command_of(dir: &ProcDir, buf: &mut Vec<u8>) -> Vec<u8> {
     // procps reads at most 128 KiB of a command line; so does vasmap.
-    if dir.read_small("cmdline", buf, 128 * 1024).is_err() {
+    if read_file(dir, "cmdline", buf, 128 * 1024).is_err() {
         buf.clear();
     }
     let line = crate::model::ProcessInfo::cmdline_line(buf);
@@ -178,7 +201,7 @@ pub fn read_process(
         mem.command = command;
         return Ok(mem);
     }
-    dir.read_small("smaps_rollup", buf, 64 * 1024)?;
+    read_file(&dir, "smaps_rollup", buf, 64 * 1024)?;
     // A kernel thread's rollup fails with ESRCH; an exiting process's is empty.
     if !parse_rollup(buf, &mut mem) {
         return Err(Skipped::NoAddressSpace);

@@ -26,6 +26,15 @@ use crate::view::numfmt::dec_width;
 use crate::view::packed::{PackedReader, put_bytes, put_u64};
 use crate::view::spool::RowStore;
 
+/// Text as the table shows it: printable ASCII as it is (most commands), anything else
+/// escaped ([`escape_text`]).
+fn shown(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(raw) {
+        Ok(s) if raw.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\') => s.into(),
+        _ => escape_text(raw, false).into(),
+    }
+}
+
 /// `--sort` for `--all`: the largest first, or by pid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum AllSort {
@@ -187,7 +196,7 @@ impl AllView {
             *sum = sum.saturating_add(n);
         }
         let user_width = match self.user(m.uid) {
-            Some(name) => width_of(escape_text(name, false).as_bytes()),
+            Some(name) => width_of(shown(name).as_bytes()),
             None => dec_width(u64::from(m.uid)),
         };
         let figures = [m.rss_kb, m.pss_kb, m.uss_kb, m.swap_kb, m.swap_pss_kb];
@@ -200,7 +209,7 @@ impl AllView {
         if let Some(n) = m.mappings.filter(|_| self.opts.mappings) {
             g.measure(MAPS, dec_width(n));
         }
-        g.measure(COMMAND, width_of(escape_text(&m.command, false).as_bytes()));
+        g.measure(COMMAND, width_of(shown(&m.command).as_bytes()));
         let p = &mut self.packed;
         p.clear();
         put_u64(p, u64::try_from(m.pid).unwrap_or(0));
@@ -326,7 +335,7 @@ impl AllView {
             grid.number(&plan, PID, rd.u64(), b"", "", &mut buf);
             let uid = u32::try_from(rd.u64()).unwrap_or(0);
             let user = match self.user(uid) {
-                Some(name) => escape_text(name, false),
+                Some(name) => shown(name).into_owned(),
                 None => uid.to_string(),
             };
             grid.cell(
@@ -345,7 +354,7 @@ impl AllView {
                 Some(n) => grid.number(&plan, MAPS, n, b"", "", &mut buf),
                 None => grid.cell(&plan, MAPS, b"", 0, "", &mut buf),
             }
-            let command = escape_text(rd.bytes(), false);
+            let command = shown(rd.bytes());
             let cw = width_of(command.as_bytes());
             grid.cell(&plan, COMMAND, command.as_bytes(), cw, "", &mut buf);
             line_end(&mut buf, start);
