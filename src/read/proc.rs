@@ -31,7 +31,9 @@ use crate::model::{ProcessInfo, Region, SmapsRecord, Snapshot};
 use crate::read::RegionSource;
 use crate::read::denial::{denial_of, hides_processes, proc_hidepid};
 pub use crate::read::error::{Denial, SourceError, VisitError};
-use crate::read::parse::{RegionStream, StreamError};
+pub use crate::read::live::LiveRegions;
+use crate::read::parse::RegionStream;
+pub use crate::read::procfile::{Ends, is_process, read_fd};
 pub use crate::read::procstat::{Stat, parse_stat, stack_limit, status_kb};
 use crate::text::escape_text;
 
@@ -70,83 +72,10 @@ pub struct ProcDir {
     stat_file: RefCell<Option<(Option<i32>, OwnedFd)>>,
 }
 
-/// The start of the kernel's gate page on x86-64, listed as `[vsyscall]` after the last
-/// mapping (`get_gate_vma`, fs/proc/task_mmu.c).
-const GATE_START: u64 = 0xffff_ffff_ff60_0000;
-
-/// How a file ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ends {
-    /// At the first read that returns less than it asked for: one record, made whole by
-    /// one call of its show function (seq_file's `single_open`: `stat`, `status`,
-    /// `limits`, `smaps_rollup`, a thread's `syscall`), or `cmdline`, copied until the
-    /// buffer is full or the arguments end (`get_mm_cmdline`). A small file then takes
-    /// one `read`, not a second one that returns 0.
-    ShortRead,
-    /// At a read that returns 0: a file of many records (`maps` gives at most a page a
-    /// read, whatever is asked for).
-    Zero,
-}
-
-/// Read `fd` whole into `buf` (at most `limit` bytes), from its start with `pread` when
-/// `again` (a file read before), else from where it is; see [`Ends`].
-pub fn read_fd(
-    fd: &OwnedFd,
-    buf: &mut Vec<u8>,
-    limit: usize,
-    again: bool,
-    ends: Ends,
-) -> Result<(), Errno> {
-    buf.clear();
-    let mut room = 4096.min(limit.max(1));
-    loop {
-        let at = buf.len();
-        buf.resize(at + room, 0);
-        let got = if again {
-            rustix::io::pread(fd, &mut buf[at..], at as u64)
-        } else {
-            rustix::io::read(fd, &mut buf[at..])
-        };
-        match got {
-            Ok(n) => {
-                buf.truncate(at + n);
-                let end = match ends {
-                    Ends::ShortRead => n < room,
-                    Ends::Zero => n == 0,
-                };
-                if end || buf.len() >= limit {
-                    buf.truncate(limit);
-                    return Ok(());
-                }
-                room = (room * 2).min(limit - buf.len()).max(1);
-            }
-            Err(Errno::INTR) => buf.truncate(at),
-            Err(e) => {
-                buf.truncate(at);
-                return Err(e);
-            }
-        }
-    }
-}
-
-/// True when `pid` is a process (a thread-group leader), not another thread of one:
-/// `tgkill(pid, pid, 0)` sends nothing and fails with ESRCH only when `pid` is not the
-/// leader of its own group, or is gone. One system call, where `status` costs an open,
-/// a read of a file the kernel takes 12 µs to write, and a close.
-pub fn is_process(pid: i32) -> bool {
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: tgkill takes three integers and touches no memory of ours; signal 0 only
-    // checks that the thread exists and may be signalled.
-    let r = unsafe { libc::syscall(libc::SYS_tgkill, pid, pid, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
 /// The error for a failed read of `file`: a vanished process is [`SourceError::Exited`]
 /// (ENOENT once it is reaped, ESRCH while it goes), a refusal is
 /// [`SourceError::PermissionDenied`] with the reason worked out by `denial`.
-fn io_error(
+pub(crate) fn io_error(
     pid: i32,
     file: &str,
     e: std::io::Error,
@@ -327,62 +256,6 @@ impl ProcDir {
         Ok(())
     }
 
-    /// The tids of the process's threads (`task/`).
-    pub fn tids(&self) -> Vec<i32> {
-        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-        let Ok(fd) = rustix::fs::openat(&self.dir, "task", flags, Mode::empty()) else {
-            return Vec::new();
-        };
-        // `Dir::new` owns the descriptor; `read_from` would reopen it (three calls more).
-        let Ok(dir) = rustix::fs::Dir::new(fd) else {
-            return Vec::new();
-        };
-        dir.flatten()
-            .filter_map(|e| e.file_name().to_str().ok()?.parse().ok())
-            .collect()
-    }
-
-    /// A thread of the process that is still running, for a process whose main thread has
-    /// exited (it is then a zombie, with an empty maps file, while the others run on).
-    fn live_thread(&self) -> Option<i32> {
-        self.tids()
-            .into_iter()
-            .filter(|&t| t != self.pid)
-            .find(|&t| self.stat(Some(t)).is_ok_and(|st| !st.is_dead()))
-    }
-
-    /// (tid, stack pointer) of each thread but the main one, from `task/TID/syscall`
-    /// (`nr args... sp pc`), sorted by stack pointer (classification looks each region up
-    /// in it). A thread that is running says `running` and is skipped; reading it needs
-    /// ptrace access, so for another user's process this is empty. Three system calls a
-    /// thread: open, one read, close.
-    fn thread_stack_pointers(&self) -> Vec<(i32, u64)> {
-        let mut out = Vec::new();
-        let mut buf = Vec::with_capacity(256);
-        for tid in self.tids() {
-            if tid == self.pid
-                || self
-                    .read_small(&format!("task/{tid}/syscall"), &mut buf, 1024)
-                    .is_err()
-            {
-                continue;
-            }
-            let words: Vec<&[u8]> = buf
-                .split(|b| b.is_ascii_whitespace())
-                .filter(|w| !w.is_empty())
-                .collect();
-            if words.len() >= 3
-                && let Some(hex) = words[words.len() - 2].strip_prefix(b"0x")
-                && let Ok(s) = std::str::from_utf8(hex)
-                && let Ok(v) = u64::from_str_radix(s, 16)
-            {
-                out.push((tid, v));
-            }
-        }
-        out.sort_unstable_by_key(|&(tid, sp)| (sp, tid));
-        out
-    }
-
     /// The facts about the process, read through thread `task` when given (for a process
     /// whose main thread has exited, whose own files are then empty), and its `stat` when
     /// it was read (see [`ReadOptions::skip_stat`]). The first file read must be there;
@@ -509,20 +382,7 @@ impl ProcDir {
     ) -> Result<LiveRegions<'a>, SourceError> {
         let file = through(task, if smaps { "smaps" } else { "maps" });
         let f = self.open_file(&file)?;
-        Ok(LiveRegions {
-            dir: self,
-            info,
-            task,
-            smaps,
-            stream: if smaps {
-                RegionStream::smaps(f)
-            } else {
-                RegionStream::maps(f)
-            },
-            region: Region::blank(),
-            count: 0,
-            gate: false,
-        })
+        Ok(LiveRegions::new(self, info, task, smaps, f))
     }
 
     /// The kernel's virtual size of the process in kB (`VmSize` in `status`), read
@@ -569,77 +429,6 @@ impl ProcDir {
             has_smaps: opts.smaps,
             smaps_fields: fields,
         })
-    }
-}
-
-/// The regions of a live process, read a chunk at a time and classified as they come:
-/// memory stays at one chunk and one region however many mappings the process has.
-/// After the last read the process must still be alive and not exiting (else
-/// [`SourceError::Exited`]: the file may have been cut short), and have had mappings.
-///
-/// On x86-64 the kernel lists its gate page, `[vsyscall]`, after the last mapping
-/// (`m_next` hands out `get_gate_vma` once the mappings run out), and every `read()` of
-/// the file first takes a reference to the address space, ending the file early when
-/// there is none left (`m_start`: `mmget_not_zero`). So a file that ends with the gate
-/// page was read whole from a live address space, and needs no `stat` after it; one that
-/// does not (a process without the page, another machine, a file cut short) is checked.
-pub struct LiveRegions<'a> {
-    dir: &'a ProcDir,
-    info: &'a ProcessInfo,
-    task: Option<i32>,
-    smaps: bool,
-    stream: RegionStream<File>,
-    region: Region,
-    count: usize,
-    /// The last region read was the kernel's gate page (`[vsyscall]`).
-    gate: bool,
-}
-
-impl LiveRegions<'_> {
-    fn stream_error(&self, e: StreamError) -> SourceError {
-        let file = if self.smaps { "smaps" } else { "maps" };
-        match e {
-            StreamError::Io(e) => io_error(self.dir.pid, file, e, || self.dir.denial()),
-            StreamError::Parse(source) => SourceError::BadProcFile {
-                pid: self.dir.pid,
-                file: file.to_string(),
-                source,
-            },
-        }
-    }
-}
-
-impl RegionSource for LiveRegions<'_> {
-    fn advance(&mut self) -> Result<bool, SourceError> {
-        match self.stream.next_into(&mut self.region) {
-            Ok(true) => {
-                self.region.kind = crate::read::classify::kind_of(&self.region, self.info);
-                self.count += 1;
-                self.gate = self.region.start == GATE_START && self.region.name == b"[vsyscall]";
-                Ok(true)
-            }
-            Ok(false) => {
-                // Exiting part way through a read cuts the file short without an error.
-                if !self.gate {
-                    self.dir.ensure_whole(self.task)?;
-                }
-                if self.count == 0 {
-                    // A live user process always has mappings; an empty file means its
-                    // address space went away during the read.
-                    return Err(SourceError::Exited { pid: self.dir.pid });
-                }
-                Ok(false)
-            }
-            Err(e) => Err(self.stream_error(e)),
-        }
-    }
-
-    fn region(&self) -> &Region {
-        &self.region
-    }
-
-    fn field_names(&self) -> &[String] {
-        self.stream.field_names()
     }
 }
 

@@ -21,14 +21,14 @@ use serde::Serialize;
 
 use crate::read::all::{ProcessMemory, Skipped};
 use crate::text::escape_text;
-use crate::view::grid::{Align, Column, Fit, Grid, line_end, width_of, wrap};
+use crate::view::grid::{Align, Column, Fit, Grid, width_of};
 use crate::view::numfmt::dec_width;
 use crate::view::packed::{PackedReader, put_bytes, put_u64};
 use crate::view::spool::RowStore;
 
 /// Text as the table shows it: printable ASCII as it is (most commands), anything else
 /// escaped ([`escape_text`]).
-fn shown(raw: &[u8]) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown(raw: &[u8]) -> std::borrow::Cow<'_, str> {
     match std::str::from_utf8(raw) {
         Ok(s) if raw.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\') => s.into(),
         _ => escape_text(raw, false).into(),
@@ -119,21 +119,23 @@ pub struct LeftOut {
     pub first_error: Option<String>,
 }
 
-const PID: usize = 0;
-const USER: usize = 1;
-const FIGURES: usize = 2; // RSS, PSS, USS, Swap, SwapPSS
-const MAPS: usize = 7;
-const COMMAND: usize = 8;
+// The grid's columns.
+pub(crate) const PID: usize = 0;
+pub(crate) const USER: usize = 1;
+/// RSS, PSS, USS, Swap, SwapPSS.
+pub(crate) const FIGURES: usize = 2;
+pub(crate) const MAPS: usize = 7;
+pub(crate) const COMMAND: usize = 8;
 
 /// `--all`'s view; see the module docs.
 pub struct AllView {
-    opts: AllViewOptions,
-    rows: RowStore,
+    pub(crate) opts: AllViewOptions,
+    pub(crate) rows: RowStore,
     /// (sort key, pid, offset of the packed row).
-    index: Vec<(u64, i32, u64)>,
-    totals: AllTotals,
-    left: LeftOut,
-    grid: Grid,
+    pub(crate) index: Vec<(u64, i32, u64)>,
+    pub(crate) totals: AllTotals,
+    pub(crate) left: LeftOut,
+    pub(crate) grid: Grid,
     users: HashMap<u32, Option<Vec<u8>>>,
     packed: Vec<u8>,
 }
@@ -176,7 +178,7 @@ impl AllView {
     }
 
     /// The user's name, looked up once per uid.
-    fn user(&mut self, uid: u32) -> Option<&[u8]> {
+    pub(crate) fn user(&mut self, uid: u32) -> Option<&[u8]> {
         self.users
             .entry(uid)
             .or_insert_with(|| crate::read::all::user_name(uid))
@@ -255,7 +257,7 @@ impl AllView {
                 .sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         }
         match self.opts.format {
-            AllFormat::Table => self.table(out),
+            AllFormat::Table => crate::view::all_table::table(&mut self, out),
             AllFormat::Json => crate::view::all_out::json(&mut self, out),
             AllFormat::Csv => crate::view::all_out::csv(&mut self, out),
         }
@@ -296,156 +298,4 @@ impl AllView {
     pub(crate) fn left_out(&self) -> &LeftOut {
         &self.left
     }
-
-    fn table(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        let t = self.totals;
-        let total_cells: [Option<u64>; 5] = [
-            Some(t.rss_kb),
-            Some(t.pss_kb),
-            Some(t.uss_kb),
-            Some(t.swap_kb),
-            Some(t.swap_pss_kb),
-        ];
-        if !self.opts.quiet {
-            for (i, v) in total_cells.iter().enumerate() {
-                if let Some(v) = v {
-                    self.grid.measure(FIGURES + i, dec_width(*v) + 1);
-                }
-            }
-            if let Some(n) = t.mappings {
-                self.grid.measure(MAPS, dec_width(n));
-            }
-            self.grid.measure(COMMAND, "total".len());
-        }
-        let width = self.opts.width.map(usize::from);
-        let plan = self.grid.plan(width);
-        let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-        if !self.opts.quiet {
-            self.grid.header(&plan, &mut buf);
-        }
-        let show_maps = self.opts.mappings;
-        let rows = std::mem::take(&mut self.rows);
-        let grid = std::mem::replace(&mut self.grid, Grid::new(Vec::new(), false));
-        let index = std::mem::take(&mut self.index);
-        let mut packed = Vec::new();
-        for &(_, _, at) in &index {
-            rows.get(at, &mut packed)?;
-            let mut rd = PackedReader::new(&packed);
-            let start = grid.line_start(&mut buf);
-            grid.number(&plan, PID, rd.u64(), b"", "", &mut buf);
-            let uid = u32::try_from(rd.u64()).unwrap_or(0);
-            let user = match self.user(uid) {
-                Some(name) => shown(name).into_owned(),
-                None => uid.to_string(),
-            };
-            grid.cell(
-                &plan,
-                USER,
-                user.as_bytes(),
-                width_of(user.as_bytes()),
-                "",
-                &mut buf,
-            );
-            for i in 0..5 {
-                grid.number(&plan, FIGURES + i, rd.u64(), b"K", "", &mut buf);
-            }
-            let maps = rd.u64().checked_sub(1);
-            match maps.filter(|_| show_maps) {
-                Some(n) => grid.number(&plan, MAPS, n, b"", "", &mut buf),
-                None => grid.cell(&plan, MAPS, b"", 0, "", &mut buf),
-            }
-            let command = shown(rd.bytes());
-            let cw = width_of(command.as_bytes());
-            grid.cell(&plan, COMMAND, command.as_bytes(), cw, "", &mut buf);
-            line_end(&mut buf, start);
-            if buf.len() >= 60 * 1024 {
-                out.write_all(&buf)?;
-                buf.clear();
-            }
-        }
-        if !self.opts.quiet {
-            let start = grid.line_start(&mut buf);
-            grid.cell(&plan, PID, b"", 0, "", &mut buf);
-            grid.cell(&plan, USER, b"", 0, "", &mut buf);
-            for (i, v) in total_cells.iter().enumerate() {
-                grid.number(&plan, FIGURES + i, v.unwrap_or(0), b"K", "", &mut buf);
-            }
-            match t.mappings {
-                Some(n) => grid.number(&plan, MAPS, n, b"", "", &mut buf),
-                None => grid.cell(&plan, MAPS, b"", 0, "", &mut buf),
-            }
-            grid.cell(&plan, COMMAND, b"total", 5, "", &mut buf);
-            line_end(&mut buf, start);
-        }
-        out.write_all(&buf)?;
-        if self.opts.quiet {
-            return Ok(());
-        }
-        let mut lines = notes(&t, &self.left, &self.opts);
-        if !plan.dropped.is_empty() {
-            lines.push(format!(
-                "{} left out to fit {} columns: --width={} (or a pipe) shows every column",
-                plan.dropped.join(", "),
-                width.unwrap_or(0),
-                plan.needed
-            ));
-        }
-        for line in lines {
-            match width {
-                Some(w) if width_of(line.as_bytes()) + 1 > w => {
-                    for (i, l) in wrap(&line, w.saturating_sub(3)).iter().enumerate() {
-                        let lead = if i == 0 { " " } else { "   " };
-                        writeln!(out, "{lead}{l}")?;
-                    }
-                }
-                _ => writeln!(out, " {line}")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The lines under the table: what the totals mean, and what was left out.
-fn notes(t: &AllTotals, l: &LeftOut, o: &AllViewOptions) -> Vec<String> {
-    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let mut lines = Vec::new();
-    let what = if o.filtered {
-        "of the matching mappings"
-    } else {
-        "from the kernel's smaps_rollup"
-    };
-    lines.push(format!(
-        "{} shown, figures in kB {what}: RSS counts a shared page in every process \
-         mapping it, PSS divides it among them (the PSS total is what they hold in RAM \
-         together), USS is what each holds alone",
-        plural(t.processes, "process", "processes")
-    ));
-    if l.denied > 0 {
-        lines.push(format!(
-            "{} could not be read (permission denied: other users' processes, or ones \
-             that are not dumpable); run vasmap as root to see them",
-            plural(l.denied, "process", "processes")
-        ));
-    }
-    if l.no_address_space > 0 {
-        lines.push(format!(
-            "{} without an address space left out (kernel threads, zombies, or processes \
-             that exited while vasmap read them)",
-            plural(l.no_address_space, "process", "processes")
-        ));
-    }
-    if l.no_match > 0 {
-        lines.push(format!(
-            "{} map nothing that matches the filters",
-            plural(l.no_match, "process", "processes")
-        ));
-    }
-    if l.failed > 0 {
-        lines.push(format!(
-            "{} failed; the first: {}",
-            plural(l.failed, "process", "processes"),
-            l.first_error.as_deref().unwrap_or("")
-        ));
-    }
-    lines
 }

@@ -24,6 +24,7 @@ use crate::model::{Explanation, ProcessInfo, Region, Snapshot};
 
 pub mod all;
 pub mod all_out;
+pub mod all_table;
 pub mod color;
 pub mod csv;
 pub mod grid;
