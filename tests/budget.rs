@@ -94,11 +94,12 @@ fn each_pid_costs_no_more_system_calls_than_the_budget() {
     std::thread::sleep(std::time::Duration::from_millis(300));
     // (view, budget): docs/performance.md says where each call goes. A `sleep` has a
     // maps file of one read (3.6 KB) and a smaps file of about 20 KB (6 reads).
-    let budgets: [(&[&str], f64); 4] = [
+    let budgets: [(&[&str], f64); 5] = [
         (&["--pmap"], 11.0),
         (&[], 15.0),
         (&["--pmap", "-x"], 18.0),
         (&["-x"], 22.0),
+        (&["--json"], 23.0),
     ];
     for (flags, budget) in budgets {
         let Some(n) = per_pid(&sleepers, flags) else {
