@@ -10,6 +10,13 @@ use std::process::{Child, Command, Stdio};
 use common::{Helper, run_vasmap, vasmap_as_nobody};
 use serde_json::Value;
 
+/// The tests of this file one at a time: each runs vasmap, and every vasmap maps libc,
+/// which changes every process's share of libc's pages (the libc test compares two runs).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn schema() -> jsonschema::Validator {
     let text = std::fs::read_to_string("docs/all.schema.json").unwrap();
     jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
@@ -55,6 +62,7 @@ impl Drop for Sleep {
 
 #[test]
 fn totals_are_the_sum_of_the_rows_and_the_document_is_valid() {
+    let _one = one_at_a_time();
     let _sleep = Sleep::start(&mut Command::new("env"));
     let doc = all_json(&["--count"]);
     let rows = doc["processes"].as_array().unwrap();
@@ -89,6 +97,7 @@ fn totals_are_the_sum_of_the_rows_and_the_document_is_valid() {
 
 #[test]
 fn the_mapping_count_is_the_maps_file_s() {
+    let _one = one_at_a_time();
     let Some(helper) = Helper::start("sharemap", &["/etc/passwd"]) else {
         return;
     };
@@ -110,6 +119,7 @@ fn the_mapping_count_is_the_maps_file_s() {
 
 #[test]
 fn another_user_s_process_is_counted_unreadable_as_nobody() {
+    let _one = one_at_a_time();
     let Some(mut as_nobody) = vasmap_as_nobody() else {
         return;
     };
@@ -186,6 +196,7 @@ fn smaps_sums(pid: i32, suffix: &str) -> (u64, u64, u64) {
 
 #[test]
 fn name_sums_exactly_the_matching_mappings() {
+    let _one = one_at_a_time();
     // A file no other process maps, shared by two: each one's PSS of it is deterministic.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("vasmap-all-shared.bin");
@@ -214,12 +225,14 @@ fn name_sums_exactly_the_matching_mappings() {
 
 #[test]
 fn name_libc_is_each_process_s_share_of_libc() {
+    let _one = one_at_a_time();
     let sleep = Sleep::start(&mut Command::new("env"));
     let pid = sleep.0.id();
     // libc's shared pages are divided among every process mapping it, vasmap included,
     // so the figures are compared between two vasmap runs (each the only vasmap mapping
-    // libc while it reads); another process starting in between changes them: retry.
-    for _ in 0..5 {
+    // libc while it reads); another process of the machine starting or ending in between
+    // changes them: retry.
+    for _ in 0..30 {
         let (out, _, _) = run_vasmap(&["--json", &pid.to_string()]);
         let one: Value = serde_json::from_slice(&out).unwrap();
         let libc: Vec<&Value> = one["regions"]
@@ -246,6 +259,7 @@ fn name_libc_is_each_process_s_share_of_libc() {
 
 #[test]
 fn users_sorts_and_usage_errors() {
+    let _one = one_at_a_time();
     let doc = all_json(&["--user", "root", "--sort", "rss"]);
     let rows = doc["processes"].as_array().unwrap();
     assert!(rows.iter().all(|r| r["uid"] == 0));
@@ -266,6 +280,7 @@ fn users_sorts_and_usage_errors() {
 
 #[test]
 fn the_table_fits_the_width_and_csv_has_a_row_each() {
+    let _one = one_at_a_time();
     for width in ["60", "80", "120"] {
         let (out, _, code) = run_vasmap(&["--all", "--width", width]);
         assert_eq!(code, 0);
