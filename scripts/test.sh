@@ -5,7 +5,8 @@
 # processes in tests/support/), pmap (the oracle), readelf (--explain's check), script
 # (a pseudo-terminal), setpriv and unshare (an unprivileged user, a hidepid /proc), gdb
 # (its gcore saves a test process as a core dump), python3 and chromium (`vasmap
-# report`'s page, opened headless: tests/report.rs).
+# report`'s page, opened headless: tests/report.rs), strace (the system-call budget per
+# pid and per thread, tests/budget.rs).
 # Missing ones are installed from Debian's packages when run as root; elsewhere the tests
 # that need them skip with a printed reason. Extra arguments go to `cargo test`.
 set -euo pipefail
@@ -24,6 +25,7 @@ need unshare util-linux
 need gdb gdb
 need python3 python3
 need chromium chromium
+need strace strace
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -32,14 +32,8 @@ macro_rules! value_enum {
     };
 }
 
-value_enum!(SortKey {
-    Addr => "addr",
-    Size => "size",
-    Rss => "rss",
-    Pss => "pss",
-    Dirty => "dirty",
-    Swap => "swap",
-});
+mod all;
+pub use all::SortArg;
 
 value_enum!(ColorChoice {
     Auto => "auto",
@@ -102,7 +96,11 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Process ids to show, one block each, in the order given.
-    #[arg(value_name = "PID", required_unless_present = "from", value_parser = parse_pid)]
+    #[arg(
+        value_name = "PID",
+        required_unless_present_any = ["from", "all"],
+        value_parser = parse_pid
+    )]
     pub pids: Vec<i32>,
 
     #[command(flatten)]
@@ -136,6 +134,27 @@ pub struct InspectArgs {
     /// Print only the whole-process totals (from /proc/PID/smaps_rollup: one read).
     #[arg(long, conflicts_with_all = ["summary", "json", "output", "pmap"])]
     pub totals: bool,
+
+    /// Every process, one row each, like smem: RSS, PSS, USS (private), swap and swap
+    /// PSS from /proc/PID/smaps_rollup, sorted by PSS, with totals. With --name (or
+    /// --perms, --kind): the figures of the matching mappings only, from each process's
+    /// smaps (`--all --name libc.so.6`: how libc's pages are shared).
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "pids", "from", "totals", "addrs", "pmap", "summary", "extended", "extra",
+            "device", "explain", "range", "show_path"
+        ]
+    )]
+    pub all: bool,
+
+    /// With --all: count each process's mappings too (reads /proc/PID/maps of each).
+    #[arg(long)]
+    pub count: bool,
+
+    /// With --all: only the processes of this user (a name or a uid).
+    #[arg(long, value_name = "NAME|UID", value_parser = crate::read::all::parse_user)]
+    pub user: Option<u32>,
 }
 
 /// The subcommands; without one, vasmap inspects the pids (or `--from` files) given.
@@ -410,9 +429,10 @@ pub struct SelectArgs {
     #[command(flatten)]
     pub filter: FilterArgs,
 
-    /// Row order: addr (default), or largest first by size, rss, pss, dirty or swap.
-    #[arg(long, value_enum, value_name = "KEY", default_value_t = SortKey::Addr)]
-    pub sort: SortKey,
+    /// Row order: addr (default), or largest first by size, rss, pss, uss (private),
+    /// dirty or swap. With --all: pss (default), rss, uss, swap, or pid.
+    #[arg(long, value_enum, value_name = "KEY")]
+    pub sort: Option<SortArg>,
 
     /// Colour by permission and kind: `auto` (on a terminal, unless NO_COLOR is set),
     /// `always` or `never`.
@@ -455,11 +475,30 @@ impl FilterArgs {
 impl SelectArgs {
     fn selection(&self) -> crate::filter::Selection {
         crate::filter::Selection {
-            sort: self.sort,
+            // `pid` is refused before this is used (`Cli::check_usage`).
+            sort: self
+                .sort
+                .and_then(|s| s.mappings().ok())
+                .unwrap_or(SortKey::Addr),
             ..self.filter.selection()
         }
     }
 }
+
+/// Every subcommand's name and alias, and `help`: the pmap mode's command line is told
+/// from vasmap's by them without building clap's command (`tests` checks the list).
+pub const SUBCOMMANDS: &[&str] = &[
+    "self",
+    "diff",
+    "watch",
+    "completions",
+    "man",
+    "layout",
+    "pages",
+    "tour",
+    "report",
+    "help",
+];
 
 /// The command-line definition, for generators (completions, man page).
 pub fn command() -> clap::Command {
@@ -717,7 +756,8 @@ impl ViewArgs {
             device: self.device,
             quiet: self.quiet,
             range: self.range,
-            utf8_locale: format == OutputFormat::Pmap && crate::view::pmap::locale_is_utf8(),
+            utf8_locale: false,
+            ask_locale: format == OutputFormat::Pmap,
             terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             width: self.width.or_else(terminal_width),
             pmap_fields: None,
@@ -757,5 +797,24 @@ pub fn parse_args() -> Cli {
             let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
             std::process::exit(e.exit_code());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_subcommand_list_is_clap_s() {
+        let mut clap: Vec<String> = super::command()
+            .get_subcommands()
+            .flat_map(|c| {
+                std::iter::once(c.get_name().to_string())
+                    .chain(c.get_all_aliases().map(String::from))
+            })
+            .chain(std::iter::once("help".to_string()))
+            .collect();
+        let mut ours: Vec<String> = super::SUBCOMMANDS.iter().map(|s| s.to_string()).collect();
+        clap.sort();
+        ours.sort();
+        assert_eq!(clap, ours);
     }
 }

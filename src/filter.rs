@@ -112,6 +112,8 @@ pub enum SortKey {
     Size,
     Rss,
     Pss,
+    /// Private clean plus private dirty: what the process alone holds.
+    Uss,
     Dirty,
     Swap,
 }
@@ -130,6 +132,7 @@ impl SortKey {
             SortKey::Size => r.size(),
             SortKey::Rss => s.map_or(0, |s| s.rss),
             SortKey::Pss => s.map_or(0, |s| s.pss),
+            SortKey::Uss => s.map_or(0, |s| s.private_clean.saturating_add(s.private_dirty)),
             SortKey::Dirty => s.map_or(0, |s| s.dirty()),
             SortKey::Swap => s.map_or(0, |s| s.swap),
         }

@@ -138,10 +138,31 @@ impl Inspector {
             Task::View if o.format == OutputFormat::Pmap => kinds,
             _ => true,
         };
+        // Only JSON prints the process's name, start of stack and program path; the
+        // other views print the command line (`stat` is read when it is empty) and name
+        // the stack by the kernel's `[stack]` (docs/performance.md: the budget per pid).
+        let lean = match &self.task {
+            Task::Totals => true,
+            Task::View => matches!(
+                o.format,
+                OutputFormat::Pmap | OutputFormat::Table | OutputFormat::Summary
+            ),
+            _ => false,
+        };
+        // Kinds are shown by every view but pmap's, and `--kind` filters on them.
+        let no_kinds = !kinds
+            && match &self.task {
+                Task::Totals => true,
+                Task::View => o.format == OutputFormat::Pmap,
+                _ => false,
+            };
         ReadOptions {
             smaps,
             thread_stacks,
             limits: matches!(self.task, Task::Layout(_) | Task::Report(_)),
+            skip_stat: lean,
+            skip_exe_id: no_kinds,
+            skip_exe_path: lean,
         }
     }
 
@@ -194,7 +215,13 @@ impl Inspector {
 
     /// `--totals` from `smaps_rollup`; false (nothing printed) when the rollup is empty.
     fn show_rollup(&self, dir: &ProcDir, out: &mut dyn Write) -> Result<bool, InspectError> {
-        let (info, task) = dir.prepare(ReadOptions::default())?;
+        // The header needs the command line only.
+        let (info, task) = dir.prepare(ReadOptions {
+            skip_stat: true,
+            skip_exe_id: true,
+            skip_exe_path: true,
+            ..ReadOptions::default()
+        })?;
         let size = dir.vm_size_kb(task)?;
         let rollup = dir.rollup(task)?;
         // As for regions: nothing is shown of a process that did not live through the

@@ -83,7 +83,62 @@ fn run_inspector(
     }
 }
 
+/// `vasmap --all`: every process `/proc` lists, read one after the other into one view.
+/// A process that cannot be read is counted, not reported (the view says how many and
+/// why); only an unexpected failure makes the exit status 1.
+fn run_all(cli: &Cli) -> ExitCode {
+    use vasmap::read::all::{Skipped, pids, read_process};
+    use vasmap::view::all::AllView;
+    let (read, show) = match cli.all_options() {
+        Ok(o) => o,
+        Err(why) => {
+            report(why);
+            return ExitCode::from(2);
+        }
+    };
+    let pids = match pids() {
+        Ok(p) => p,
+        Err(e) => {
+            report(&e);
+            return ExitCode::from(1);
+        }
+    };
+    let mut view = AllView::new(show);
+    let mut failed = false;
+    let mut buf = Vec::with_capacity(4096);
+    for pid in pids {
+        match read_process(pid, &read, &mut buf) {
+            Ok(m) => {
+                if let Err(e) = view.add(&m) {
+                    return output_failed(&e);
+                }
+            }
+            Err(why) => {
+                failed |= matches!(why, Skipped::Failed(_));
+                view.skip(why);
+            }
+        }
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    if let Err(e) = view.finish(&mut out).and_then(|()| out.flush()) {
+        return output_failed(&e);
+    }
+    if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn inspect(cli: &Cli) -> ExitCode {
+    if let Err(why) = cli.check_usage() {
+        report(why);
+        return ExitCode::from(2);
+    }
+    if cli.inspect.all {
+        return run_all(cli);
+    }
     let opts = cli.view.to_options();
     if opts.format == OutputFormat::Pmap
         && let Some(why) = pmap::conflict(&opts)
@@ -160,7 +215,7 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
     let read = ReadOptions {
         smaps: true,
         thread_stacks: true,
-        limits: false,
+        ..ReadOptions::default()
     };
     let (a, b) = match (
         Side::parse(&args.a).read(read),

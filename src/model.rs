@@ -399,7 +399,8 @@ pub struct ProcessInfo {
     pub exe_path: Option<Vec<u8>>,
     /// Field 28 of `/proc/PID/stat`: the address of the bottom (start) of the main stack.
     pub start_stack: Option<u64>,
-    /// (tid, stack pointer) of every thread but the main one, where it could be read.
+    /// (tid, stack pointer) of every thread but the main one, where it could be read,
+    /// sorted by stack pointer (classification looks regions up in it by halving).
     pub thread_sps: Vec<(i32, u64)>,
     /// The main stack's size limit in bytes (`RLIMIT_STACK`, from `/proc/PID/limits`),
     /// when it was read and is not unlimited.
@@ -480,6 +481,33 @@ impl ProcessInfo {
             .iter()
             .map(|&b| if b == 0 { b' ' } else { b })
             .collect()
+    }
+
+    /// True for a live process (not a saved file or a core dump).
+    pub fn is_live(&self) -> bool {
+        self.core.is_none() && !self.saved && self.pid > 0
+    }
+
+    /// True when `r` holds the start of the main thread's stack (pmap's `[ stack ]`):
+    /// `start <= start_stack <= end`, the end included as pmap counts it. A live process
+    /// read without `stat` has no `start_stack`; the kernel then has already named that
+    /// mapping `[stack]` by the same rule (`vma_is_initial_stack`, include/linux/mm.h:
+    /// `vm_start <= start_stack && vm_end >= start_stack`), and its name is used. (The
+    /// kernel would call it `[heap]` instead if the heap held the start of the stack.)
+    pub fn holds_start_stack(&self, r: &Region) -> bool {
+        match self.start_stack {
+            Some(s) => r.start <= s && s <= r.end,
+            None => self.is_live() && r.name == b"[stack]",
+        }
+    }
+
+    /// The thread whose stack pointer `r` holds, from [`ProcessInfo::thread_sps`].
+    pub fn thread_in(&self, r: &Region) -> Option<i32> {
+        let sps = &self.thread_sps;
+        let i = sps.partition_point(|&(_, sp)| sp < r.start);
+        sps.get(i)
+            .filter(|&&(_, sp)| r.contains(sp))
+            .map(|&(tid, _)| tid)
     }
 
     /// `/proc/PID/comm` without the newline the kernel ends it with.

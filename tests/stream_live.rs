@@ -12,7 +12,7 @@ fn read_all(dir: &ProcDir, smaps: bool) -> (Vec<Region>, Vec<String>) {
     let opts = ReadOptions {
         smaps,
         thread_stacks: true,
-        limits: false,
+        ..ReadOptions::default()
     };
     let (info, task) = dir.prepare(opts).unwrap();
     let mut src = dir.regions(&info, task, smaps).unwrap();

@@ -61,7 +61,7 @@ fn anon_kind(r: &Region, p: &ProcessInfo) -> Kind {
     if p.start_stack.is_some_and(|s| r.contains(s)) {
         return Kind::Stack;
     }
-    if let Some(&(tid, _)) = p.thread_sps.iter().find(|(_, sp)| r.contains(*sp)) {
+    if let Some(tid) = p.thread_in(r) {
         return Kind::ThreadStack { tid };
     }
     if !r.perms.read && !r.perms.write && !r.perms.exec {

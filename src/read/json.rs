@@ -69,6 +69,8 @@ impl ProcessIn {
         for t in self.threads {
             thread_sps.push((t.tid, hex_field(&t.sp, "sp")?));
         }
+        // Looked up by halving (`ProcessInfo::thread_in`).
+        thread_sps.sort_unstable_by_key(|&(tid, sp)| (sp, tid));
         Ok(ProcessInfo {
             pid: self.pid.unwrap_or(0),
             cmdline: self

@@ -8,6 +8,7 @@
 
 use crate::model::{Region, Snapshot};
 
+pub mod all;
 pub mod classify;
 pub mod core;
 pub mod denial;
@@ -15,13 +16,17 @@ pub mod elf;
 pub mod error;
 pub mod json;
 pub mod kpageflags;
+pub mod live;
 pub mod pagemap;
 pub mod pageread;
 pub mod pagescan;
 pub mod pagestate;
 pub mod parse;
 pub mod proc;
+pub mod procfile;
+pub mod procstat;
 pub mod saved;
+pub mod threads;
 
 /// Regions one at a time, in address order.
 pub trait RegionSource {

@@ -22,6 +22,9 @@ use std::io::{self, Write};
 
 use crate::model::{Explanation, ProcessInfo, Region, Snapshot};
 
+pub mod all;
+pub mod all_out;
+pub mod all_table;
 pub mod color;
 pub mod csv;
 pub mod grid;
@@ -91,6 +94,11 @@ pub struct ViewOptions {
     /// The pmap output mode escapes the command line as procps does for the locale's
     /// character set: true when it is UTF-8 (see [`pmap::locale_is_utf8`]).
     pub utf8_locale: bool,
+    /// `utf8_locale` is not decided: ask the C library ([`pmap::locale_is_utf8`], once)
+    /// when a command line first holds a byte whose escape depends on it. Loading the
+    /// locale cost a tenth of `vasmap --pmap` of a small process, and a command line of
+    /// printable ASCII, the usual one, is escaped alike in every locale.
+    pub ask_locale: bool,
     /// Standard output is a terminal. pmap `-X`/`-XX` print mapping names raw (an escape
     /// sequence in a file name would reach the terminal); the pmap mode then prints `?`
     /// for control bytes instead. Off (byte-for-byte) when writing to a pipe or file.

@@ -323,9 +323,10 @@ pub fn show(
     };
     let mut held = HoldBack::new(out, done);
     match view.show(head, &mut rows, &mut held) {
+        // No flush: with 250 pids in one call, one `write` a pid cost more than the
+        // output; the caller flushes (before any error message, to keep the order).
         Ok(()) => {
             held.release()?;
-            held.flush()?;
             Ok(())
         }
         Err(Stop::Output(e)) => Err(ShowError::Output(e)),

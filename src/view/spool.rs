@@ -25,7 +25,14 @@ pub struct Spool {
     file: Option<File>,
     len: u64,
     limit: usize,
+    /// Once in a file: the bytes not written to it yet (the last of the `len`), written
+    /// [`PENDING`] at a time. One `write` an append cost 31,682 calls for the table of
+    /// 60,000 mappings with `--explain` (its rows spill), 85% of its system time.
+    pending: Vec<u8>,
 }
+
+/// How much a spilled [`Spool`] gathers before it writes to its file.
+const PENDING: usize = 64 * 1024;
 
 impl Default for Spool {
     fn default() -> Self {
@@ -64,6 +71,7 @@ impl Spool {
             file: None,
             len: 0,
             limit,
+            pending: Vec::new(),
         }
     }
 
@@ -91,10 +99,27 @@ impl Spool {
             self.file = Some(f);
         }
         match &mut self.file {
-            Some(f) => f.write_all(b)?,
+            Some(f) => {
+                self.pending.extend_from_slice(b);
+                if self.pending.len() >= PENDING {
+                    f.write_all(&self.pending)?;
+                    self.pending.clear();
+                }
+            }
             None => self.mem.extend_from_slice(b),
         }
         self.len += b.len() as u64;
+        Ok(())
+    }
+
+    /// Write what is pending to the file.
+    fn flush_pending(&mut self) -> io::Result<()> {
+        if let Some(f) = &mut self.file
+            && !self.pending.is_empty()
+        {
+            f.write_all(&self.pending)?;
+            self.pending.clear();
+        }
         Ok(())
     }
 
@@ -105,6 +130,7 @@ impl Spool {
 
     /// Write every byte to `out`, in order.
     pub fn copy_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.flush_pending()?;
         match &mut self.file {
             None => out.write_all(&self.mem),
             Some(f) => {
@@ -126,12 +152,32 @@ impl Spool {
         self.mem.clear();
         self.file = None;
         self.len = 0;
+        self.pending.clear();
     }
 
     /// Read `buf.len()` bytes at `offset`.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         match &self.file {
-            Some(f) => f.read_exact_at(buf, offset),
+            Some(f) => {
+                // The bytes before `in_file` are in the file, the rest still pending.
+                let in_file = self.len - self.pending.len() as u64;
+                let end = offset + buf.len() as u64;
+                let split =
+                    usize::try_from(in_file.clamp(offset, end) - offset).map_err(|_| short())?;
+                if split > 0 {
+                    f.read_exact_at(&mut buf[..split], offset)?;
+                }
+                if split < buf.len() {
+                    let start =
+                        usize::try_from(offset + split as u64 - in_file).map_err(|_| short())?;
+                    let bytes = self
+                        .pending
+                        .get(start..start + (buf.len() - split))
+                        .ok_or_else(short)?;
+                    buf[split..].copy_from_slice(bytes);
+                }
+                Ok(())
+            }
             None => {
                 let start = usize::try_from(offset).map_err(|_| short())?;
                 let bytes = self.mem.get(start..start + buf.len()).ok_or_else(short)?;
@@ -269,6 +315,7 @@ impl RowStore {
             }
             return Ok(());
         }
+        self.spool.flush_pending()?;
         let Some(f) = self.spool.file.as_mut() else {
             return Ok(());
         };
@@ -319,8 +366,36 @@ mod tests {
     }
 
     #[test]
+    fn spilled_rows_read_by_offset_across_the_file_and_the_pending_bytes() {
+        let mut store = RowStore {
+            spool: Spool::with_limit(0),
+            rows: 0,
+        };
+        // 300 rows of up to 1,500 bytes: several writes of PENDING, and a pending tail.
+        let rows: Vec<Vec<u8>> = (0..300u32)
+            .map(|i| vec![(i % 251) as u8; (i as usize * 37) % 1500])
+            .collect();
+        let at: Vec<u64> = rows.iter().map(|r| store.push(r).unwrap()).collect();
+        assert!(!store.spool.pending.is_empty() && store.spool.len() > 2 * PENDING as u64);
+        let mut buf = Vec::new();
+        for (i, &a) in at.iter().enumerate().rev() {
+            store.get(a, &mut buf).unwrap();
+            assert_eq!(buf, rows[i], "row {i}");
+        }
+        let mut n = 0;
+        store
+            .each(|r| {
+                assert_eq!(r, &rows[n][..]);
+                n += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(n, rows.len());
+    }
+
+    #[test]
     fn rows_come_back_in_order_and_by_offset_in_memory_and_spilled() {
-        for limit in [1 << 20, 16] {
+        for limit in [1 << 20, 16, 0] {
             let mut store = RowStore {
                 spool: Spool::with_limit(limit),
                 rows: 0,
@@ -338,7 +413,12 @@ mod tests {
             let mut buf = Vec::new();
             store.get(at[33], &mut buf).unwrap();
             assert_eq!(buf, rows[33]);
-            assert_eq!(store.spool.is_spilled(), limit == 16);
+            assert_eq!(store.spool.is_spilled(), limit < (1 << 20));
+            // Every row by its offset, some in the file, some still pending.
+            for (i, &a) in at.iter().enumerate() {
+                store.get(a, &mut buf).unwrap();
+                assert_eq!(buf, rows[i]);
+            }
         }
     }
 }

@@ -92,6 +92,10 @@ pub struct Plan {
 /// process: the header says the tgid, and the rows are the process's (all its threads
 /// share one address space). `None` when the file cannot be read (no such task).
 pub fn tgid_of(pid: i32) -> Option<i32> {
+    // A process's own pid, told by one system call (most pids given are processes).
+    if crate::read::proc::is_process(pid) {
+        return Some(pid);
+    }
     let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
     let line = status
         .split(|&b| b == b'\n')
@@ -293,7 +297,7 @@ impl Invocation {
             device: f.device,
             quiet: f.quiet,
             range: f.range,
-            utf8_locale: crate::view::pmap::locale_is_utf8(),
+            ask_locale: true,
             terminal: std::io::IsTerminal::is_terminal(&std::io::stdout()),
             pmap_fields: fields,
             ..ViewOptions::default()

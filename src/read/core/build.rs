@@ -229,7 +229,12 @@ pub(super) fn snapshot(
             exe_id: None,
             exe_path: found.exe_path,
             start_stack: found.start_stack,
-            thread_sps: found.thread_sps,
+            thread_sps: {
+                // Looked up by halving (`ProcessInfo::thread_in`).
+                let mut sps = found.thread_sps;
+                sps.sort_unstable_by_key(|&(tid, sp)| (sp, tid));
+                sps
+            },
             stack_limit: None,
             core: Some(Box::new(facts)),
             saved: true,

@@ -34,6 +34,12 @@ pub fn locale_is_utf8() -> bool {
     }
 }
 
+/// [`locale_is_utf8`], asked once for the run.
+fn locale_is_utf8_once() -> bool {
+    static UTF8: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *UTF8.get_or_init(locale_is_utf8)
+}
+
 /// procps's `esc_all`: in a non-UTF-8 locale (or after a corrupt UTF-8 sequence) control
 /// bytes and DEL become `.`, bytes from 0x80 up become `?`.
 fn esc_all(s: &mut [u8]) {
@@ -135,7 +141,13 @@ pub fn header_command(p: &ProcessInfo, utf8: bool, zombie: bool) -> Vec<u8> {
 /// The `PID:   command` line.
 pub(super) fn write_header(p: &ProcessInfo, opts: &ViewOptions, zombie: bool, buf: &mut Vec<u8>) {
     buf.extend_from_slice(format!("{}:   ", p.pid).as_bytes());
-    let command = header_command(p, opts.utf8_locale, zombie);
+    let mut command = header_command(p, opts.utf8_locale, zombie);
+    if opts.ask_locale {
+        let other = header_command(p, !opts.utf8_locale, zombie);
+        if other != command && locale_is_utf8_once() != opts.utf8_locale {
+            command = other;
+        }
+    }
     if opts.terminal {
         // pmap keeps valid UTF-8 here, bidirectional controls included.
         push_terminal_safe(buf, &command);

@@ -68,10 +68,7 @@ pub(super) fn mapping_name(r: &Region, process: &ProcessInfo, show_path: bool, o
         return;
     }
     // "[ stack ]" for the mapping holding startstack, end inclusive as in pmap.
-    let holds_stack = process
-        .start_stack
-        .is_some_and(|s| r.start <= s && s <= r.end);
-    if holds_stack {
+    if process.holds_start_stack(r) {
         out.extend_from_slice(b"  [ stack ]");
     } else {
         out.extend_from_slice(b"  [ anon ]");
