@@ -1,6 +1,8 @@
 //! Merging neighbouring blocks of the picture when there are more than fit: first runs of
 //! one category, then anything but the largest and the landmarks.
 
+use std::borrow::Cow;
+
 use super::{BIG_GAP, Block, NAMES_KEPT, PermClass};
 
 /// Merge neighbouring blocks into one summary row.
@@ -26,9 +28,9 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         }
     }
     let perms = if blocks.iter().all(|b| b.perms == first.perms) {
-        first.perms.clone()
+        first.perms
     } else {
-        "mixed".to_string()
+        "mixed"
     };
     let class = blocks
         .iter()
@@ -49,11 +51,11 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         } else {
             format!("{merged} {}: {}", first.category, names.join(", "))
         };
-        (label.to_string(), name)
+        (Cow::Borrowed(label), name)
     } else {
         let list: Vec<String> = parts.iter().map(|(c, n)| format!("{n} {c}")).collect();
         (
-            "mixed".to_string(),
+            Cow::Borrowed("mixed"),
             format!("{count} mappings: {}", list.join(", ")),
         )
     };

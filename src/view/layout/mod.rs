@@ -19,6 +19,7 @@ mod rows;
 pub mod svg;
 mod text;
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::model::{Kind, Region, Snapshot};
@@ -79,11 +80,11 @@ pub struct Block {
     /// How many mappings the row stands for.
     pub count: usize,
     /// The kind (or category) word: `library`, `thread stacks`, `heap`...
-    pub label: String,
+    pub label: Cow<'static, str>,
     /// What is mapped: `libc.so.6 ×5`, `[stack]`, `42 libraries: libc.so.6, ...`.
     pub name: String,
     /// `r-xp` for one mapping or several with the same permissions, else `mixed`.
-    pub perms: String,
+    pub perms: &'static str,
     pub class: PermClass,
     pub grows: Option<Growth>,
     landmark: bool,
@@ -181,6 +182,34 @@ fn is_file_kind(k: Kind) -> bool {
     )
 }
 
+/// True when `r` (followed by `next`) has the key `key`: [`key_of`] without making one,
+/// since most regions join the block before them and a file key owns its name.
+fn has_key(key: &Key, r: &Region, next: Option<&Region>) -> bool {
+    match key {
+        Key::File(major, minor, inode, name) => {
+            is_file_kind(r.kind)
+                && r.inode != 0
+                && (r.dev_major, r.dev_minor, r.inode) == (*major, *minor, *inode)
+                && r.name == *name
+        }
+        Key::Marked(_) => false,
+        key => key_of(r, next) == *key,
+    }
+}
+
+/// The permission letters as a static string (a block keeps one per row).
+fn perm_str(r: &Region) -> &'static str {
+    const ALL: [&str; 16] = [
+        "---p", "r--p", "-w-p", "rw-p", "--xp", "r-xp", "-wxp", "rwxp", "---s", "r--s", "-w-s",
+        "rw-s", "--xs", "r-xs", "-wxs", "rwxs",
+    ];
+    let p = r.perms;
+    ALL[usize::from(p.read)
+        | usize::from(p.write) << 1
+        | usize::from(p.exec) << 2
+        | usize::from(p.shared) << 3]
+}
+
 /// The key of `r`, given the region after it (a guard right under a thread stack is the
 /// stack's).
 fn key_of(r: &Region, next: Option<&Region>) -> Key {
@@ -267,10 +296,11 @@ struct Builder {
 }
 
 impl Builder {
-    fn new(r: &Region, key: Key) -> Builder {
+    /// A builder for `r`, keeping `first` (a copy of `r`).
+    fn new(r: &Region, first: Region, key: Key) -> Builder {
         let mut b = Builder {
             key,
-            first: r.clone(),
+            first,
             end: r.end,
             mapped: 0,
             count: 0,
@@ -308,27 +338,27 @@ impl Builder {
         self.landmark |= is_landmark(r.kind);
     }
 
-    fn block(self) -> Block {
+    fn block(&self) -> Block {
         let first = &self.first;
         let count = self.count;
         let perms = if self.same_perms {
-            first.perms.to_maps_string()
+            perm_str(first)
         } else {
-            "mixed".to_string()
+            "mixed"
         };
         let times = if count > 1 {
             format!(" ×{count}")
         } else {
             String::new()
         };
-        let (label, base, name) = match self.key {
+        let (label, base, name) = match &self.key {
             Key::Threads => {
                 let name = match self.stacks {
                     1 if count == 1 => format!("thread {}", self.first_tid),
                     1 => format!("thread {} + guard", self.first_tid),
                     n => format!("{n} threads, with guards"),
                 };
-                ("thread stack".to_string(), String::new(), name)
+                (Cow::Borrowed("thread stack"), String::new(), name)
             }
             Key::Anon => {
                 let label = if self.all_guard {
@@ -343,7 +373,7 @@ impl Builder {
                 } else {
                     String::new()
                 };
-                (label.to_string(), String::new(), name)
+                (Cow::Borrowed(label), String::new(), name)
             }
             _ => {
                 let base = crate::view::table::display_name(first, false);
@@ -353,7 +383,7 @@ impl Builder {
                 } else {
                     format!("{base}{times}")
                 };
-                (first.kind.label().to_string(), base, name)
+                (Cow::Borrowed(first.kind.label()), base, name)
             }
         };
         let grows = match first.kind {
@@ -404,6 +434,8 @@ pub struct Picture {
     highest: u64,
     /// The main stack's size limit (`RLIMIT_STACK`), to say how far it can grow.
     stack_limit: Option<u64>,
+    /// A finished builder's region, to copy the next block's first region into.
+    spare: Option<Region>,
 }
 
 impl Picture {
@@ -446,24 +478,28 @@ impl Picture {
 
     /// Put `r` (whose successor is `next`) into the block being built, or start one.
     fn place(&mut self, r: &Region, next: Option<&Region>, mark: Option<String>) {
-        let key = match mark {
-            Some(_) => Key::Marked(r.start),
-            None => key_of(r, next),
-        };
-        let joins = self
-            .building
-            .as_ref()
-            .is_some_and(|b| b.key == key && r.start.saturating_sub(b.end) < SMALL_GAP);
+        let joins = mark.is_none()
+            && self.building.as_ref().is_some_and(|b| {
+                r.start.saturating_sub(b.end) < SMALL_GAP && has_key(&b.key, r, next)
+            });
         if joins {
             if let Some(b) = &mut self.building {
                 b.add(r);
             }
             return;
         }
-        let mut fresh = Builder::new(r, key);
+        let key = match mark {
+            Some(_) => Key::Marked(r.start),
+            None => key_of(r, next),
+        };
+        // The finished builder's copy of its first region is reused for the next one.
+        let mut first = self.spare.take().unwrap_or_else(Region::blank);
+        first.clone_from(r);
+        let mut fresh = Builder::new(r, first, key);
         fresh.mark = mark;
         if let Some(done) = self.building.replace(fresh) {
             self.blocks.push(done.block());
+            self.spare = Some(done.first);
             if self.blocks.len() >= COMPACT_AT {
                 self.compact();
             }

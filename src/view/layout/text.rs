@@ -57,7 +57,7 @@ pub(crate) fn label_of(b: &Block) -> String {
     match b.grows {
         Some(Growth::Up) => format!("{} ↑", b.label),
         Some(Growth::Down) => format!("{} ↓", b.label),
-        None => b.label.clone(),
+        None => b.label.to_string(),
     }
 }
 
