@@ -145,17 +145,16 @@ pub(super) fn write_header(p: &ProcessInfo, opts: &ViewOptions, zombie: bool, bu
     buf.push(b'\n');
 }
 
-/// `bytes` with every C0 control, DEL, C1 control (U+0080..U+009F), bidirectional
-/// control (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: they reorder what follows, so
-/// a name could show as another) and byte that is not UTF-8 (a lone 0x9b is CSI to a
+/// `bytes` with every C0 control, DEL, C1 control (U+0080..U+009F), format character,
+/// default-ignorable character and line or paragraph separator (the bidirectional
+/// controls reorder what follows, the invisible ones make a name look like another: see
+/// [`crate::text::is_unsafe_char`]) and byte that is not UTF-8 (a lone 0x9b is CSI to a
 /// terminal in 8-bit mode) replaced by one `?` per byte, so a name cannot drive the
 /// terminal or disguise itself, and the columns stay where pmap puts them.
 pub(super) fn push_terminal_safe(buf: &mut Vec<u8>, bytes: &[u8]) {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            let unsafe_char = c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if unsafe_char {
+            if crate::text::is_unsafe_char(c) {
                 buf.extend(std::iter::repeat_n(b'?', c.len_utf8()));
             } else {
                 let mut tmp = [0u8; 4];
