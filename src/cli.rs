@@ -1,11 +1,22 @@
 //! The command line, as a clap derive definition. This is the only module that knows clap:
 //! it turns arguments into the plain option structs the rest of vasmap takes.
+//!
+//! What clap does not do by itself lives beside it: options before a subcommand moved
+//! after it (`argv`), help, errors and bare `vasmap` written by vasmap's rules (`entry`),
+//! flags a view does not use refused (`unused`), the man page and completions (`man`).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod argv;
+mod entry;
+mod man;
 pub mod pmap;
+mod unused;
+
+pub use entry::{parse_line, short_usage, write_generated};
+pub use man::{completions, man_page};
 
 use crate::filter::SortKey;
 use crate::range::AddrRange;
@@ -78,21 +89,40 @@ Examples:
   vasmap tour                     experiments in vasmap's own address space
   vasmap tour fork-cow --wait     one of them, pausing after each step
 
+Processes by name:
+  A word that is not a number is a process name: `vasmap sleep` shows every process whose
+  command name (as ps shows it) or program file is `sleep`, in pid order, and says on
+  stderr how many matched, as `pmap $(pidof sleep)` would. Subcommands win over names:
+  `vasmap layout` is the subcommand; `vasmap $(pidof layout)` shows processes so named.
+  Options may come before a subcommand: `vasmap -x self` is `vasmap self -x`.
+
 Exit status:
   0  every process (or file) was read and shown
-  1  a process or file could not be read: stderr says which and why; the others are
-     printed. Or the output could not be written (a full disk)
+  1  a process or file could not be read, or no process has a NAME given: stderr says
+     which and why; the others are printed. Or the output could not be written (a full
+     disk)
   2  the command line is wrong (unknown option, not a pid, a bad -A range or --addr,
-     an unknown --kind, -x/-X/-d together with --pmap, which pmap refuses)";
+     an unknown --kind, a flag the chosen view does not use such as --summary -d, or
+     no argument at all)";
+
+/// What `-h` says after the options; `--help` says [`EXAMPLES`] instead.
+const AFTER_SHORT_HELP: &str = "\
+A PID may be a process name (`vasmap sleep`); subcommands win over names.
+`vasmap --help` adds examples and the exit status.";
 
 /// Show the virtual address space of Linux processes: a pmap you can trust, and a way
 /// to learn how a process's memory is laid out.
+///
+/// Without a subcommand, vasmap shows the processes given (by pid or by name) or the
+/// saved files of --from: one row per mapping, its size, permissions, kind and name.
+/// The subcommands teach (self, tour, pages, layout) and compare (diff, watch).
 #[derive(Debug, Parser)]
 #[command(
     name = "vasmap",
     version,
     about,
-    after_help = EXAMPLES,
+    after_help = AFTER_SHORT_HELP,
+    after_long_help = EXAMPLES,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -100,9 +130,10 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Process ids to show, one block each, in the order given.
-    #[arg(value_name = "PID", required_unless_present = "from", value_parser = parse_pid)]
-    pub pids: Vec<i32>,
+    /// Processes to show, one block each, in the order given: a pid, or a name (every
+    /// process whose command name or program file is NAME, in pid order).
+    #[arg(value_name = "PID|NAME", required_unless_present = "from", value_parser = ProcessParser)]
+    pub pids: Vec<ProcessArg>,
 
     #[command(flatten)]
     pub view: ViewArgs,
@@ -311,11 +342,16 @@ pub struct WatchArgs {
 
 /// A watch interval: a humantime duration of at least 10ms.
 fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(s)
-        .map_err(|e| format!("'{s}' is not a duration ({e}): write e.g. 1s, 250ms or 2m"))?;
+    let shown = crate::text::escape_text(s.as_bytes(), false);
+    let d = humantime::parse_duration(s).map_err(|e| {
+        format!(
+            "'{shown}' is not a duration ({}): write e.g. 1s, 250ms or 2m",
+            crate::text::sanitize_message(&e.to_string())
+        )
+    })?;
     if d < std::time::Duration::from_millis(10) {
         return Err(format!(
-            "'{s}' is too short: the interval must be at least 10ms"
+            "'{shown}' is too short: the interval must be at least 10ms"
         ));
     }
     Ok(d)
@@ -391,7 +427,7 @@ pub struct FilterArgs {
     /// Only mappings of these kinds (comma-separated or repeated): program, loader,
     /// library, file, deleted_file, heap, stack, thread_stack, guard, anon, named_anon,
     /// shared_anon, memfd, sysv_shm, vdso, vvar, vsyscall, special.
-    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_parser = crate::filter::parse_kind)]
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_parser = KindParser, hide_possible_values = true)]
     pub kinds: Vec<&'static str>,
 
     /// Only mappings whose name contains PATTERN as written, or matches it as a glob (`*`,
@@ -424,51 +460,6 @@ impl SelectArgs {
 /// The command-line definition, for generators (completions, man page).
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
-}
-
-/// Write a completion script for `shell`.
-pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
-    clap_complete::generate(shell, &mut command(), "vasmap", out);
-}
-
-/// Write the man page (roff): clap_mangen's sections, then the examples and the exit
-/// status from `--help`'s text as EXAMPLES and EXIT STATUS sections, unfilled so that
-/// their columns stay aligned (clap_mangen's own EXTRA section would reflow them).
-pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let man = clap_mangen::Man::new(command());
-    man.render_title(out)?;
-    man.render_name_section(out)?;
-    man.render_synopsis_section(out)?;
-    man.render_description_section(out)?;
-    man.render_options_section(out)?;
-    man.render_subcommands_section(out)?;
-    let (examples, exit) = EXAMPLES
-        .split_once("\nExit status:\n")
-        .unwrap_or((EXAMPLES, ""));
-    let examples = examples.strip_prefix("Examples:\n").unwrap_or(examples);
-    write_roff_section(out, "EXAMPLES", examples)?;
-    write_roff_section(out, "EXIT STATUS", exit)?;
-    man.render_version_section(out)
-}
-
-/// A man page section of preformatted text (`.nf`), escaped for roff.
-fn write_roff_section(
-    out: &mut dyn std::io::Write,
-    title: &str,
-    text: &str,
-) -> std::io::Result<()> {
-    writeln!(out, ".SH \"{title}\"")?;
-    writeln!(out, ".nf")?;
-    for line in text.lines() {
-        let line = line.replace('\\', "\\e").replace('-', "\\-");
-        let lead = if line.starts_with('.') || line.starts_with('\'') {
-            "\\&"
-        } else {
-            ""
-        };
-        writeln!(out, "{lead}{line}")?;
-    }
-    writeln!(out, ".fi")
 }
 
 /// A pid, `self`, or else a path to a saved maps file.
@@ -632,6 +623,86 @@ pub enum FormatArg {
     Csv,
 }
 
+/// A process on the command line: a pid, or a name to look up (`vasmap sleep`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProcessArg {
+    Pid(i32),
+    /// Not all digits: every process so named ([`crate::read::byname`]).
+    Name(std::ffi::OsString),
+}
+
+/// [`ProcessArg`]s: all digits is a pid (`0` and numbers past `i32` are refused as
+/// pids, not taken as names), anything else a name. On `OsStr`: a name need not be UTF-8.
+#[derive(Debug, Clone, Copy)]
+struct ProcessParser;
+
+impl clap::builder::TypedValueParser for ProcessParser {
+    type Value = ProcessArg;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<ProcessArg, clap::Error> {
+        let bytes = value.as_encoded_bytes();
+        if !bytes.is_empty() && !bytes.iter().all(u8::is_ascii_digit) {
+            // Subcommands win over names, also after a pid (`vasmap 12 layout`).
+            if cmd.find_subcommand(value).is_some() {
+                let name = value.to_string_lossy();
+                return Err(cmd.clone().error(
+                    clap::error::ErrorKind::ValueValidation,
+                    format!(
+                        "'{name}' is a subcommand, not a process name: give it first \
+                         (`vasmap {name} ...`), or show processes so named with \
+                         `vasmap $(pidof {name})`"
+                    ),
+                ));
+            }
+            return Ok(ProcessArg::Name(value.to_os_string()));
+        }
+        clap::builder::TypedValueParser::parse_ref(
+            &(parse_pid as fn(&str) -> Result<i32, String>),
+            cmd,
+            arg,
+            value,
+        )
+        .map(ProcessArg::Pid)
+    }
+}
+
+/// `--kind`: [`crate::filter::parse_kind`], with the kinds offered to shell completions.
+#[derive(Debug, Clone, Copy)]
+struct KindParser;
+
+impl clap::builder::TypedValueParser for KindParser {
+    type Value = &'static str;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<&'static str, clap::Error> {
+        clap::builder::TypedValueParser::parse_ref(
+            &(crate::filter::parse_kind as fn(&str) -> Result<&'static str, String>),
+            cmd,
+            arg,
+            value,
+        )
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            crate::model::Kind::KEYS
+                .iter()
+                .map(|k| clap::builder::PossibleValue::new(*k)),
+        ))
+    }
+}
+
 /// A pid: a positive decimal number.
 fn parse_pid(s: &str) -> Result<i32, String> {
     match s.parse::<i32>() {
@@ -683,33 +754,4 @@ impl ViewArgs {
 pub fn terminal_width() -> Option<u16> {
     let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
     (size.ws_col > 0).then_some(size.ws_col)
-}
-
-/// Parse the command line with clap. Clap's own errors quote the argument they are about,
-/// so when an argument holds a control or bidirectional character, the message is printed
-/// here as plain text with those escaped (exit status 2, as clap's); otherwise clap
-/// prints as it always does.
-pub fn parse_args() -> Cli {
-    match Cli::try_parse() {
-        Ok(p) => p,
-        Err(e) => {
-            let hostile = std::env::args_os().any(|a| {
-                let bytes = a.as_encoded_bytes();
-                bytes.iter().any(|&b| b < 0x20 || b == 0x7f)
-                    || crate::text::sanitize_message(&String::from_utf8_lossy(bytes)).len()
-                        != bytes.len()
-            });
-            if !e.use_stderr() || !hostile {
-                e.exit();
-            }
-            let text = e.render().to_string();
-            let mut out = String::new();
-            for line in text.lines() {
-                out.push_str(&crate::text::sanitize_message(line));
-                out.push('\n');
-            }
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
-            std::process::exit(e.exit_code());
-        }
-    }
 }

@@ -8,6 +8,7 @@
 
 use crate::model::{Region, Snapshot};
 
+pub mod byname;
 pub mod classify;
 pub mod core;
 pub mod denial;
