@@ -457,9 +457,52 @@ impl SelectArgs {
     }
 }
 
-/// The command-line definition, for generators (completions, man page).
+/// The command-line definition (for parsing, completions and the man page), with each
+/// option's help cut to its first sentence for `-h`; `--help` and the man page keep the
+/// whole text.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    short_helps(<Cli as clap::CommandFactory>::command())
+}
+
+/// `cmd` with [`first_sentence`] as the `-h` text of every option that has no long help
+/// of its own, in every subcommand too.
+fn short_helps(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| match (a.get_help(), a.get_long_help()) {
+        (Some(help), None) => {
+            let full = help.to_string();
+            let short = first_sentence(&full);
+            if short.len() == full.len() {
+                a
+            } else {
+                a.help(short.to_string()).long_help(full)
+            }
+        }
+        _ => a,
+    })
+    .mut_subcommands(|sub| {
+        let sub = match (sub.get_about(), sub.get_long_about()) {
+            (Some(about), None) => {
+                let full = about.to_string();
+                let short = first_sentence(&full).to_string();
+                sub.about(short).long_about(full)
+            }
+            _ => sub,
+        };
+        short_helps(sub)
+    })
+}
+
+/// The first sentence of a help text; when that is still long, up to its first colon.
+fn first_sentence(text: &str) -> &str {
+    let mut s = text.find(". ").map_or(text, |i| &text[..i]);
+    // A colon inside parentheses (`(from /proc/PID/smaps_rollup: one read)`) is not one.
+    let outside = |i: usize| s[..i].matches('(').count() == s[..i].matches(')').count();
+    if s.len() > 70
+        && let Some(i) = s.match_indices(": ").map(|(i, _)| i).find(|&i| outside(i))
+    {
+        s = &s[..i];
+    }
+    s.trim_end_matches('.')
 }
 
 /// A pid, `self`, or else a path to a saved maps file.

@@ -19,7 +19,7 @@
 use std::ffi::OsString;
 use std::io::Write;
 
-use clap::{CommandFactory, FromArgMatches};
+use clap::FromArgMatches;
 
 use super::Cli;
 
@@ -76,7 +76,7 @@ fn clap_exit(e: clap::Error, args: &[OsString]) -> u8 {
         let _ = e.print();
         return code;
     }
-    let plain = Cli::command()
+    let plain = super::command()
         .styles(clap::builder::Styles::plain())
         .try_get_matches_from(args)
         .err()
@@ -108,7 +108,7 @@ pub fn short_usage() -> String {
          \n\
          Subcommands:\n",
     );
-    let cmd = Cli::command();
+    let cmd = super::command();
     let subs: Vec<&clap::Command> = cmd.get_subcommands().filter(|c| !c.is_hide_set()).collect();
     let width = subs.iter().map(|c| c.get_name().len()).max().unwrap_or(0);
     for sub in subs {
@@ -133,8 +133,8 @@ pub fn parse_line(args: Vec<OsString>) -> Result<Cli, u8> {
         let _ = std::io::stderr().write_all(short_usage().as_bytes());
         return Err(2);
     }
-    let args = super::argv::hoist_options(args, &Cli::command());
-    let matches = Cli::command()
+    let args = super::argv::hoist_options(args, &super::command());
+    let matches = super::command()
         .try_get_matches_from(&args)
         .map_err(|e| clap_exit(e, &args))?;
     let cli = Cli::from_arg_matches(&matches).map_err(|e| clap_exit(e, &args))?;
