@@ -64,7 +64,18 @@ pub fn is_unsafe_char(c: char) -> bool {
 /// spaces and would otherwise hide them. Printable text, including valid non-ASCII
 /// UTF-8, is kept as it is.
 pub fn escape_name(raw: &[u8]) -> String {
-    let bytes = unescape_kernel(raw);
+    escape_name_as(raw, true)
+}
+
+/// [`escape_name`], with the kernel's `\012` undone only when `kernel_escapes` (false
+/// for a name whose `\012`s are known to be its own characters: they then show as
+/// `\\012`, a backslash and three digits).
+pub fn escape_name_as(raw: &[u8], kernel_escapes: bool) -> String {
+    let bytes = if kernel_escapes {
+        unescape_kernel(raw)
+    } else {
+        Cow::Borrowed(raw)
+    };
     let lead = bytes.iter().take_while(|&&b| b == b' ').count();
     let trail = if lead == bytes.len() {
         0

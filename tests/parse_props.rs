@@ -181,6 +181,7 @@ proptest! {
             kind: vasmap::model::Kind::Anon,
             smaps: None,
             dumped: None,
+            literal: Default::default(),
         };
         let text = print_maps(std::slice::from_ref(&region));
         let back = parse_maps(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;

@@ -23,6 +23,7 @@ pub mod pagestate;
 pub mod parse;
 pub mod proc;
 pub mod saved;
+pub mod truename;
 
 /// Regions one at a time, in address order.
 pub trait RegionSource {

@@ -16,7 +16,7 @@
 //! exits part way through cuts the file short without an error.
 
 use std::fs::File;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 
 use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::io::Errno;
@@ -527,6 +527,8 @@ impl RegionSource for LiveRegions<'_> {
     fn advance(&mut self) -> Result<bool, SourceError> {
         match self.stream.next_into(&mut self.region) {
             Ok(true) => {
+                // Before the kind: `notdel (deleted)` may be a file that is not deleted.
+                crate::read::truename::settle(&mut self.region, self.dir.dir.as_fd());
                 self.region.kind = crate::read::classify::kind_of(&self.region, self.info);
                 self.count += 1;
                 Ok(true)

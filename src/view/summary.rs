@@ -8,7 +8,6 @@ use std::io::Write;
 use comfy_table::{Cell, CellAlignment, LineStyle, Row, Table, TableStyle};
 
 use crate::model::{Kind, Region, Snapshot, Totals};
-use crate::text::escape_name;
 use crate::view::table::display_name;
 use crate::view::{Head, Rows, Stop, View, ViewOptions};
 
@@ -91,7 +90,7 @@ impl Groups {
         } else {
             let mut key = b"n:".to_vec();
             key.extend_from_slice(&r.name);
-            add_to(groups, index, &key, || escape_name(&r.name), r);
+            add_to(groups, index, &key, || r.escape_name_part(&r.name), r);
         }
     }
 
