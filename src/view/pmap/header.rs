@@ -89,7 +89,8 @@ const MAX_BUFSZ: usize = 128 * 1024;
 
 /// The text after `PID:   ` as pmap prints it: the command line as procps's
 /// `fill_cmdline_cvt` makes it (NULs and newlines become spaces, one trailing space goes,
-/// then `escape_str`), or `[comm]` (with ` <defunct>` for a zombie) when it is empty.
+/// then `escape_str`; `?` when nothing is left), or `[comm]` (with ` <defunct>` for a
+/// zombie) when it is empty.
 pub fn header_command(p: &ProcessInfo, utf8: bool, zombie: bool) -> Vec<u8> {
     if p.raw_cmdline.is_empty() && p.comm.is_empty() {
         // A saved file: no process to ask, show what is known.
@@ -118,6 +119,12 @@ pub fn header_command(p: &ProcessInfo, utf8: bool, zombie: bool) -> Vec<u8> {
         let end = dst.iter().position(|&b| b == 0).unwrap_or(dst.len());
         dst.truncate(end);
         escape_str(&mut dst, utf8);
+        // fill_cmdline_cvt: `strdup(dst_buffer[0] ? dst_buffer : "?")`. A command line of
+        // NULs only (a process that zeroed its arguments), or of one space or newline,
+        // is shown as `?`.
+        if dst.is_empty() {
+            dst.push(b'?');
+        }
         return dst;
     }
     let mut out = Vec::with_capacity(p.comm.len() + 13);
@@ -207,8 +214,12 @@ mod tests {
         // One trailing space (no NUL after it) goes; trailing NULs are not spaces.
         assert_eq!(header_command(&info(b"a b ", b""), true, false), b"a b");
         assert_eq!(header_command(&info(b"a\0\0\0", b""), true, false), b"a");
-        // A command line of NULs only is an empty string, not [comm].
-        assert_eq!(header_command(&info(b"\0", b"x"), true, false), b"");
+        // A command line of NULs only is `?`, not [comm] (procps: an empty string
+        // becomes "?"); so is one of a lone space or newline.
+        assert_eq!(header_command(&info(b"\0", b"x"), true, false), b"?");
+        assert_eq!(header_command(&info(b"\0\0\0\0", b"x"), true, false), b"?");
+        assert_eq!(header_command(&info(b" ", b"x"), true, false), b"?");
+        assert_eq!(header_command(&info(b"\n", b"x"), true, false), b"?");
         assert_eq!(
             header_command(&info(b"", b"kthreadd"), true, false),
             b"[kthreadd]"
