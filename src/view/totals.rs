@@ -35,11 +35,7 @@ pub fn render_totals(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "{}", crate::view::lookup::header(process))?;
-    let t = table_with("Process", &[], totals, width, false);
-    for line in t.lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    out.write_all(&table_with("Process", &[], totals, width, false))
 }
 
 /// `--totals` over the rows given.
