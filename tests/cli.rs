@@ -105,12 +105,24 @@ fn bare_vasmap_prints_a_short_usage_naming_the_subcommands() {
     let out = vasmap().assert().code(2).get_output().clone();
     assert!(out.stdout.is_empty());
     let usage = String::from_utf8(out.stderr).unwrap();
-    assert!(usage.starts_with("usage: vasmap [OPTIONS] PID|NAME..."), "{usage}");
+    assert!(
+        usage.starts_with("usage: vasmap [OPTIONS] PID|NAME..."),
+        "{usage}"
+    );
     for sub in [
-        "self", "layout", "pages", "tour", "diff", "watch", "completions", "man",
+        "self",
+        "layout",
+        "pages",
+        "tour",
+        "diff",
+        "watch",
+        "completions",
+        "man",
     ] {
         assert!(
-            usage.lines().any(|l| l.trim_start().starts_with(&format!("{sub} "))),
+            usage
+                .lines()
+                .any(|l| l.trim_start().starts_with(&format!("{sub} "))),
             "{sub} missing from\n{usage}"
         );
     }
@@ -121,12 +133,32 @@ fn bare_vasmap_prints_a_short_usage_naming_the_subcommands() {
 
 #[test]
 fn dash_h_is_short_and_dash_dash_help_long() {
-    let short = vasmap().arg("-h").assert().success().get_output().stdout.clone();
-    let long = vasmap().arg("--help").assert().success().get_output().stdout.clone();
-    let (short, long) = (String::from_utf8(short).unwrap(), String::from_utf8(long).unwrap());
+    let short = vasmap()
+        .arg("-h")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let long = vasmap()
+        .arg("--help")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let (short, long) = (
+        String::from_utf8(short).unwrap(),
+        String::from_utf8(long).unwrap(),
+    );
     assert!(!short.contains("Examples:") && long.contains("Examples:"));
     assert!(long.contains("Exit status:") && long.contains("Processes by name:"));
-    assert!(short.len() * 3 / 2 < long.len(), "{} vs {}", short.len(), long.len());
+    assert!(
+        short.len() * 3 / 2 < long.len(),
+        "{} vs {}",
+        short.len(),
+        long.len()
+    );
     assert!(short.contains("subcommands win over names"), "{short}");
 }
 
@@ -154,7 +186,10 @@ fn help_version_completions_and_man_into_a_closed_pipe_end_quietly_with_0() {
             .output()
             .unwrap();
         assert_eq!(
-            (out.status.code(), String::from_utf8_lossy(&out.stderr).as_ref()),
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).as_ref()
+            ),
             (Some(0), ""),
             "vasmap {args:?} into a closed pipe"
         );
@@ -170,14 +205,21 @@ fn help_version_completions_and_man_to_a_full_disk_exit_1_with_a_message() {
         &["completions", "fish"],
         &["man"],
     ] {
-        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_vasmap"))
             .args(args)
             .stdout(full)
             .output()
             .unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "vasmap {args:?} > /dev/full: {err}");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "vasmap {args:?} > /dev/full: {err}"
+        );
         assert_eq!(
             err,
             "vasmap: cannot write the output: No space left on device (os error 28)\n"
@@ -205,7 +247,10 @@ fn options_before_a_subcommand_apply_to_it() {
         .get_output()
         .stdout
         .clone();
-    assert!(coloured.windows(2).any(|w| w == b"\x1b["), "no colour in the layout");
+    assert!(
+        coloured.windows(2).any(|w| w == b"\x1b["),
+        "no colour in the layout"
+    );
     // An option the subcommand does not take is its error, not a pid's.
     vasmap()
         .args(["--json", "layout", &me])
@@ -284,8 +329,17 @@ fn a_process_name_shows_every_process_so_named_in_pid_order() {
         format!("vasmap: {name}: 3 processes (pids {})\n", list.join(", "))
     );
     // As `vasmap $(pidof NAME)` in pid order would show them.
-    let by_pid = vasmap().args(&list).assert().success().get_output().stdout.clone();
-    assert_eq!(String::from_utf8(out.stdout).unwrap(), String::from_utf8(by_pid).unwrap());
+    let by_pid = vasmap()
+        .args(&list)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(by_pid).unwrap()
+    );
     // The same through the program's file name when the command name differs: the
     // kernel's comm is cut to 15 bytes.
     let long = format!("vzlongname{}", std::process::id() % 100_000 + 100_000);
@@ -295,11 +349,10 @@ fn a_process_name_shows_every_process_so_named_in_pid_order() {
         .arg(one.pids()[0].to_string())
         .assert()
         .success();
-    vasmap()
-        .arg(&long)
-        .assert()
-        .success()
-        .stderr(format!("vasmap: {long}: 1 process (pid {})\n", one.pids()[0]));
+    vasmap().arg(&long).assert().success().stderr(format!(
+        "vasmap: {long}: 1 process (pid {})\n",
+        one.pids()[0]
+    ));
 }
 
 #[test]
@@ -343,15 +396,26 @@ fn from_dash_reads_standard_input() {
         .get_output()
         .stdout
         .clone();
-    let (piped, from_file) = (String::from_utf8(piped).unwrap(), String::from_utf8(from_file).unwrap());
+    let (piped, from_file) = (
+        String::from_utf8(piped).unwrap(),
+        String::from_utf8(from_file).unwrap(),
+    );
     // The same rows; only the header line names the file differently.
-    assert_eq!(piped.lines().skip(1).collect::<Vec<_>>(), from_file.lines().skip(1).collect::<Vec<_>>());
+    assert_eq!(
+        piped.lines().skip(1).collect::<Vec<_>>(),
+        from_file.lines().skip(1).collect::<Vec<_>>()
+    );
     assert!(piped.lines().count() > 20, "{piped}");
 }
 
 #[test]
 fn smaps_figures_asked_of_a_maps_capture_are_warned_about() {
-    for flags in [&["-x"][..], &["--summary"], &["--sort", "rss"], &["--totals"]] {
+    for flags in [
+        &["-x"][..],
+        &["--summary"],
+        &["--sort", "rss"],
+        &["--totals"],
+    ] {
         vasmap()
             .args(["--from", "tests/fixtures/simple.maps"])
             .args(flags)
@@ -374,9 +438,15 @@ fn a_flag_the_view_does_not_use_is_an_error_naming_the_view() {
     let me = std::process::id().to_string();
     for (flags, says) in [
         (&["--summary", "-d"][..], "-d does nothing in the summary"),
-        (&["--totals", "-p", "--sort", "rss"], "-p and --sort do nothing in --totals"),
+        (
+            &["--totals", "-p", "--sort", "rss"],
+            "-p and --sort do nothing in --totals",
+        ),
         (&["--json", "-q"], "-q does nothing in JSON"),
-        (&["-o", "csv", "--width", "90"], "--width does nothing in CSV"),
+        (
+            &["-o", "csv", "--width", "90"],
+            "--width does nothing in CSV",
+        ),
         (&["--addr", "0x1000", "-x"], "-x does nothing in --addr"),
     ] {
         vasmap()
@@ -393,7 +463,9 @@ fn a_flag_the_view_does_not_use_is_an_error_naming_the_view() {
         .args(["--pmap", "--explain", &me])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("--explain does not apply to the pmap output"));
+        .stderr(predicate::str::contains(
+            "--explain does not apply to the pmap output",
+        ));
 }
 
 #[test]
@@ -405,7 +477,10 @@ fn a_reversed_range_shows_what_pmap_shows() {
     // both ends (and only it); a reversed range across two mappings shows none.
     let line = maps.lines().nth(2).unwrap();
     let (start, end) = line.split_once(' ').unwrap().0.split_once('-').unwrap();
-    let (s, e) = (u64::from_str_radix(start, 16).unwrap(), u64::from_str_radix(end, 16).unwrap());
+    let (s, e) = (
+        u64::from_str_radix(start, 16).unwrap(),
+        u64::from_str_radix(end, 16).unwrap(),
+    );
     for range in [format!("{:x},{:x}", e - 1, s), format!("{:x},{:x}", e, s)] {
         let pmap = std::process::Command::new("/usr/bin/pmap")
             .args(["-q", "-A", &range, &me.to_string()])
@@ -427,7 +502,13 @@ fn a_reversed_range_shows_what_pmap_shows() {
             .unwrap()
             .lines()
             .skip(1)
-            .map(|l| l.split_whitespace().next().unwrap().trim_start_matches('0').to_string())
+            .map(|l| {
+                l.split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_start_matches('0')
+                    .to_string()
+            })
             .collect();
         assert_eq!(our_rows, pmap_rows, "-A {range}");
     }
@@ -435,12 +516,28 @@ fn a_reversed_range_shows_what_pmap_shows() {
 
 #[test]
 fn man_page_and_completions_cover_every_subcommand() {
-    let page = vasmap().arg("man").assert().success().get_output().stdout.clone();
+    let page = vasmap()
+        .arg("man")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let page = String::from_utf8(page).unwrap();
     for word in [
-        "VASMAP SELF", "VASMAP LAYOUT", "VASMAP PAGES", "VASMAP TOUR", "VASMAP DIFF",
-        "VASMAP WATCH", "\\-\\-map", "\\-\\-touch", "\\-\\-write", "\\-\\-svg", "\\-\\-rows",
-        "\\-\\-width", "\\-\\-interval",
+        "VASMAP SELF",
+        "VASMAP LAYOUT",
+        "VASMAP PAGES",
+        "VASMAP TOUR",
+        "VASMAP DIFF",
+        "VASMAP WATCH",
+        "\\-\\-map",
+        "\\-\\-touch",
+        "\\-\\-write",
+        "\\-\\-svg",
+        "\\-\\-rows",
+        "\\-\\-width",
+        "\\-\\-interval",
     ] {
         assert!(page.contains(word), "{word} missing from the man page");
     }
@@ -453,12 +550,22 @@ fn man_page_and_completions_cover_every_subcommand() {
             .arg(&file)
             .output()
             .unwrap();
-        assert!(out.stderr.is_empty(), "groff: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.stderr.is_empty(),
+            "groff: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     } else {
         eprintln!("not rendering the man page: /usr/bin/groff is not installed");
     }
     for shell in ["bash", "zsh", "fish"] {
-        let script = vasmap().args(["completions", shell]).assert().success().get_output().stdout.clone();
+        let script = vasmap()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         let script = String::from_utf8(script).unwrap();
         // --kind, --sort, --color and --touch offer their values, not file names.
         for value in ["thread_stack", "sysv_shm", "pss", "always", "first"] {

@@ -12,7 +12,11 @@ use common::{assert_terminal_safe, run_vasmap};
 /// Run vasmap with `args`; its exit status and stderr, which must be terminal-safe.
 fn refused(args: &[&str]) -> (i32, String) {
     let (out, err, code) = run_vasmap(args);
-    assert!(out.is_empty(), "{args:?} printed {}", String::from_utf8_lossy(&out));
+    assert!(
+        out.is_empty(),
+        "{args:?} printed {}",
+        String::from_utf8_lossy(&out)
+    );
     assert_terminal_safe(&format!("stderr of {args:?}"), &err);
     (code, String::from_utf8(err).unwrap())
 }
@@ -24,16 +28,34 @@ fn every_value_parser_shows_its_input_escaped() {
             &["--kind", "\u{1b}[2Jheap", "1"][..],
             r"invalid value '\e[2Jheap' for '--kind <KIND>': '\e[2Jheap' is not a kind: use one of program,",
         ),
-        (&["--kind", "heap\u{2060}", "1"], r"'heap\u{2060}' is not a kind"),
+        (
+            &["--kind", "heap\u{2060}", "1"],
+            r"'heap\u{2060}' is not a kind",
+        ),
         (
             &["--addr", "\u{1b}]0;title\u{7}", "1"],
             r"'\e]0;title\x07' is not an address: give it in hex",
         ),
-        (&["-A", "\u{1b}[2J", "1"], r"'\e[2J' is not an address range"),
-        (&["--perms", "w\u{1b}", "1"], r"'\e' is not a permission letter"),
-        (&["watch", "-n", "\u{1b}[2J", "1"], r"'\e[2J' is not a duration"),
-        (&["pages", "1", "0x\u{1b}[2J"], r"'0x\e[2J' is not an address"),
-        (&["\u{1b}[2J5\u{202e}", "--x"], r"unexpected argument '--x' found"),
+        (
+            &["-A", "\u{1b}[2J", "1"],
+            r"'\e[2J' is not an address range",
+        ),
+        (
+            &["--perms", "w\u{1b}", "1"],
+            r"'\e' is not a permission letter",
+        ),
+        (
+            &["watch", "-n", "\u{1b}[2J", "1"],
+            r"'\e[2J' is not a duration",
+        ),
+        (
+            &["pages", "1", "0x\u{1b}[2J"],
+            r"'0x\e[2J' is not an address",
+        ),
+        (
+            &["\u{1b}[2J5\u{202e}", "--x"],
+            r"unexpected argument '--x' found",
+        ),
     ] {
         let (code, err) = refused(args);
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -44,11 +66,26 @@ fn every_value_parser_shows_its_input_escaped() {
 #[test]
 fn clap_s_own_errors_show_the_argument_escaped() {
     for (args, says) in [
-        (&["--\u{1b}[2Jfoo", "1"][..], r"unexpected argument '--\e[2Jfoo' found"),
-        (&["--color", "\u{1b}[31mred"], r"invalid value '\e[31mred' for '--color <WHEN>'"),
-        (&["--sort", "rss\u{feff}", "1"], r"invalid value 'rss\u{feff}' for '--sort <KEY>'"),
-        (&["tour", "\u{1b}[2Jx"], r"invalid value '\e[2Jx' for '[NAME]'"),
-        (&["self", "--touch", "\u{9b}2J"], r"invalid value '\u{009b}2J' for '--touch"),
+        (
+            &["--\u{1b}[2Jfoo", "1"][..],
+            r"unexpected argument '--\e[2Jfoo' found",
+        ),
+        (
+            &["--color", "\u{1b}[31mred"],
+            r"invalid value '\e[31mred' for '--color <WHEN>'",
+        ),
+        (
+            &["--sort", "rss\u{feff}", "1"],
+            r"invalid value 'rss\u{feff}' for '--sort <KEY>'",
+        ),
+        (
+            &["tour", "\u{1b}[2Jx"],
+            r"invalid value '\e[2Jx' for '[NAME]'",
+        ),
+        (
+            &["self", "--touch", "\u{9b}2J"],
+            r"invalid value '\u{009b}2J' for '--touch",
+        ),
     ] {
         let (code, err) = refused(args);
         assert_eq!(code, 2, "{args:?}: {err}");
