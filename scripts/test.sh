@@ -21,6 +21,8 @@ need script bsdutils
 need setpriv util-linux
 need unshare util-linux
 need gdb gdb
+need strace strace
+need python3 python3
 
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

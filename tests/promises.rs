@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::{assert_terminal_safe, run_vasmap};
@@ -247,4 +247,311 @@ fn a_command_line_of_nuls_only_is_shown_as_pmap_shows_it() {
         "{}",
         text(&table)
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// 11.6: a process whose name is not UTF-8
+
+#[test]
+fn a_process_named_in_bytes_that_are_not_utf8_is_read_by_every_view() {
+    let Some(p) = common::Helper::start("named", &["fffe", "zero"]) else {
+        return;
+    };
+    let pid = p.pid.to_string();
+    assert_eq!(
+        std::fs::read(format!("/proc/{pid}/comm")).unwrap(),
+        b"\xff\xfe\n"
+    );
+    let views: &[&[&str]] = &[
+        &[],
+        &["-x"],
+        &["-X"],
+        &["-XX"],
+        &["-d"],
+        &["-p"],
+        &["--explain"],
+        &["--summary"],
+        &["--totals"],
+        &["--totals", "--kind", "heap"],
+        &["-o", "csv"],
+        &["--pmap"],
+        &["--pmap", "-x"],
+        &["--pmap", "-XX"],
+        &["--pmap", "-d"],
+        &["--addr", "0x1000"],
+        &["layout"],
+        &["layout", "--svg", "-"],
+        &["diff", "PID"],
+    ];
+    for flags in views {
+        let mut args: Vec<&str> = flags
+            .iter()
+            .map(|&f| if f == "PID" { pid.as_str() } else { f })
+            .collect();
+        args.push(&pid);
+        let (out, err, code) = run_vasmap(&args);
+        assert_eq!(code, 0, "vasmap {args:?}: {}", text(&err));
+        assert!(!out.is_empty(), "vasmap {args:?} printed nothing");
+        if flags.first() != Some(&"--pmap") {
+            assert_terminal_safe(&format!("vasmap {args:?}"), &out);
+        }
+    }
+    // The name, escaped in vasmap's views, exact in JSON, as procps escapes it in pmap's.
+    let (table, _, _) = run_vasmap(&[&pid]);
+    assert!(
+        text(&table).starts_with(&format!("{pid}:   [\\xff\\xfe]")),
+        "{}",
+        text(&table)
+    );
+    let (totals, _, _) = run_vasmap(&["--totals", &pid]);
+    assert!(text(&totals).starts_with(&format!("{pid}:   [\\xff\\xfe]")));
+    let doc = json_of(Command::new(env!("CARGO_BIN_EXE_vasmap")).args(["--json", &pid]));
+    assert_eq!(doc["process"]["comm_bytes"], serde_json::json!([255, 254]));
+    if let Some((theirs, _)) = common::run_pmap(&["-q", &pid]) {
+        let (ours, _, _) = run_vasmap(&["--pmap", "-q", &pid]);
+        assert_eq!(text(&ours).lines().next(), text(&theirs).lines().next());
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 11.10: the SVG is XML whatever the names hold
+
+#[test]
+fn layout_svg_of_names_xml_forbids_parses_as_xml() {
+    if Command::new("python3")
+        .arg("-c")
+        .arg("import xml.etree.ElementTree")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: python3 is not installed");
+        return;
+    }
+    // Names and a command line holding U+FFFE, U+FFFF, C0 controls, a lone surrogate's
+    // bytes and XML's own markup.
+    let names: [&[u8]; 5] = [
+        "/tmp/x\u{fffe}y\u{ffff}z.so".as_bytes(),
+        b"/tmp/ctl\x01\x08\x0b\x0c\x1f.txt",
+        b"/tmp/sur\xed\xa0\x80.txt",
+        b"/tmp/<svg>&amp;\"'</svg>",
+        "/tmp/\u{feff}\u{2028}\u{202e}".as_bytes(),
+    ];
+    let mut capture = Vec::new();
+    for (i, n) in names.iter().enumerate() {
+        capture.extend_from_slice(
+            format!("7f00000{i}0000-7f00000{i}1000 r--p 00000000 fe:00 1{i} ").as_bytes(),
+        );
+        capture.extend_from_slice(n);
+        capture.push(b'\n');
+    }
+    let (_d, file) = common::temp_file("hostile\u{fffe}\u{ffff}\x01.maps", &capture);
+    let held = common::hold_with_args(&["a\u{ffff}b\u{fffe}".as_bytes(), b"\x01\x02"]);
+    let mut svgs = Vec::new();
+    let (svg, err, code) = run_vasmap(&["layout", file.to_str().unwrap(), "--svg", "-"]);
+    assert_eq!(code, 0, "{}", text(&err));
+    svgs.push(("capture", svg));
+    if let Some(h) = &held {
+        let (svg, err, code) = run_vasmap(&["layout", &h.pid.to_string(), "--svg", "-"]);
+        assert_eq!(code, 0, "{}", text(&err));
+        svgs.push(("command line", svg));
+    }
+    for (what, svg) in svgs {
+        let mut parse = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())",
+            ])
+            .stdin(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(parse.stdin.as_mut().unwrap(), &svg).unwrap();
+        let out = parse.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "the SVG of the {what} is not XML: {}\n{}",
+            text(&out.stderr),
+            text(&svg)
+        );
+        let svg = text(&svg);
+        assert!(
+            svg.contains("\\u{fffe}") && svg.contains("\\u{ffff}"),
+            "{what}: {svg}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// 11.17: `--from` a FIFO with no writer, a pipe, standard input
+
+fn mkfifo(path: &std::path::Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+#[test]
+fn from_a_fifo_without_a_writer_ends_at_once_and_pipes_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.fifo");
+    mkfifo(&fifo);
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vasmap"))
+        .arg("--from")
+        .arg(&fifo)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // It must not wait for a writer: give it ten seconds, then call it a hang.
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("vasmap --from FIFO waits for a writer");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with(&format!("vasmap: {}: ", fifo.display())) && err.contains("FIFO"),
+        "{err}"
+    );
+    // A pipe from the shell and standard input are read.
+    let bin = env!("CARGO_BIN_EXE_vasmap");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "'{bin}' --from <(cat /proc/self/maps) && cat /proc/self/maps | '{bin}' --from -"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).matches("[stack]").count() >= 2,
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// 11.8: `--explain` of a capture opens no FIFO and no device
+
+/// A process blocked opening `fifo` for writing (as `echo hi > FIFO` is until a reader
+/// comes); killed on drop.
+struct BlockedWriter(std::process::Child);
+
+impl BlockedWriter {
+    fn start(fifo: &std::path::Path) -> BlockedWriter {
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg("echo hi > \"$0\"")
+            .arg(fifo)
+            .spawn()
+            .unwrap();
+        BlockedWriter(child)
+    }
+
+    /// True while it is still waiting for a reader.
+    fn still_blocked(&mut self) -> bool {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        self.0.try_wait().unwrap().is_none()
+    }
+}
+
+impl Drop for BlockedWriter {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `vasmap --explain --from` a capture of `lines`; its stderr (exit 0 required).
+fn explain_capture(dir: &std::path::Path, lines: &str) -> String {
+    let capture = dir.join("explain.maps");
+    std::fs::write(&capture, lines).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_vasmap"))
+        .args(["--explain", "--width", "300", "--from"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+}
+
+#[test]
+fn explain_of_a_capture_never_opens_a_fifo_even_through_a_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    mkfifo(&fifo);
+    let link = dir.path().join("libfifo.so.1");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    let mut writer = BlockedWriter::start(&fifo);
+    assert!(writer.still_blocked(), "the writer did not block in open");
+    let shown = explain_capture(
+        dir.path(),
+        &format!(
+            "7f0000000000-7f0000001000 r-xp 00000000 00:00 0          {fifo}\n\
+             7f0000001000-7f0000002000 r-xp 00000000 fe:00 77         {fifo}\n\
+             7f0000002000-7f0000003000 r-xp 00000000 fe:00 78         {link}\n",
+            fifo = fifo.display(),
+            link = link.display()
+        ),
+    );
+    assert!(shown.contains("libfifo.so.1"), "{shown}");
+    assert!(
+        writer.still_blocked(),
+        "vasmap opened the FIFO (the writer blocked in open was released)"
+    );
+}
+
+#[test]
+fn explain_of_a_capture_never_opens_a_device() {
+    if !Path::new("/usr/bin/strace").exists() {
+        eprintln!("skipping: /usr/bin/strace is not installed (scripts/test.sh installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("libzero.so.1");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let capture = dir.path().join("devices.maps");
+    std::fs::write(
+        &capture,
+        format!(
+            "7f0000000000-7f0000001000 r-xp 00000000 00:06 9   /./dev/kmsg\n\
+             7f0000001000-7f0000002000 r-xp 00000000 00:00 0   /dev/./kmsg\n\
+             7f0000002000-7f0000003000 r-xp 00000000 fe:00 78  {}\n",
+            link.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.path().join("strace.log");
+    let out = Command::new("/usr/bin/strace")
+        .args(["-f", "-e", "trace=open,openat,openat2", "-o"])
+        .arg(&log)
+        .arg(env!("CARGO_BIN_EXE_vasmap"))
+        .args(["--explain", "--from"])
+        .arg(&capture)
+        .output()
+        .unwrap();
+    if !out.status.success() && text(&out.stderr).contains("ptrace") {
+        eprintln!("skipping: strace cannot trace here: {}", text(&out.stderr));
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let opens = std::fs::read_to_string(&log).unwrap();
+    for path in ["kmsg", "libzero.so.1", "/dev/zero"] {
+        let opened: Vec<&str> = opens
+            .lines()
+            .filter(|l| l.contains(path) && !l.contains("O_PATH"))
+            .collect();
+        assert!(opened.is_empty(), "vasmap opened {path}: {opened:#?}");
+    }
+    assert!(text(&out.stdout).contains("kmsg"), "{}", text(&out.stdout));
 }

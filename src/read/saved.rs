@@ -6,7 +6,8 @@
 //! What is read: regular files, and pipes (`--from <(cat /proc/PID/smaps)`, `--from -`
 //! for standard input). A named FIFO is read only when its writer is already waiting:
 //! it is opened without blocking, so with no writer it reads as empty at once instead of
-//! hanging. Devices and sockets are refused before anything is read.
+//! hanging, and a FIFO or pipe that gives nothing is an error that says so (not an empty
+//! map). Devices and sockets are refused before anything is read.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -49,13 +50,20 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
         source,
     };
     let file = open_capture(path)?;
+    let fifo = {
+        use std::os::unix::fs::FileTypeExt;
+        file.metadata().map_err(io_err)?.file_type().is_fifo()
+    };
     let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let first = reader
-        .fill_buf()
-        .map_err(io_err)?
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .copied();
+    let head = reader.fill_buf().map_err(io_err)?;
+    if fifo && head.is_empty() {
+        // A named FIFO opened with no writer reads as empty at once (it is opened
+        // without waiting, see the module docs): say so rather than show no mappings.
+        return Err(SavedError::Source(SourceError::EmptyPipe {
+            path: path.to_path_buf(),
+        }));
+    }
+    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first != Some(b'{') {
         // Go on from the same reader: a pipe (`--from <(cat /proc/PID/maps)`) cannot be
         // opened and read a second time.
