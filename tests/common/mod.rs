@@ -431,12 +431,22 @@ pub fn assert_terminal_safe(what: &str, bytes: &[u8]) {
             || ('\u{80}'..='\u{9f}').contains(&c)
             || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
             || (c != '\n' && vasmap::text::is_unsafe_char(c));
-        assert!(
-            !bad,
-            "{what}: unsafe character {c:?} at byte {i}: ...{}...",
-            &text[text.floor_char_boundary(i.saturating_sub(60))
-                ..text.ceil_char_boundary((i + 20).min(text.len()))]
-        );
+        if bad {
+            // Some context, cut at character boundaries (str::floor_char_boundary is
+            // newer than the crate's rust-version).
+            let mut from = i.saturating_sub(60);
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            let mut to = (i + 20).min(text.len());
+            while !text.is_char_boundary(to) {
+                to += 1;
+            }
+            panic!(
+                "{what}: unsafe character {c:?} at byte {i}: ...{}...",
+                &text[from..to]
+            );
+        }
     }
 }
 
