@@ -325,7 +325,8 @@ pub struct ViewArgs {
     pub width: Option<u16>,
 
     /// Only mappings overlapping LOW..=HIGH (hexadecimal). One address: the mapping
-    /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A).
+    /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A). A reversed
+    /// range (LOW above HIGH) keeps, as pmap's does, only a mapping that holds both.
     #[arg(short = 'A', long = "range", value_name = "LOW[,HIGH]", value_parser = parse_range)]
     pub range: Option<AddrRange>,
 
