@@ -555,3 +555,39 @@ fn explain_of_a_capture_never_opens_a_device() {
     }
     assert!(text(&out.stdout).contains("kmsg"), "{}", text(&out.stdout));
 }
+
+// ---------------------------------------------------------------------------------------
+// 11.16: JSON with a byte-order mark, or wrapped in `[...]`
+
+#[test]
+fn json_with_a_byte_order_mark_or_in_an_array_is_read() {
+    let (json, _, code) = run_vasmap(&["--json", "--from", "tests/fixtures/simple.smaps"]);
+    assert_eq!(code, 0);
+    let json = text(&json);
+    let rows = |file: &std::path::Path| {
+        let (out, err, code) = run_vasmap(&["--from", file.to_str().unwrap()]);
+        assert_eq!(code, 0, "{}: {}", file.display(), text(&err));
+        text(&out)
+            .lines()
+            .filter(|l| l.starts_with(" 0000"))
+            .count()
+    };
+    let plain = {
+        let (_d, f) = common::temp_file("plain.json", &json);
+        rows(&f)
+    };
+    assert_eq!(plain, 24);
+    for (name, doc) in [
+        ("bom.json", format!("\u{feff}{json}")),
+        ("array.json", format!("[{json}]")),
+        ("bom-array.json", format!("\u{feff} \n[{json},{json}]")),
+    ] {
+        let (_d, f) = common::temp_file(name, doc);
+        let expect = if name == "bom-array.json" {
+            2 * plain
+        } else {
+            plain
+        };
+        assert_eq!(rows(&f), expect, "{name}");
+    }
+}

@@ -63,8 +63,18 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
             path: path.to_path_buf(),
         }));
     }
-    let first = head.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    if first != Some(b'{') {
+    // A UTF-8 byte-order mark (an editor's, or PowerShell's `>`) is not part of the
+    // document: serde_json refuses it, so it is stepped over here.
+    const BOM: &[u8] = b"\xef\xbb\xbf";
+    let bom = head.starts_with(BOM);
+    let first = head[if bom { BOM.len() } else { 0 }..]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied();
+    if bom {
+        reader.consume(BOM.len());
+    }
+    if !matches!(first, Some(b'{' | b'[')) {
         // Go on from the same reader: a pipe (`--from <(cat /proc/PID/maps)`) cannot be
         // opened and read a second time.
         return Ok(vec![read_file_from(path, reader)?]);
