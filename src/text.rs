@@ -205,7 +205,7 @@ impl serde_json::ser::Formatter for TerminalSafeJson {
 }
 
 /// `serde_json::to_writer`, with every character that could drive a terminal escaped (see
-/// [`TerminalSafeJson`]), for JSON that may be printed on one.
+/// `TerminalSafeJson`), for JSON that may be printed on one.
 pub fn json_to_writer<W: std::io::Write, T: ?Sized + serde::Serialize>(
     writer: W,
     value: &T,

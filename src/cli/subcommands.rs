@@ -19,7 +19,7 @@ pub struct PagesArgs {
     pub pid: i32,
 
     /// Which mapping: an address in it (hex: 0x7f12a0000000) or a name pattern as
-    /// --name takes it (libc, '[heap]', '*.so*'); a name may match several mappings.
+    /// --name takes it (`libc`, `'[heap]'`, `'*.so*'`); a name may match several mappings.
     #[arg(value_name = "WHERE", value_parser = crate::teach::pages::Where::parse)]
     pub where_: crate::teach::pages::Where,
 
