@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fuzz vasmap's maps and smaps parsers and its core dump reader (fuzz/fuzz_targets/)
-# for a bounded time.
+# Fuzz vasmap's maps and smaps parsers, its core dump reader, the ELF reader behind
+# --explain and the saved-file readers of --from (fuzz/fuzz_targets/) for a bounded time.
 #
-# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET]        (default: 60)
+# Usage: scripts/fuzz.sh [SECONDS_PER_TARGET [TARGET...]]
+#        (default: 60 seconds each for maps smaps core elf saved)
 #
 # Installs cargo-fuzz from crates.io if it is missing. Uses the nightly toolchain with
 # AddressSanitizer where one is installed or `rustup toolchain install nightly` can get
@@ -13,11 +14,15 @@
 #
 # The corpus grows in fuzz/corpus/TARGET (not committed), seeded from tests/fixtures/.
 # An input that crashes a target is copied to tests/fixtures/fuzz/, where the normal test
-# suite replays it (tests/parse_props.rs; core-* in tests/core_synthetic.rs); commit it
+# suite replays it (tests/parse_props.rs; core-* in tests/core_synthetic.rs; elf-* and saved-*
+# in tests/fuzz_replay.rs); commit it
 # with the fix. Exit status: 0 no finding, 1 a finding or the fuzzer could not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(maps smaps core elf saved)
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "fuzz.sh: installing cargo-fuzz from crates.io"
@@ -39,13 +44,16 @@ fi
 echo "fuzz.sh: $(rustup run "$toolchain" rustc --version), sanitizer: $sanitizer, ${secs}s per target"
 
 found=0
-for target in maps smaps core; do
+for target in "${targets[@]}"; do
     corpus=fuzz/corpus/$target
     mkdir -p "$corpus" "fuzz/artifacts/$target"
     log=$(mktemp)
     status=0
+    limits=(-rss_limit_mb=2048)
+    # --explain promises at most 64 MiB for any file: no one allocation may pass it.
+    [ "$target" = elf ] && limits+=(-malloc_limit_mb=64)
     cargo "+$toolchain" fuzz run -O -s "$sanitizer" "$target" "$corpus" tests/fixtures \
-        -- -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+        -- -max_total_time="$secs" -max_len=65536 -timeout=10 "${limits[@]}" \
         >"$log" 2>&1 || status=$?
     runs=$(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | tail -1 || true)
     cov=$(grep -Eo 'DONE +cov: [0-9]+ ft: [0-9]+ corp: [0-9]+/[0-9a-zA-Z]+' "$log" | tail -1 || true)

@@ -1,11 +1,29 @@
 //! The command line, as a clap derive definition. This is the only module that knows clap:
 //! it turns arguments into the plain option structs the rest of vasmap takes.
+//!
+//! What clap does not do by itself lives beside it: options before a subcommand moved
+//! after it (`argv`), help, errors and bare `vasmap` written by vasmap's rules (`entry`),
+//! flags a view does not use refused (`unused`), the man page and completions (`man`).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub mod argv;
+mod entry;
+mod man;
 pub mod pmap;
+mod subcommands;
+mod unused;
+mod values;
+
+pub use entry::{parse_line, short_usage, write_generated};
+pub use man::{completions, man_page};
+pub use subcommands::{
+    DiffArgs, LayoutArgs, PagesArgs, ReportArgs, SelfArgs, Target, TourArgs, WatchArgs,
+};
+pub use values::ProcessArg;
+use values::{KindParser, ProcessParser, short_helps};
 
 use crate::filter::SortKey;
 use crate::range::AddrRange;
@@ -72,22 +90,43 @@ Examples:
   vasmap tour                     experiments in vasmap's own address space
   vasmap tour fork-cow --wait     one of them, pausing after each step
   vasmap report 4972 -o 4972.html one HTML page to click through: drawing, table, details
+  vasmap --all                    every process's RSS, PSS, USS and swap, like smem
+  vasmap --from core --addr fault where a core dump's fault address is
+
+Processes by name:
+  A word that is not a number is a process name: `vasmap sleep` shows every process whose
+  command name (as ps shows it) or program file is `sleep`, in pid order, and says on
+  stderr how many matched, as `pmap $(pidof sleep)` would. Subcommands win over names:
+  `vasmap layout` is the subcommand; `vasmap $(pidof layout)` shows processes so named.
+  Options may come before a subcommand: `vasmap -x self` is `vasmap self -x`.
 
 Exit status:
   0  every process (or file) was read and shown
-  1  a process or file could not be read: stderr says which and why; the others are
-     printed. Or the output could not be written (a full disk)
+  1  a process or file could not be read, or no process has a NAME given: stderr says
+     which and why; the others are printed. Or the output could not be written (a full
+     disk)
   2  the command line is wrong (unknown option, not a pid, a bad -A range or --addr,
-     an unknown --kind, -x/-X/-d together with --pmap, which pmap refuses)";
+     an unknown --kind, a flag the chosen view does not use such as --summary -d, or
+     no argument at all)";
+
+/// What `-h` says after the options; `--help` says [`EXAMPLES`] instead.
+const AFTER_SHORT_HELP: &str = "\
+A PID may be a process name (`vasmap sleep`); subcommands win over names.
+`vasmap --help` adds examples and the exit status.";
 
 /// Show the virtual address space of Linux processes: a pmap you can trust, and a way
 /// to learn how a process's memory is laid out.
+///
+/// Without a subcommand, vasmap shows the processes given (by pid or by name) or the
+/// saved files of --from: one row per mapping, its size, permissions, kind and name.
+/// The subcommands teach (self, tour, pages, layout) and compare (diff, watch).
 #[derive(Debug, Parser)]
 #[command(
     name = "vasmap",
     version,
     about,
-    after_help = EXAMPLES,
+    after_help = AFTER_SHORT_HELP,
+    after_long_help = EXAMPLES,
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true
 )]
@@ -95,13 +134,14 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// Process ids to show, one block each, in the order given.
+    /// Processes to show, one block each, in the order given: a pid, or a name (every
+    /// process whose command name or program file is NAME, in pid order).
     #[arg(
-        value_name = "PID",
+        value_name = "PID|NAME",
         required_unless_present_any = ["from", "all"],
-        value_parser = parse_pid
+        value_parser = ProcessParser
     )]
-    pub pids: Vec<i32>,
+    pub pids: Vec<ProcessArg>,
 
     #[command(flatten)]
     pub view: ViewArgs,
@@ -197,224 +237,6 @@ pub enum Command {
     Report(ReportArgs),
 }
 
-/// `vasmap pages PID WHERE`.
-#[derive(Debug, Args)]
-pub struct PagesArgs {
-    /// The process id.
-    #[arg(value_name = "PID", value_parser = parse_pid)]
-    pub pid: i32,
-
-    /// Which mapping: an address in it (hex: 0x7f12a0000000) or a name pattern as
-    /// --name takes it (libc, '[heap]', '*.so*'); a name may match several mappings.
-    #[arg(value_name = "WHERE", value_parser = crate::teach::pages::Where::parse)]
-    pub where_: crate::teach::pages::Where,
-
-    /// The pages as JSON: runs and counts per mapping (docs/json.md).
-    #[arg(long)]
-    pub json: bool,
-
-    /// Width in columns (at least 60).
-    #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u16).range(60..))]
-    pub width: u16,
-
-    /// Colour the strip: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
-    /// Pages per cell of the strip (default: as few as draw each mapping in 16 lines).
-    #[arg(long, value_name = "PAGES", value_parser = clap::value_parser!(u64).range(1..))]
-    pub cell: Option<u64>,
-}
-
-impl PagesArgs {
-    /// The plain options `show_pages` takes.
-    pub fn to_options(&self) -> crate::teach::pages::PagesOptions {
-        crate::teach::pages::PagesOptions {
-            json: self.json,
-            width: usize::from(self.width),
-            color: !self.json && crate::view::color::enabled(self.color),
-            cell_pages: self.cell,
-            ..Default::default()
-        }
-    }
-}
-
-/// `vasmap tour [NAME]`.
-#[derive(Debug, Args)]
-pub struct TourArgs {
-    /// The experiment to run (`vasmap tour` lists them).
-    #[arg(value_name = "NAME", value_parser = tour_names())]
-    pub name: Option<String>,
-
-    /// Print one JSON document: every step with its changes, faults and figures
-    /// (docs/json.md).
-    #[arg(long)]
-    pub json: bool,
-
-    /// Pause after each step and print vasmap's pid, so that `pmap PID` can look from
-    /// another terminal; Enter (or the end of input) goes on.
-    #[arg(long)]
-    pub wait: bool,
-
-    /// sequential-vs-random: as root, drop the whole page cache before each pass
-    /// (/proc/sys/vm/drop_caches) instead of only the experiment's own file. Slows every
-    /// other program on the machine for a while.
-    #[arg(long)]
-    pub drop_caches: bool,
-
-    /// Internal: serve as the measuring helper of vasmap PID (its parent).
-    #[arg(long, value_name = "PID", hide = true, value_parser = parse_pid)]
-    pub measure_for: Option<i32>,
-}
-
-/// The experiments' names, each with its one line, for clap.
-fn tour_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(
-        crate::teach::tour::EXPERIMENTS
-            .iter()
-            .map(|e| clap::builder::PossibleValue::new(e.name).help(e.summary)),
-    )
-}
-
-impl TourArgs {
-    /// The plain options the tour takes.
-    pub fn to_options(&self) -> crate::teach::tour::TourOptions {
-        crate::teach::tour::TourOptions {
-            name: self.name.clone(),
-            json: self.json,
-            wait: self.wait,
-            drop_caches: self.drop_caches,
-        }
-    }
-}
-
-/// `vasmap report WHAT -o FILE.html`.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// A process id, `self` (vasmap's own address space; with --map, the demo's), or a
-    /// saved maps/smaps capture or vasmap `--json` file.
-    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
-    pub target: Target,
-
-    /// The page to write (`-` for standard output). An existing file is replaced, whole,
-    /// only once the page is complete.
-    #[arg(short = 'o', long = "output", value_name = "FILE.html")]
-    pub output: PathBuf,
-
-    /// With `self`: map this file into vasmap first, as `vasmap self --map` does, and mark
-    /// it on the page (repeat for several).
-    #[arg(long = "map", value_name = "FILE")]
-    pub maps: Vec<PathBuf>,
-
-    /// Leave out what each region is (--explain's words and ELF sections): no mapped file
-    /// is read.
-    #[arg(long)]
-    pub no_explain: bool,
-
-    /// Embed every smaps figure of every mapping, however large the page gets (by default
-    /// a page past a few MB keeps only the figures its table shows).
-    #[arg(long)]
-    pub full: bool,
-
-    /// Merge neighbouring rows of the drawing until at most this many remain.
-    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
-    pub rows: u16,
-}
-
-/// `vasmap diff A B`.
-#[derive(Debug, Args)]
-pub struct DiffArgs {
-    /// The earlier snapshot: a pid (all digits) or a saved file (maps, smaps or vasmap JSON;
-    /// write `./1234` for a file named 1234).
-    #[arg(value_name = "A")]
-    pub a: String,
-
-    /// The later snapshot, the same way.
-    #[arg(value_name = "B")]
-    pub b: String,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    /// Show full paths instead of file names.
-    #[arg(short = 'p', long = "show-path")]
-    pub show_path: bool,
-
-    /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-}
-
-/// `vasmap watch PID`.
-#[derive(Debug, Args)]
-pub struct WatchArgs {
-    /// The process to watch.
-    #[arg(value_name = "PID", value_parser = parse_pid)]
-    pub pid: i32,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    /// How often to look: `1s`, `250ms`, `2m`.
-    #[arg(long, short = 'n', value_name = "DURATION", default_value = "1s", value_parser = parse_interval)]
-    pub interval: std::time::Duration,
-
-    /// Show full paths instead of file names.
-    #[arg(short = 'p', long = "show-path")]
-    pub show_path: bool,
-
-    /// Colour: `auto` (on a terminal, unless NO_COLOR is set), `always` or `never`.
-    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-}
-
-/// A watch interval: a humantime duration of at least 10ms.
-fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(s)
-        .map_err(|e| format!("'{s}' is not a duration ({e}): write e.g. 1s, 250ms or 2m"))?;
-    if d < std::time::Duration::from_millis(10) {
-        return Err(format!(
-            "'{s}' is too short: the interval must be at least 10ms"
-        ));
-    }
-    Ok(d)
-}
-
-/// `vasmap layout`'s options.
-#[derive(Debug, Args)]
-pub struct LayoutArgs {
-    /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file
-    /// (or vasmap's own `--json` output).
-    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
-    pub target: Target,
-
-    /// Also write the picture as an SVG file (`-` writes the SVG to stdout instead of
-    /// the text picture).
-    #[arg(long, value_name = "FILE")]
-    pub svg: Option<PathBuf>,
-
-    /// Colour rows by permission: `auto` only on a terminal (and not when NO_COLOR is
-    /// set), `always`, or `never`.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
-
-    /// Width of the picture in columns (at least 60).
-    #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u16).range(60..))]
-    pub width: u16,
-
-    /// Merge neighbouring rows until at most this many remain.
-    #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
-    pub rows: u16,
-}
-
-/// What `layout` draws.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Pid(i32),
-    Myself,
-    File(PathBuf),
-}
-
 /// Filters, order, colour and the scripting outputs: every view.
 #[derive(Debug, Args, Clone)]
 pub struct SelectArgs {
@@ -451,7 +273,7 @@ pub struct FilterArgs {
     /// Only mappings of these kinds (comma-separated or repeated): program, loader,
     /// library, file, deleted_file, heap, stack, thread_stack, guard, anon, named_anon,
     /// shared_anon, memfd, sysv_shm, vdso, vvar, vsyscall, special.
-    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_parser = crate::filter::parse_kind)]
+    #[arg(long = "kind", value_name = "KIND", value_delimiter = ',', value_parser = KindParser, hide_possible_values = true)]
     pub kinds: Vec<&'static str>,
 
     /// Only mappings whose name contains PATTERN as written, or matches it as a glob (`*`,
@@ -500,147 +322,11 @@ pub const SUBCOMMANDS: &[&str] = &[
     "help",
 ];
 
-/// The command-line definition, for generators (completions, man page).
+/// The command-line definition (for parsing, completions and the man page), with each
+/// option's help cut to its first sentence for `-h`; `--help` and the man page keep the
+/// whole text.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
-}
-
-/// Write a completion script for `shell`.
-pub fn write_completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
-    clap_complete::generate(shell, &mut command(), "vasmap", out);
-}
-
-/// Write the man page (roff): clap_mangen's sections, then the examples and the exit
-/// status from `--help`'s text as EXAMPLES and EXIT STATUS sections, unfilled so that
-/// their columns stay aligned (clap_mangen's own EXTRA section would reflow them).
-pub fn write_man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let man = clap_mangen::Man::new(command());
-    man.render_title(out)?;
-    man.render_name_section(out)?;
-    man.render_synopsis_section(out)?;
-    man.render_description_section(out)?;
-    man.render_options_section(out)?;
-    man.render_subcommands_section(out)?;
-    let (examples, exit) = EXAMPLES
-        .split_once("\nExit status:\n")
-        .unwrap_or((EXAMPLES, ""));
-    let examples = examples.strip_prefix("Examples:\n").unwrap_or(examples);
-    write_roff_section(out, "EXAMPLES", examples)?;
-    write_roff_section(out, "EXIT STATUS", exit)?;
-    man.render_version_section(out)
-}
-
-/// A man page section of preformatted text (`.nf`), escaped for roff.
-fn write_roff_section(
-    out: &mut dyn std::io::Write,
-    title: &str,
-    text: &str,
-) -> std::io::Result<()> {
-    writeln!(out, ".SH \"{title}\"")?;
-    writeln!(out, ".nf")?;
-    for line in text.lines() {
-        let line = line.replace('\\', "\\e").replace('-', "\\-");
-        let lead = if line.starts_with('.') || line.starts_with('\'') {
-            "\\&"
-        } else {
-            ""
-        };
-        writeln!(out, "{lead}{line}")?;
-    }
-    writeln!(out, ".fi")
-}
-
-/// A pid, `self`, or else a path to a saved maps file.
-fn parse_target(s: &str) -> Result<Target, String> {
-    if s == "self" {
-        Ok(Target::Myself)
-    } else if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        parse_pid(s).map(Target::Pid)
-    } else {
-        Ok(Target::File(PathBuf::from(s)))
-    }
-}
-
-/// The demo's options.
-#[derive(Debug, Args)]
-pub struct SelfArgs {
-    /// A file to map into vasmap: read-only and private unless --shared or --write say
-    /// otherwise (repeat for several files). Without it, vasmap maps its own copy of the
-    /// article's message.txt.
-    #[arg(long = "map", value_name = "FILE")]
-    pub maps: Vec<PathBuf>,
-
-    /// After showing the map, print the pid and wait for `q`, Enter or end of input
-    /// before unmapping, so another tool (`pmap PID`) can look at the process.
-    #[arg(long)]
-    pub wait: bool,
-
-    /// Which pages to read through the mapping: `none`, the `first`, or `all` (one byte
-    /// of each page). The demo shows what became resident and the page faults it took.
-    #[arg(long, value_enum, default_value_t = Touch::All)]
-    pub touch: Touch,
-
-    /// Map with MAP_POPULATE: the kernel faults every page in inside mmap, so all of it is
-    /// resident before anything is read.
-    #[arg(long)]
-    pub populate: bool,
-
-    /// Drop the file's pages from the page cache first (posix_fadvise DONTNEED), so the
-    /// reads go to the disk: major faults and readahead instead of fault-around.
-    #[arg(long)]
-    pub uncached: bool,
-
-    /// Map with MAP_SHARED instead of MAP_PRIVATE (`s` in the permissions).
-    #[arg(long)]
-    pub shared: bool,
-
-    /// Map writable and write '#' at the start of every page. Private (the default): the
-    /// pages are copied (copy-on-write) and the file is NOT changed. With --shared: the
-    /// FILE ITSELF IS CHANGED.
-    #[arg(long)]
-    pub write: bool,
-
-    /// Print only the demo's account of each mapping, not vasmap's whole map after it.
-    #[arg(long)]
-    pub no_map: bool,
-
-    /// Draw vasmap's own address space as `vasmap layout` does, the new mapping marked,
-    /// instead of the table.
-    #[arg(long, conflicts_with = "no_map")]
-    pub layout: bool,
-
-    #[command(flatten)]
-    pub view: ViewArgs,
-}
-
-impl SelfArgs {
-    /// The demo's plain options.
-    pub fn to_options(&self) -> crate::teach::demo::DemoOptions {
-        use crate::teach::demo::{DemoOptions, MapMode};
-        DemoOptions {
-            files: self.maps.clone(),
-            wait: self.wait,
-            touch: self.touch,
-            mode: MapMode {
-                shared: self.shared,
-                write: self.write,
-                populate: self.populate,
-                uncached: self.uncached,
-            },
-            no_map: self.no_map,
-            layout: self.layout.then(|| crate::view::layout::LayoutOptions {
-                width: usize::from(self.view.width.or_else(terminal_width).unwrap_or(80)).max(60),
-                color: crate::view::color::enabled(self.view.select.color),
-                ..Default::default()
-            }),
-            pages: crate::teach::pages::PagesOptions {
-                width: usize::from(self.view.width.or_else(terminal_width).unwrap_or(80)).max(60),
-                color: crate::view::color::enabled(self.view.select.color),
-                ..Default::default()
-            },
-            view: self.view.to_options(),
-        }
-    }
+    short_helps(<Cli as clap::CommandFactory>::command())
 }
 
 /// How the map is shown: shared by the inspector and the demo.
@@ -694,7 +380,8 @@ pub struct ViewArgs {
     pub width: Option<u16>,
 
     /// Only mappings overlapping LOW..=HIGH (hexadecimal). One address: the mapping
-    /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A).
+    /// holding it; `LOW,` and `,HIGH` leave the other end open (pmap -A). A reversed
+    /// range (LOW above HIGH) keeps, as pmap's does, only a mapping that holds both.
     #[arg(short = 'A', long = "range", value_name = "LOW[,HIGH]", value_parser = parse_range)]
     pub range: Option<AddrRange>,
 
@@ -714,17 +401,6 @@ pub enum FormatArg {
     Pmap,
     Json,
     Csv,
-}
-
-/// A pid: a positive decimal number.
-fn parse_pid(s: &str) -> Result<i32, String> {
-    match s.parse::<i32>() {
-        Ok(p) if p > 0 => Ok(p),
-        _ => Err(format!(
-            "'{}' is not a process id (a positive number, as `ps` or `pgrep` print)",
-            crate::text::escape_text(s.as_bytes(), false)
-        )),
-    }
 }
 
 impl ViewArgs {
@@ -769,35 +445,6 @@ impl ViewArgs {
 pub fn terminal_width() -> Option<u16> {
     let size = rustix::termios::tcgetwinsize(std::io::stdout()).ok()?;
     (size.ws_col > 0).then_some(size.ws_col)
-}
-
-/// Parse the command line with clap. Clap's own errors quote the argument they are about,
-/// so when an argument holds a control or bidirectional character, the message is printed
-/// here as plain text with those escaped (exit status 2, as clap's); otherwise clap
-/// prints as it always does.
-pub fn parse_args() -> Cli {
-    match Cli::try_parse() {
-        Ok(p) => p,
-        Err(e) => {
-            let hostile = std::env::args_os().any(|a| {
-                let bytes = a.as_encoded_bytes();
-                bytes.iter().any(|&b| b < 0x20 || b == 0x7f)
-                    || crate::text::sanitize_message(&String::from_utf8_lossy(bytes)).len()
-                        != bytes.len()
-            });
-            if !e.use_stderr() || !hostile {
-                e.exit();
-            }
-            let text = e.render().to_string();
-            let mut out = String::new();
-            for line in text.lines() {
-                out.push_str(&crate::text::sanitize_message(line));
-                out.push('\n');
-            }
-            let _ = std::io::Write::write_all(&mut std::io::stderr(), out.as_bytes());
-            std::process::exit(e.exit_code());
-        }
-    }
 }
 
 #[cfg(test)]

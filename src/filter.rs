@@ -36,7 +36,8 @@ impl PermsFilter {
                 '-' => {}
                 other => {
                     return Err(format!(
-                        "'{other}' is not a permission letter: use r, w, x, s (shared) or p (private), e.g. --perms wx"
+                        "'{}' is not a permission letter: use r, w, x, s (shared) or p (private), e.g. --perms wx",
+                        crate::text::escape_text(other.encode_utf8(&mut [0; 4]).as_bytes(), false)
                     ));
                 }
             }
@@ -145,7 +146,13 @@ pub fn parse_kind(s: &str) -> Result<&'static str, String> {
         .iter()
         .find(|k| k.eq_ignore_ascii_case(s))
         .copied()
-        .ok_or_else(|| format!("'{s}' is not a kind: use one of {}", Kind::KEYS.join(", ")))
+        .ok_or_else(|| {
+            format!(
+                "'{}' is not a kind: use one of {}",
+                crate::text::escape_text(s.as_bytes(), false),
+                Kind::KEYS.join(", ")
+            )
+        })
 }
 
 /// The filters and the order, as plain data.

@@ -1,13 +1,14 @@
 //! The `vasmap` binary: parse the command line, run, map errors to exit codes.
 //!
-//! Exit codes: 0 all read, 1 some pid or file could not be read (or the output could not
-//! be written), 2 a usage error (clap's own). A closed pipe (`vasmap 1 | head`) is not an
-//! error: vasmap stops writing and exits 0.
+//! Exit codes: 0 all read, 1 some pid or file could not be read, or a name matched no
+//! process (or the output could not be written), 2 a usage error. A closed pipe (`vasmap
+//! 1 | head`, `vasmap --help | head -1`) is not an error: vasmap stops writing and exits
+//! 0.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use vasmap::cli::{Cli, Command};
+use vasmap::cli::{Cli, Command, ProcessArg};
 use vasmap::inspect::{InspectError, Inspector, Task};
 use vasmap::read::proc::ReadOptions;
 use vasmap::read::saved::SavedError;
@@ -131,6 +132,46 @@ fn run_all(cli: &Cli) -> ExitCode {
     }
 }
 
+/// The pids the command line's processes stand for, in its order: a name becomes every
+/// process so named (said on stderr), or an error (reported; `failed` is then set).
+fn resolve(processes: &[ProcessArg], failed: &mut bool) -> Vec<i32> {
+    let mut pids = Vec::with_capacity(processes.len());
+    for p in processes {
+        match p {
+            ProcessArg::Pid(pid) => pids.push(*pid),
+            ProcessArg::Name(name) => {
+                match vasmap::read::byname::find_by_name(name.as_encoded_bytes()) {
+                    Ok(found) => {
+                        report(format_args!(
+                            "{}: {}",
+                            vasmap::text::escape_text(name.as_encoded_bytes(), false),
+                            matched(&found)
+                        ));
+                        pids.extend(found);
+                    }
+                    Err(e) => {
+                        report(&e);
+                        *failed = true;
+                    }
+                }
+            }
+        }
+    }
+    pids
+}
+
+/// `1 process (pid 12)`, `3 processes (pids 12, 40, 41)`: at most ten pids listed.
+fn matched(pids: &[i32]) -> String {
+    let mut list: Vec<String> = pids.iter().take(10).map(i32::to_string).collect();
+    if pids.len() > 10 {
+        list.push("...".into());
+    }
+    match pids.len() {
+        1 => format!("1 process (pid {})", list.join(", ")),
+        n => format!("{n} processes (pids {})", list.join(", ")),
+    }
+}
+
 fn inspect(cli: &Cli) -> ExitCode {
     if let Err(why) = cli.check_usage() {
         report(why);
@@ -166,8 +207,15 @@ fn inspect(cli: &Cli) -> ExitCode {
     } else {
         Task::View
     };
+    let mut failed = false;
+    let pids = resolve(&cli.pids, &mut failed);
     let mut inspector = Inspector::new(opts, task, Vec::new());
-    run_inspector(&mut inspector, &cli.pids, &cli.inspect.from)
+    let code = run_inspector(&mut inspector, &pids, &cli.inspect.from);
+    if failed && code == ExitCode::SUCCESS {
+        ExitCode::from(1)
+    } else {
+        code
+    }
 }
 
 /// The pmap mode (`vasmap --pmap ...`, or vasmap run as `pmap`): the command line read as
@@ -526,7 +574,10 @@ fn main() -> ExitCode {
     if let Some(inv) = vasmap::cli::pmap::from_args(std::env::args_os()) {
         return run_pmap(inv);
     }
-    let cli = vasmap::cli::parse_args();
+    let cli = match vasmap::cli::parse_line(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(code) => return ExitCode::from(code),
+    };
     match &cli.command {
         Some(Command::Myself(args)) => run_demo(args),
         Some(Command::Layout(args)) => run_layout(args),
@@ -535,18 +586,13 @@ fn main() -> ExitCode {
         Some(Command::Diff(args)) => run_diff(args),
         Some(Command::Watch(args)) => run_watch(args),
         Some(Command::Tour(args)) => run_tour(args),
-        Some(Command::Completions { shell }) => {
-            let mut out = io::stdout().lock();
-            vasmap::cli::write_completions(*shell, &mut out);
-            out.flush()
-                .map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS)
-        }
-        Some(Command::Man) => {
-            let mut out = io::stdout().lock();
-            vasmap::cli::write_man(&mut out)
-                .and_then(|_| out.flush())
-                .map_or_else(|e| output_failed(&e), |_| ExitCode::SUCCESS)
-        }
+        Some(Command::Completions { shell }) => ExitCode::from(vasmap::cli::write_generated(
+            &vasmap::cli::completions(*shell),
+        )),
+        Some(Command::Man) => match vasmap::cli::man_page() {
+            Ok(page) => ExitCode::from(vasmap::cli::write_generated(&page)),
+            Err(e) => output_failed(&e),
+        },
         None => inspect(&cli),
     }
 }

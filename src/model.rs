@@ -258,6 +258,25 @@ pub struct Region {
     /// What an ELF core dump holds of this mapping; `None` for a live process or a
     /// capture (see [`Dumped`]).
     pub dumped: Option<Dumped>,
+    /// What vasmap found out about a name whose text the kernel leaves ambiguous (see
+    /// [`NameLiteral`]); all false when nothing was found out, or nothing was asked.
+    pub literal: NameLiteral,
+}
+
+/// A file's name as the kernel writes it in maps is ambiguous in two ways: a newline is
+/// written `\012`, which a file may also hold as four characters, and an unlinked
+/// file's name gets ` (deleted)` appended, which a file may also end with. Where vasmap
+/// can tell (`crate::read::truename`: the process's `map_files` as root, else the file
+/// found at its path with the mapped inode), it says which here; [`Region::name_bytes`]
+/// and [`Region::is_deleted`] honour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NameLiteral {
+    /// Every `\012` in the name is the file's own backslash and three digits (the name
+    /// holds no newline): the name is shown as it is written.
+    pub escapes: bool,
+    /// The ` (deleted)` at the end of the name is part of the file's name: the file is
+    /// not deleted.
+    pub deleted_suffix: bool,
 }
 
 /// What an ELF core dump records of one mapping (its `PT_LOAD` header).
@@ -302,6 +321,7 @@ impl Region {
             kind: Kind::Anon,
             smaps: None,
             dumped: None,
+            literal: NameLiteral::default(),
         }
     }
 
@@ -320,9 +340,20 @@ impl Region {
         self.start <= addr && addr < self.end
     }
 
-    /// The name with the kernel's `\012` escape turned back into a newline byte.
+    /// The file's name as bytes: the kernel's `\012` escape turned back into a newline
+    /// byte, unless the `\012`s are known to be the file's own ([`NameLiteral`]).
     pub fn name_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
-        crate::text::unescape_kernel(&self.name)
+        if self.literal.escapes {
+            std::borrow::Cow::Borrowed(&self.name)
+        } else {
+            crate::text::unescape_kernel(&self.name)
+        }
+    }
+
+    /// `part` of this region's name (the name, or its basename) escaped for a terminal
+    /// as [`crate::text::escape_name`] does, honouring [`NameLiteral::escapes`].
+    pub fn escape_name_part(&self, part: &[u8]) -> String {
+        crate::text::escape_name_as(part, !self.literal.escapes)
     }
 
     /// The permission letters as shown: `?` where a core dump does not say (a kernel
@@ -355,9 +386,10 @@ impl Region {
         self.name.first() == Some(&b'/')
     }
 
-    /// True when the kernel has marked the backing file as unlinked.
+    /// True when the kernel has marked the backing file as unlinked (a ` (deleted)` at
+    /// the end of the name that is not known to be part of the file's name).
     pub fn is_deleted(&self) -> bool {
-        self.name.ends_with(b" (deleted)")
+        self.name.ends_with(b" (deleted)") && !self.literal.deleted_suffix
     }
 
     /// The last path component of the name (the whole name when it is not a path).

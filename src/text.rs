@@ -26,11 +26,33 @@ pub fn unescape_kernel(name: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-/// True for characters that must not reach a terminal as they are: C0 and C1 controls,
-/// DEL, and the Unicode bidirectional controls that can make text read in another order.
-fn is_unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// True for characters that must not reach a terminal or a reader as they are.
+///
+/// - C0 and C1 controls and DEL (general category Cc): they drive the terminal.
+/// - Every format character (general category Cf): the bidirectional controls that make
+///   text read in another order (U+202E, U+2066..U+2069, U+061C), and the invisible ones
+///   (U+200B, U+2060, U+FEFF, U+00AD, the tags U+E0000..U+E007F) that make
+///   `libc.so.6\u{2060}` look exactly like `libc.so.6`.
+/// - Every Default_Ignorable_Code_Point: characters a renderer draws as nothing (U+115F,
+///   U+3164 and the other Hangul fillers, variation selectors, U+034F), again a name
+///   that looks like another.
+/// - U+2028 and U+2029, the line and paragraph separators: a terminal may not break the
+///   line, but an editor or a browser that shows the output does.
+///
+/// The two Unicode properties come from ICU4X's `icu_properties` (the Unicode
+/// Consortium's own library, the one maintained crate with both tables); ASCII, by far
+/// the most common, never looks them up.
+pub fn is_unsafe_char(c: char) -> bool {
+    use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory};
+    use icu_properties::{CodePointMapData, CodePointSetData};
+    if c.is_ascii() {
+        return c.is_ascii_control();
+    }
+    if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+        return true;
+    }
+    CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
 }
 
 /// Escape a name (raw kernel bytes) for a terminal or a text table.
@@ -42,7 +64,18 @@ fn is_unsafe_char(c: char) -> bool {
 /// spaces and would otherwise hide them. Printable text, including valid non-ASCII
 /// UTF-8, is kept as it is.
 pub fn escape_name(raw: &[u8]) -> String {
-    let bytes = unescape_kernel(raw);
+    escape_name_as(raw, true)
+}
+
+/// [`escape_name`], with the kernel's `\012` undone only when `kernel_escapes` (false
+/// for a name whose `\012`s are known to be its own characters: they then show as
+/// `\\012`, a backslash and three digits).
+pub fn escape_name_as(raw: &[u8], kernel_escapes: bool) -> String {
+    let bytes = if kernel_escapes {
+        unescape_kernel(raw)
+    } else {
+        Cow::Borrowed(raw)
+    };
     let lead = bytes.iter().take_while(|&&b| b == b' ').count();
     let trail = if lead == bytes.len() {
         0
@@ -142,8 +175,9 @@ pub fn sanitize_message(msg: &str) -> String {
     out
 }
 
-/// serde_json's compact output, but with DEL, the C1 controls and the bidirectional
-/// controls written as `\uXXXX` escapes too (serde_json escapes only those below 0x20).
+/// serde_json's compact output, but with DEL, the C1 controls and every other character
+/// [`is_unsafe_char`] refuses written as `\uXXXX` escapes too (serde_json escapes only
+/// those below 0x20).
 /// The JSON means exactly the same text; printed on a terminal, it cannot drive it.
 struct TerminalSafeJson;
 
@@ -157,7 +191,12 @@ impl serde_json::ser::Formatter for TerminalSafeJson {
         for (i, c) in fragment.char_indices() {
             if is_unsafe_char(c) {
                 writer.write_all(&fragment.as_bytes()[start..i])?;
-                write!(writer, "\\u{:04x}", c as u32)?;
+                // JSON's `\uXXXX` holds one UTF-16 unit: a character past U+FFFF (the
+                // tags, U+E0000..) is written as its surrogate pair.
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
                 start = i + c.len_utf8();
             }
         }
@@ -166,7 +205,7 @@ impl serde_json::ser::Formatter for TerminalSafeJson {
 }
 
 /// `serde_json::to_writer`, with every character that could drive a terminal escaped (see
-/// [`TerminalSafeJson`]), for JSON that may be printed on one.
+/// `TerminalSafeJson`), for JSON that may be printed on one.
 pub fn json_to_writer<W: std::io::Write, T: ?Sized + serde::Serialize>(
     writer: W,
     value: &T,
@@ -235,6 +274,81 @@ mod tests {
         let all: Vec<u8> = (0u8..=255).collect();
         let s = escape_name(&all);
         assert!(s.bytes().all(|b| b >= 0x20 && b != 0x7f));
+    }
+
+    /// The characters issue 11 found reaching the output raw, and their neighbours.
+    const ISSUE_11_7: [char; 13] = [
+        '\u{061c}',
+        '\u{200b}',
+        '\u{2060}',
+        '\u{feff}',
+        '\u{00ad}',
+        '\u{3164}',
+        '\u{115f}',
+        '\u{e0041}',
+        '\u{2028}',
+        '\u{2029}',
+        '\u{200d}',
+        '\u{180e}',
+        '\u{fe0f}',
+    ];
+
+    #[test]
+    fn format_and_invisible_characters_are_escaped() {
+        for c in ISSUE_11_7 {
+            let name = format!("libc.so.6{c}");
+            let shown = escape_name(name.as_bytes());
+            assert_eq!(shown, format!("libc.so.6\\u{{{:04x}}}", c as u32), "{c:?}");
+            assert_eq!(sanitize_message(&name), shown, "{c:?}");
+            assert_eq!(escape_text(name.as_bytes(), true), shown, "{c:?}");
+        }
+        // Visible text outside ASCII is kept: letters, CJK, emoji, the no-break space.
+        assert_eq!(escape_name("é日本🦀\u{a0}x".as_bytes()), "é日本🦀\u{a0}x");
+    }
+
+    /// Every character the two Unicode properties name, from the tables themselves (not
+    /// a list kept here): escaped by every escaper, never let through.
+    #[test]
+    fn every_format_ignorable_and_separator_character_is_escaped() {
+        use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory};
+        use icu_properties::{CodePointMapData, CodePointSetData};
+        let gc = CodePointMapData::<GeneralCategory>::new();
+        let di = CodePointSetData::new::<DefaultIgnorableCodePoint>();
+        let mut count = 0;
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let listed = gc.get(c) == GeneralCategory::Format
+                || gc.get(c) == GeneralCategory::Control
+                || gc.get(c) == GeneralCategory::LineSeparator
+                || gc.get(c) == GeneralCategory::ParagraphSeparator
+                || di.contains(c);
+            assert_eq!(is_unsafe_char(c), listed, "{c:?}");
+            if !listed && !(c as u32).is_multiple_of(61) {
+                continue;
+            }
+            let mut buf = [0u8; 4];
+            let shown = escape_name(c.encode_utf8(&mut buf).as_bytes());
+            assert!(
+                !shown.chars().any(is_unsafe_char),
+                "{c:?} shown as {shown:?}"
+            );
+            if listed {
+                count += 1;
+                assert!(shown.starts_with('\\'), "{c:?} shown as {shown:?}");
+            }
+        }
+        // Unicode 16: 65 Cc, 170 Cf (some of them also default-ignorable), 4,174
+        // default-ignorable (most are the reserved tag block), 2 separators.
+        assert!(count > 4000, "{count}");
+    }
+
+    #[test]
+    fn json_escapes_characters_past_the_basic_plane_as_surrogate_pairs() {
+        let name = "a\u{e0041}\u{2060}b";
+        let mut out = Vec::new();
+        json_to_writer(&mut out, name).unwrap();
+        let json = String::from_utf8(out).unwrap();
+        assert_eq!(json, r#""a\udb40\udc41\u2060b""#);
+        assert_eq!(serde_json::from_str::<String>(&json).unwrap(), name);
     }
 
     #[test]

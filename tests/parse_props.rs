@@ -181,6 +181,7 @@ proptest! {
             kind: vasmap::model::Kind::Anon,
             smaps: None,
             dumped: None,
+            literal: Default::default(),
         };
         let text = print_maps(std::slice::from_ref(&region));
         let back = parse_maps(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -210,11 +211,13 @@ proptest! {
     }
 }
 
-/// No byte below 0x20, no DEL, no C1 control, no bidirectional control.
+/// No byte below 0x20, no DEL, no C1 control, no bidirectional control, no format or
+/// default-ignorable character, no line or paragraph separator.
 fn safe_for_terminal(s: &str) -> bool {
     s.chars().all(|c| {
         !c.is_control()
             && !matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            && !vasmap::text::is_unsafe_char(c)
     })
 }
 

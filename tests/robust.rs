@@ -1137,7 +1137,7 @@ fn a_capture_read_from_a_pipe_is_read_once_and_whole() {
 #[test]
 fn hostile_arguments_are_escaped_in_usage_errors() {
     for args in [
-        vec!["\u{1b}[31mx\u{202e}"],
+        vec!["--\u{1b}[31mx\u{202e}"],
         vec!["--addr", "\u{1b}]0;title\u{7}", "1"],
         vec!["--perms", "\u{7}", "1"],
         vec!["-A", "\u{1b}[2J", "1"],

@@ -487,7 +487,7 @@ fn range_applies_to_json_summary_and_totals() {
         "-A",
         "7f77405c1000,7f7740795fff",
     ]);
-    assert!(totals.contains(" total       1876K   976K "), "{totals}");
+    assert!(totals.contains(" total      1876K  976K "), "{totals}");
     let summary = run_ok(&[
         "--from",
         SMAPS,

@@ -20,7 +20,9 @@ fn from_snapshot(args: &[&str]) -> Vec<u8> {
     argv.extend_from_slice(args);
     let cli = Cli::parse_from(&argv);
     let opts = cli.view.to_options();
-    let pid = cli.pids[0];
+    let vasmap::cli::ProcessArg::Pid(pid) = cli.pids[0] else {
+        panic!("a pid, not a name: {args:?}");
+    };
     let smaps =
         opts.needs_smaps() || matches!(opts.format, OutputFormat::Json | OutputFormat::Summary);
     let snap = ProcDir::open(pid)

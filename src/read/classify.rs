@@ -72,7 +72,7 @@ fn anon_kind(r: &Region, p: &ProcessInfo) -> Kind {
 
 fn file_kind(r: &Region, p: &ProcessInfo) -> Kind {
     let name = r.name.as_slice();
-    let deleted = name.ends_with(DELETED);
+    let deleted = r.is_deleted();
     let path = if deleted {
         &name[..name.len() - DELETED.len()]
     } else {

@@ -127,6 +127,13 @@ pub enum SourceError {
         escape_path(path)
     )]
     NotACapture { path: PathBuf },
+    #[error(
+        "{}: nothing came through this FIFO or pipe (no writer had it open, or the writer \
+         wrote nothing): vasmap does not wait for a writer; start it first, or pipe the \
+         capture in with `--from -`",
+        escape_path(path)
+    )]
+    EmptyPipe { path: PathBuf },
 }
 
 impl SourceError {

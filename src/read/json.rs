@@ -9,7 +9,8 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::model::{
-    JSON_SCHEMA_VERSION as SCHEMA_VERSION, Kind, Perms, ProcessInfo, Region, SmapsRecord, Snapshot,
+    JSON_SCHEMA_VERSION as SCHEMA_VERSION, Kind, NameLiteral, Perms, ProcessInfo, Region,
+    SmapsRecord, Snapshot,
 };
 
 fn parse_hex(s: &str) -> Option<u64> {
@@ -350,6 +351,19 @@ impl RegionIn {
                 Some(rec)
             }
         };
+        let bytes = self.name_bytes.unwrap_or_else(|| self.name.into_bytes());
+        let kind = kind_from_key(&self.kind, self.tid, self.shmid)?;
+        // JSON holds the true bytes: a `\012` in them is the file's own (when the name
+        // has no newline too, which one flag cannot tell apart), and a ` (deleted)` of a
+        // region not of a deleted kind is part of the file's name.
+        let literal = NameLiteral {
+            escapes: !bytes.contains(&b'\n') && bytes.windows(4).any(|w| w == b"\\012"),
+            deleted_suffix: bytes.ends_with(b" (deleted)")
+                && matches!(
+                    kind,
+                    Kind::Program | Kind::Loader | Kind::Library | Kind::File | Kind::Special
+                ),
+        };
         Ok(Region {
             start,
             end,
@@ -358,8 +372,8 @@ impl RegionIn {
             dev_major,
             dev_minor,
             inode: self.inode,
-            name: kernel_escape(self.name_bytes.unwrap_or_else(|| self.name.into_bytes())),
-            kind: kind_from_key(&self.kind, self.tid, self.shmid)?,
+            name: kernel_escape(bytes),
+            kind,
             smaps,
             dumped: self.dumped.map(|d| crate::model::Dumped {
                 bytes: d.bytes,
@@ -368,6 +382,7 @@ impl RegionIn {
                 perms_known: d.perms_known,
                 read_known: d.read_known,
             }),
+            literal,
         })
     }
 }
@@ -588,7 +603,7 @@ VmFlags: rd wr mr mw me ac \n";
                 regions.push(Region {
                     start, end, perms: Perms { read: true, write: len % 2 == 0, exec: len % 3 == 0, shared: len % 5 == 0 },
                     offset, dev_major: (len % 256) as u32, dev_minor: 1, inode: offset / 3,
-                    name, kind, smaps, dumped: None,
+                    name, kind, smaps, dumped: None, literal: Default::default(),
                 });
                 start = end;
             }

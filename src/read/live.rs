@@ -3,6 +3,7 @@
 //! classified as they come, and whole or an error at the end.
 
 use std::fs::File;
+use std::os::fd::AsFd;
 
 use crate::model::{ProcessInfo, Region};
 use crate::read::RegionSource;
@@ -80,6 +81,8 @@ impl RegionSource for LiveRegions<'_> {
     fn advance(&mut self) -> Result<bool, SourceError> {
         match self.stream.next_into(&mut self.region) {
             Ok(true) => {
+                // Before the kind: `notdel (deleted)` may be a file that is not deleted.
+                crate::read::truename::settle(&mut self.region, self.dir.dir().as_fd());
                 self.region.kind = crate::read::classify::kind_of(&self.region, self.info);
                 self.count += 1;
                 self.gate = self.region.start == GATE_START && self.region.name == b"[vsyscall]";

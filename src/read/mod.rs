@@ -9,6 +9,7 @@
 use crate::model::{Region, Snapshot};
 
 pub mod all;
+pub mod byname;
 pub mod classify;
 pub mod core;
 pub mod denial;
@@ -27,6 +28,7 @@ pub mod procfile;
 pub mod procstat;
 pub mod saved;
 pub mod threads;
+pub mod truename;
 
 /// Regions one at a time, in address order.
 pub trait RegionSource {

@@ -278,15 +278,16 @@ impl ProcDir {
         {
             raw_cmdline.clear();
         }
-        // Without a command line, the name stands for it, and the state says why.
+        // Without a command line (none, or NULs only), the name stands for it, and the
+        // state says why.
+        let mut cmdline = ProcessInfo::cmdline_line(&raw_cmdline);
         let stat = match stat {
-            None if raw_cmdline.is_empty() => {
+            None if cmdline.is_empty() => {
                 Some(self.stat(task).map_err(|e| self.exited_or_hidden(e))?)
             }
             known => known,
         };
         let comm = stat.as_ref().map(|s| s.comm.clone()).unwrap_or_default();
-        let mut cmdline = ProcessInfo::cmdline_line(&raw_cmdline);
         if cmdline.is_empty() {
             cmdline = [&b"["[..], &comm, b"]"].concat();
         }

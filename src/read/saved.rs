@@ -6,7 +6,8 @@
 //! What is read: regular files, and pipes (`--from <(cat /proc/PID/smaps)`, `--from -`
 //! for standard input). A named FIFO is read only when its writer is already waiting:
 //! it is opened without blocking, so with no writer it reads as empty at once instead of
-//! hanging. Devices and sockets are refused before anything is read.
+//! hanging, and a FIFO or pipe that gives nothing is an error that says so (not an empty
+//! map). Devices and sockets are refused before anything is read.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,18 @@ pub fn read_saved(path: &Path) -> Result<Vec<Snapshot>, SavedError> {
         source,
     };
     let file = open_capture(path)?;
+    let fifo = {
+        use std::os::unix::fs::FileTypeExt;
+        file.metadata().map_err(io_err)?.file_type().is_fifo()
+    };
     let mut reader = BufReader::with_capacity(256 * 1024, file);
+    if fifo && reader.fill_buf().map_err(io_err)?.is_empty() {
+        // A named FIFO opened with no writer reads as empty at once (it is opened
+        // without waiting, see the module docs): say so rather than show no mappings.
+        return Err(SavedError::Source(SourceError::EmptyPipe {
+            path: path.to_path_buf(),
+        }));
+    }
     // An ELF file: a core dump, which its header says (a pipe may give fewer than the 18
     // bytes that takes in one read), or nothing vasmap reads.
     if reader.fill_buf().map_err(io_err)?.starts_with(b"\x7fELF") {

@@ -18,7 +18,6 @@ pub use crate::model::Explanation;
 use crate::model::{Kind, Region, Snapshot};
 use crate::read::elf::{ElfLayout, PAGE, open_mapped_file, page_down, read_elf};
 use crate::teach::words::{DELETED_WORDS, anon_words, file_words, no_access_words};
-use crate::text::escape_name;
 use crate::view::pipeline::{Explain, NEAR, Neighbours};
 
 /// How many files' layouts the explainer keeps (the mappings of one file sit together,
@@ -457,7 +456,7 @@ impl Explainer {
         if file_end != r.start || mem_end <= r.start {
             return None;
         }
-        let owner = escape_name(prev.basename());
+        let owner = prev.escape_name_part(prev.basename());
         let bss_end = mem_end.div_ceil(PAGE) * PAGE;
         Some(if bss_end >= r.end {
             format!("the rest of {owner}'s .bss: zero-filled, no file behind it")

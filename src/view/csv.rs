@@ -14,7 +14,6 @@
 use std::io::{self, Write};
 
 use crate::model::{FieldId, Kind, Region};
-use crate::text::escape_name;
 use crate::view::{Head, Row, Rows, Stop, View};
 
 fn csv_err(e: csv::Error) -> io::Error {
@@ -117,7 +116,7 @@ fn record(
             Kind::SysvShm { shmid } => shmid.to_string(),
             _ => String::new(),
         },
-        escape_name(&r.name),
+        r.escape_name_part(&r.name),
         r.perms.is_wx().to_string(),
     ];
     if core {

@@ -42,13 +42,20 @@ pub fn parse_addr(s: &str) -> Result<u64, String> {
         .or_else(|| t.strip_prefix("0X"))
         .unwrap_or(t)
         .replace('_', "");
+    // The argument as typed, escaped: it may hold anything (`\e[2J`).
+    let shown = || crate::text::escape_text(s.as_bytes(), false);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(format!(
-            "'{s}' is not an address: give it in hex, with or without 0x (e.g. 0x7fa13a3f6123)"
+            "'{}' is not an address: give it in hex, with or without 0x (e.g. 0x7fa13a3f6123)",
+            shown()
         ));
     }
-    u64::from_str_radix(&digits, 16)
-        .map_err(|_| format!("'{s}' is not an address: it does not fit in 64 bits"))
+    u64::from_str_radix(&digits, 16).map_err(|_| {
+        format!(
+            "'{}' is not an address: it does not fit in 64 bits",
+            shown()
+        )
+    })
 }
 
 /// Where an address is.

@@ -12,7 +12,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use crate::model::Region;
 use crate::read::pagemap::{Method, PagesRead, Pfns};
 use crate::read::pagestate::PageCounts;
-use crate::text::{escape_name, human_kb};
+use crate::text::human_kb;
 use crate::view::pages::Symbol;
 
 /// `text` cut to `width` columns (with `…` where it was cut).
@@ -120,7 +120,7 @@ pub fn write_header(
     width: usize,
 ) -> io::Result<()> {
     let pages = r.size() / page_size.max(1);
-    let name = escape_name(&r.name_bytes());
+    let name = r.escape_name_part(&r.name);
     let head = format!(
         "{:x}-{:x} {} {} {}",
         r.start,

@@ -19,7 +19,6 @@
 use std::io::{self, Write};
 
 use crate::model::{Explanation, FieldId, Kind, Region, Totals};
-use crate::text::escape_name;
 use crate::view::grid::{Align, Column, Fit, Grid, line_end, width_of, wrap};
 use crate::view::numfmt::{dec_width, hex_width, push_hex};
 use crate::view::packed::{PackedReader, put_bytes, put_u64};
@@ -29,7 +28,7 @@ use crate::view::{Head, Rows, Stop, View, ViewOptions};
 /// The name as vasmap's views show it: escaped, basename unless `--show-path`.
 pub fn display_name(r: &Region, show_path: bool) -> String {
     let raw = if show_path { &r.name[..] } else { r.basename() };
-    escape_name(raw)
+    r.escape_name_part(raw)
 }
 
 /// Append the name cell: printable ASCII as it is (most names), anything else escaped; an
@@ -45,7 +44,7 @@ fn push_name(buf: &mut Vec<u8>, r: &Region, show_path: bool) {
     if is_plain(raw) {
         buf.extend_from_slice(raw);
     } else {
-        buf.extend_from_slice(escape_name(raw).as_bytes());
+        buf.extend_from_slice(r.escape_name_part(raw).as_bytes());
     }
 }
 

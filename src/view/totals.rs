@@ -35,11 +35,7 @@ pub fn render_totals(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     head.write_title(width.map(usize::from), out)?;
-    let t = table_with("Process", &[], totals, width, false);
-    for line in t.lines() {
-        writeln!(out, "{}", line.trim_end())?;
-    }
-    Ok(())
+    out.write_all(&table_with("Process", &[], totals, width, false))
 }
 
 /// `--totals` over the rows given.

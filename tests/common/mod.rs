@@ -420,20 +420,33 @@ pub fn is_root() -> bool {
 }
 
 /// Assert that output is safe for a terminal: valid UTF-8, no byte below 0x20 but the
-/// newline, no DEL, no C1 control and no bidirectional control character.
+/// newline, no DEL, no C1 control, no bidirectional control character, and none of the
+/// other characters vasmap escapes (format and default-ignorable characters, line and
+/// paragraph separators: `vasmap::text::is_unsafe_char`).
 pub fn assert_terminal_safe(what: &str, bytes: &[u8]) {
     let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"));
     for (i, c) in text.char_indices() {
         let bad = (c < ' ' && c != '\n')
             || c == '\u{7f}'
             || ('\u{80}'..='\u{9f}').contains(&c)
-            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        assert!(
-            !bad,
-            "{what}: unsafe character {c:?} at byte {i}: ...{}...",
-            &text[text.floor_char_boundary(i.saturating_sub(60))
-                ..text.ceil_char_boundary((i + 20).min(text.len()))]
-        );
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            || (c != '\n' && vasmap::text::is_unsafe_char(c));
+        if bad {
+            // Some context, cut at character boundaries (str::floor_char_boundary is
+            // newer than the crate's rust-version).
+            let mut from = i.saturating_sub(60);
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            let mut to = (i + 20).min(text.len());
+            while !text.is_char_boundary(to) {
+                to += 1;
+            }
+            panic!(
+                "{what}: unsafe character {c:?} at byte {i}: ...{}...",
+                &text[from..to]
+            );
+        }
     }
 }
 

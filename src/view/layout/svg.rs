@@ -104,7 +104,7 @@ pub fn write_svg(
                     r#"<text x="{}" y="{ty}" text-anchor="end">{}  {}</text>"#,
                     X + BOX - 8,
                     xml(&human_bytes(b.mapped)),
-                    xml(&b.perms)
+                    xml(b.perms)
                 )?;
                 y += BLOCK_H;
             }

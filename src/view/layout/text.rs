@@ -117,7 +117,7 @@ pub fn write_text(
                     fit(&label_of(b), 13),
                     fit(&b.name, name_w),
                     human_bytes(b.mapped),
-                    fit(&b.perms, 5)
+                    fit(b.perms, 5)
                 );
                 if opts.color {
                     writeln!(out, "{:016x}  │{}{text}{RESET}│", b.start, ansi(b.class))?;

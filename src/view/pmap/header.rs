@@ -95,7 +95,8 @@ const MAX_BUFSZ: usize = 128 * 1024;
 
 /// The text after `PID:   ` as pmap prints it: the command line as procps's
 /// `fill_cmdline_cvt` makes it (NULs and newlines become spaces, one trailing space goes,
-/// then `escape_str`), or `[comm]` (with ` <defunct>` for a zombie) when it is empty.
+/// then `escape_str`; `?` when nothing is left), or `[comm]` (with ` <defunct>` for a
+/// zombie) when it is empty.
 pub fn header_command(p: &ProcessInfo, utf8: bool, zombie: bool) -> Vec<u8> {
     if p.raw_cmdline.is_empty() && p.comm.is_empty() {
         // A saved file: no process to ask, show what is known.
@@ -124,6 +125,12 @@ pub fn header_command(p: &ProcessInfo, utf8: bool, zombie: bool) -> Vec<u8> {
         let end = dst.iter().position(|&b| b == 0).unwrap_or(dst.len());
         dst.truncate(end);
         escape_str(&mut dst, utf8);
+        // fill_cmdline_cvt: `strdup(dst_buffer[0] ? dst_buffer : "?")`. A command line of
+        // NULs only (a process that zeroed its arguments), or of one space or newline,
+        // is shown as `?`.
+        if dst.is_empty() {
+            dst.push(b'?');
+        }
         return dst;
     }
     let mut out = Vec::with_capacity(p.comm.len() + 13);
@@ -157,17 +164,16 @@ pub(super) fn write_header(p: &ProcessInfo, opts: &ViewOptions, zombie: bool, bu
     buf.push(b'\n');
 }
 
-/// `bytes` with every C0 control, DEL, C1 control (U+0080..U+009F), bidirectional
-/// control (U+200E, U+200F, U+202A..U+202E, U+2066..U+2069: they reorder what follows, so
-/// a name could show as another) and byte that is not UTF-8 (a lone 0x9b is CSI to a
+/// `bytes` with every C0 control, DEL, C1 control (U+0080..U+009F), format character,
+/// default-ignorable character and line or paragraph separator (the bidirectional
+/// controls reorder what follows, the invisible ones make a name look like another: see
+/// [`crate::text::is_unsafe_char`]) and byte that is not UTF-8 (a lone 0x9b is CSI to a
 /// terminal in 8-bit mode) replaced by one `?` per byte, so a name cannot drive the
 /// terminal or disguise itself, and the columns stay where pmap puts them.
 pub(super) fn push_terminal_safe(buf: &mut Vec<u8>, bytes: &[u8]) {
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
-            let unsafe_char = c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-            if unsafe_char {
+            if crate::text::is_unsafe_char(c) {
                 buf.extend(std::iter::repeat_n(b'?', c.len_utf8()));
             } else {
                 let mut tmp = [0u8; 4];
@@ -220,8 +226,12 @@ mod tests {
         // One trailing space (no NUL after it) goes; trailing NULs are not spaces.
         assert_eq!(header_command(&info(b"a b ", b""), true, false), b"a b");
         assert_eq!(header_command(&info(b"a\0\0\0", b""), true, false), b"a");
-        // A command line of NULs only is an empty string, not [comm].
-        assert_eq!(header_command(&info(b"\0", b"x"), true, false), b"");
+        // A command line of NULs only is `?`, not [comm] (procps: an empty string
+        // becomes "?"); so is one of a lone space or newline.
+        assert_eq!(header_command(&info(b"\0", b"x"), true, false), b"?");
+        assert_eq!(header_command(&info(b"\0\0\0\0", b"x"), true, false), b"?");
+        assert_eq!(header_command(&info(b" ", b"x"), true, false), b"?");
+        assert_eq!(header_command(&info(b"\n", b"x"), true, false), b"?");
         assert_eq!(
             header_command(&info(b"", b"kthreadd"), true, false),
             b"[kthreadd]"

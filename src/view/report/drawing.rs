@@ -129,7 +129,7 @@ pub fn write_drawing(rows: &[Row], pins: &[Pin], out: &mut dyn Write) -> io::Res
     for (i, row) in rows.iter().enumerate() {
         let h = match row {
             Row::Block(b) => {
-                let paint = block_paint(&b.label, &b.perms, b.class);
+                let paint = block_paint(&b.label, b.perms, b.class);
                 let mut tip = format!(
                     "{:#x}-{:#x}: {} ({} mapped",
                     b.start,
@@ -161,7 +161,7 @@ pub fn write_drawing(rows: &[Row], pins: &[Pin], out: &mut dyn Write) -> io::Res
                     xml(fit(&b.name, 44).trim_end()),
                     X + BOX - 8,
                     xml(&human_bytes(b.mapped)),
-                    xml(&b.perms)
+                    xml(b.perms)
                 )?;
                 BLOCK_H
             }
