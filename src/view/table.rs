@@ -23,7 +23,7 @@ use crate::view::grid::{Align, Column, Fit, Grid, line_end, width_of, wrap};
 use crate::view::numfmt::{dec_width, hex_width, push_hex};
 use crate::view::packed::{PackedReader, put_bytes, put_u64};
 use crate::view::spool::RowStore;
-use crate::view::{Head, Rows, Stop, View, ViewOptions};
+use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
 
 /// The name as vasmap's views show it: escaped, basename unless `--show-path`.
 pub fn display_name(r: &Region, show_path: bool) -> String {
@@ -162,6 +162,10 @@ struct Table<'o> {
     sums: Vec<u64>,
     grid: Grid,
     rows: RowStore,
+    /// With `--sort`: (key, start, where the packed row is) of every row, to print them
+    /// in that order. The table keeps every row anyway (for the widths), so it sorts its
+    /// own packed rows rather than have the pipeline pack whole regions first.
+    order: Option<Vec<(u64, u64, u64)>>,
     totals: Totals,
     shared_kb: u64,
     writeable_kb: u64,
@@ -239,6 +243,7 @@ impl<'o> Table<'o> {
             fields,
             grid: Grid::new(columns, !opts.quiet),
             rows: RowStore::new(),
+            order: (opts.select.sort != crate::filter::SortKey::Addr).then(Vec::new),
             totals: Totals::default(),
             shared_kb: 0,
             writeable_kb: 0,
@@ -366,7 +371,10 @@ impl<'o> Table<'o> {
             };
             self.grid.measure(i, w);
         }
-        self.rows.push(&self.packed)?;
+        let at = self.rows.push(&self.packed)?;
+        if let Some(order) = &mut self.order {
+            order.push((self.opts.select.sort.value(r), r.start, at));
+        }
         Ok(())
     }
 
@@ -418,7 +426,7 @@ impl<'o> Table<'o> {
         let mut rows = std::mem::take(&mut self.rows);
         let (grid, shows) = (&self.grid, &self.shows);
         let mut c: Vec<u8> = Vec::with_capacity(256);
-        rows.each(|row| {
+        let mut emit = |row: &[u8]| -> io::Result<()> {
             let Some((&paint, rest)) = row.split_first() else {
                 return Ok(());
             };
@@ -571,7 +579,19 @@ impl<'o> Table<'o> {
                 buf.clear();
             }
             Ok(())
-        })?;
+        };
+        match self.order.take() {
+            // Largest first; equal keys in address order (as the pipeline sorts).
+            Some(mut order) => {
+                order.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                let mut row = Vec::with_capacity(256);
+                for &(_, _, at) in &order {
+                    rows.get(at, &mut row)?;
+                    emit(&row)?;
+                }
+            }
+            None => rows.each(&mut emit)?,
+        }
         if let Some(cells) = totals {
             let start = self.grid.line_start(&mut buf);
             for (i, c) in cells.iter().enumerate() {
@@ -660,6 +680,15 @@ impl View for TableView {
             crate::view::legend::write(shown, opts.color, width, out)?;
         }
         Ok(())
+    }
+
+    /// Rows in address order: the table sorts its own packed rows for `--sort`.
+    fn wants(&self) -> Wants {
+        Wants {
+            unfiltered: false,
+            whole_range: false,
+            address_order: true,
+        }
     }
 }
 
