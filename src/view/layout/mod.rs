@@ -93,8 +93,54 @@ pub struct Block {
     /// blocks it merged.
     names: Vec<String>,
     blocks: usize,
-    /// For merged rows: how many mappings of each category, for the summary name.
-    parts: Vec<(&'static str, usize)>,
+    /// For merged rows: how many mappings of each of [`CATEGORIES`], for the summary name.
+    parts: [usize; CATEGORIES.len()],
+    /// A merged row's name is made once, when the picture is finished
+    /// ([`Block::finish_name`]): compaction merges merged rows again and again.
+    merged: Option<bool>,
+}
+
+/// The categories rows merge under at the second level.
+const CATEGORIES: [&str; 6] = [
+    "libraries",
+    "files",
+    "thread stacks",
+    "anon",
+    "shared memory",
+    "other",
+];
+
+impl Block {
+    /// Write a merged row's name (`42 libraries: libc.so.6, ...`, `593 mappings: 297
+    /// files, 296 anon`); other rows have theirs already.
+    pub(super) fn finish_name(&mut self) {
+        let Some(same_category) = self.merged.take() else {
+            return;
+        };
+        self.name = if same_category {
+            if self.names.is_empty() {
+                format!("{} mappings", self.count)
+            } else {
+                format!(
+                    "{} {}: {}",
+                    self.blocks,
+                    self.category,
+                    self.names.join(", ")
+                )
+            }
+        } else {
+            // The largest part first.
+            let mut parts: Vec<(&str, usize)> = CATEGORIES
+                .iter()
+                .copied()
+                .zip(self.parts)
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            parts.sort_by(|a, b| b.1.cmp(&a.1));
+            let list: Vec<String> = parts.iter().map(|(c, n)| format!("{n} {c}")).collect();
+            format!("{} mappings: {}", self.count, list.join(", "))
+        };
+    }
 }
 
 /// One row of the picture, top (high addresses) to bottom.
@@ -230,15 +276,15 @@ fn key_of(r: &Region, next: Option<&Region>) -> Key {
     }
 }
 
-/// The category a row merges under at the second level.
-fn category(k: Kind) -> &'static str {
+/// The category a row merges under at the second level: its index in [`CATEGORIES`].
+fn category(k: Kind) -> usize {
     match k {
-        Kind::Library => "libraries",
-        Kind::File | Kind::DeletedFile => "files",
-        Kind::ThreadStack { .. } => "thread stacks",
-        Kind::Anon | Kind::NamedAnon | Kind::Guard | Kind::Reserved => "anon",
-        Kind::Memfd | Kind::SysvShm { .. } | Kind::SharedAnon => "shared memory",
-        _ => "other",
+        Kind::Library => 0,
+        Kind::File | Kind::DeletedFile => 1,
+        Kind::ThreadStack { .. } => 2,
+        Kind::Anon | Kind::NamedAnon | Kind::Guard | Kind::Reserved => 3,
+        Kind::Memfd | Kind::SysvShm { .. } | Kind::SharedAnon => 4,
+        _ => 5,
     }
 }
 
@@ -391,7 +437,9 @@ impl Builder {
             Kind::Stack => Some(Growth::Down),
             _ => None,
         };
-        let category = category(first.kind);
+        let cat = category(first.kind);
+        let mut parts = [0; CATEGORIES.len()];
+        parts[cat] = count;
         let name = match &self.mark {
             Some(m) => format!("{name}  ◀ {m}"),
             None => name,
@@ -412,9 +460,10 @@ impl Builder {
             class: class_of(self.read, self.write, self.exec),
             grows,
             landmark: self.landmark || self.mark.is_some(),
-            category,
+            category: CATEGORIES[cat],
             blocks: 1,
-            parts: vec![(category, count)],
+            parts,
+            merged: None,
         }
     }
 }
