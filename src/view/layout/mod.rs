@@ -136,7 +136,7 @@ impl Block {
                 .zip(self.parts)
                 .filter(|(_, n)| *n > 0)
                 .collect();
-            parts.sort_by(|a, b| b.1.cmp(&a.1));
+            parts.sort_by_key(|p| std::cmp::Reverse(p.1));
             let list: Vec<String> = parts.iter().map(|(c, n)| format!("{n} {c}")).collect();
             format!("{} mappings: {}", self.count, list.join(", "))
         };
