@@ -451,6 +451,42 @@ impl Grid {
     }
 }
 
+impl Plan {
+    /// The line that says which columns were left out to fit, if any were.
+    pub fn dropped_line(&self) -> Option<String> {
+        (!self.dropped.is_empty()).then(|| {
+            format!(
+                "{} left out to fit {} columns: --width={} (or a pipe) shows every column",
+                self.dropped.join(", "),
+                self.limit.unwrap_or(0),
+                self.needed
+            )
+        })
+    }
+}
+
+/// Write the lines under a table, each after one space and wrapped to `width` with the
+/// rest of it indented under its first word.
+pub fn write_notes(
+    lines: &[impl AsRef<str>],
+    width: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    for line in lines {
+        let line = line.as_ref();
+        match width {
+            Some(w) if width_of(line.as_bytes()) + 1 > w => {
+                for (i, l) in wrap(line, w.saturating_sub(3)).iter().enumerate() {
+                    let lead = if i == 0 { " " } else { "   " };
+                    writeln!(out, "{lead}{l}")?;
+                }
+            }
+            _ => writeln!(out, " {line}")?,
+        }
+    }
+    Ok(())
+}
+
 /// End a line begun at `start`: trailing spaces trimmed, a newline.
 #[inline]
 pub fn line_end(buf: &mut Vec<u8>, start: usize) {

@@ -19,7 +19,7 @@
 use std::io::{self, Write};
 
 use crate::model::{Explanation, FieldId, Kind, Region, Totals};
-use crate::view::grid::{Align, Column, Fit, Grid, line_end, width_of, wrap};
+use crate::view::grid::{Align, Column, Fit, Grid, line_end, width_of};
 use crate::view::numfmt::{dec_width, hex_width, push_hex};
 use crate::view::packed::{PackedReader, put_bytes, put_u64};
 use crate::view::spool::RowStore;
@@ -648,25 +648,8 @@ impl View for TableView {
                     .to_string(),
             );
         }
-        if !plan.dropped.is_empty() {
-            lines.push(format!(
-                "{} left out to fit {} columns: --width={} (or a pipe) shows every column",
-                plan.dropped.join(", "),
-                width.unwrap_or(0),
-                plan.needed
-            ));
-        }
-        for line in lines {
-            match width {
-                Some(w) if width_of(line.as_bytes()) + 1 > w => {
-                    for (i, l) in wrap(&line, w.saturating_sub(3)).iter().enumerate() {
-                        let lead = if i == 0 { " " } else { "   " };
-                        writeln!(out, "{lead}{l}")?;
-                    }
-                }
-                _ => writeln!(out, " {line}")?,
-            }
-        }
+        lines.extend(plan.dropped_line());
+        crate::view::grid::write_notes(&lines, width, out)?;
         if opts.legend && !opts.quiet {
             let has = |s: Show| t.shows.contains(&s);
             let shown = crate::view::legend::Shown {
@@ -684,11 +667,7 @@ impl View for TableView {
 
     /// Rows in address order: the table sorts its own packed rows for `--sort`.
     fn wants(&self) -> Wants {
-        Wants {
-            unfiltered: false,
-            whole_range: false,
-            address_order: true,
-        }
+        Wants::ADDRESS_ORDER
     }
 }
 

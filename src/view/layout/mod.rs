@@ -622,11 +622,7 @@ impl View for LayoutView {
     }
 
     fn wants(&self) -> Wants {
-        Wants {
-            unfiltered: false,
-            whole_range: false,
-            address_order: true,
-        }
+        Wants::ADDRESS_ORDER
     }
 }
 
