@@ -138,18 +138,32 @@ fn each_thread_costs_three_system_calls() {
     );
 }
 
-fn all_costs_no_more_than_its_budget_a_process() {
+/// System calls a process of `vasmap --all --json`: the difference 40 sleeping
+/// processes make, over 40.
+fn all_per_process() -> Option<f64> {
     let sleepers = Sleepers::start(40);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let before = syscalls(&["--all".to_string(), "--json".to_string()]);
     drop(sleepers);
     std::thread::sleep(std::time::Duration::from_millis(100));
     let after = syscalls(&["--all".to_string(), "--json".to_string()]);
-    let (Some(before), Some(after)) = (before, after) else {
-        return;
-    };
-    // Other processes may come and go on the machine between the two runs.
-    let n = (before as f64 - after as f64) / 40.0;
+    Some((before? as f64 - after? as f64) / 40.0)
+}
+
+fn all_costs_no_more_than_its_budget_a_process() {
+    // Other processes come and go on the machine between the two runs (other tests, a
+    // build): each costs `--all` its calls too. The least of three tries is the one
+    // they disturbed least; a real regression is over the budget in all three.
+    let mut n = f64::MAX;
+    for _ in 0..3 {
+        let Some(tried) = all_per_process() else {
+            return;
+        };
+        n = n.min(tried);
+        if n <= 9.5 {
+            break;
+        }
+    }
     eprintln!("vasmap --all: {n:.2} system calls a process");
     assert!(
         n <= 9.5,

@@ -103,30 +103,15 @@ fn thread_stacks(snap: &Snapshot) -> Vec<(u64, u64, i32)> {
 
 #[test]
 fn gcore_of_an_awkward_process_matches_its_map_and_its_thread_stacks() {
-    if Command::new("gcore").arg("--version").output().is_err() {
-        eprintln!("skipping: gcore (gdb) is not installed");
-        return;
-    }
     let Some(aw) = common::Awkward::start() else {
         return;
     };
     let maps = std::fs::read(format!("/proc/{}/maps", aw.pid)).unwrap();
     let live = read_pid(aw.pid, ReadOptions::default()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new("gcore")
-        .arg("-o")
-        .arg(dir.path().join("core"))
-        .arg(aw.pid.to_string())
-        .output()
-        .unwrap();
-    let path = dir.path().join(format!("core.{}", aw.pid));
-    if !out.status.success() || !path.exists() {
-        eprintln!(
-            "skipping: gcore could not save the process (ptrace refused?): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    let Some(path) = cores::gcore(aw.pid, dir.path()) else {
         return;
-    }
+    };
     let snap = read_core(&path).unwrap();
     let core = snap.process.core.as_deref().unwrap();
     assert_eq!(core.writer, "gdb");

@@ -296,32 +296,13 @@ fn the_report_page_of_a_core_says_the_signal_and_the_fault_in_words() {
 
 #[test]
 fn a_gcore_has_no_fault_to_look_up_and_its_table_says_what_gdb_left_out() {
-    if std::process::Command::new("gcore")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipping: gcore (gdb) is not installed");
-        return;
-    }
     let Some(aw) = common::Awkward::start() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new("gcore")
-        .arg("-o")
-        .arg(dir.path().join("core"))
-        .arg(aw.pid.to_string())
-        .output()
-        .unwrap();
-    let path = dir.path().join(format!("core.{}", aw.pid));
-    if !out.status.success() || !path.exists() {
-        eprintln!(
-            "skipping: gcore could not save the process: {}",
-            text(&out.stderr)
-        );
+    let Some(path) = cores::gcore(aw.pid, dir.path()) else {
         return;
-    }
+    };
     let core = path.display().to_string();
     let (out, err, code) = run_vasmap(&["--from", &core, "--addr", "fault"]);
     assert_eq!(code, 1, "{}", text(&out));

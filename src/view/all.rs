@@ -158,7 +158,7 @@ impl AllView {
                 col("Swap", Align::Right, Fit::Drop(20)),
                 col("SwapPSS", Align::Right, Fit::Drop(5)),
                 col(maps, Align::Right, Fit::Drop(15)),
-                col("Command", Align::Left, Fit::Middle),
+                col("Command", Align::Left, Fit::End),
             ],
             !opts.quiet,
         );

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use crate::view::all::{
     AllTotals, AllView, AllViewOptions, COMMAND, FIGURES, LeftOut, MAPS, PID, USER, shown,
 };
-use crate::view::grid::{Grid, line_end, width_of, wrap};
+use crate::view::grid::{Grid, line_end, width_of};
 use crate::view::numfmt::dec_width;
 use crate::view::packed::PackedReader;
 
@@ -96,26 +96,8 @@ pub(crate) fn table(view: &mut AllView, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     let mut lines = notes(&t, &view.left, &view.opts);
-    if !plan.dropped.is_empty() {
-        lines.push(format!(
-            "{} left out to fit {} columns: --width={} (or a pipe) shows every column",
-            plan.dropped.join(", "),
-            width.unwrap_or(0),
-            plan.needed
-        ));
-    }
-    for line in lines {
-        match width {
-            Some(w) if width_of(line.as_bytes()) + 1 > w => {
-                for (i, l) in wrap(&line, w.saturating_sub(3)).iter().enumerate() {
-                    let lead = if i == 0 { " " } else { "   " };
-                    writeln!(out, "{lead}{l}")?;
-                }
-            }
-            _ => writeln!(out, " {line}")?,
-        }
-    }
-    Ok(())
+    lines.extend(plan.dropped_line());
+    crate::view::grid::write_notes(&lines, width, out)
 }
 
 /// The lines under the table: what the totals mean, and what was left out.

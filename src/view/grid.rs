@@ -50,8 +50,12 @@ pub enum Fit {
     Keep,
     /// Left out when the width runs short; lower priorities go first.
     Drop(u8),
-    /// Shortened in the middle with `…` (the name).
+    /// Shortened in the middle with `…` (the name: its end, the file name, is what
+    /// people read).
     Middle,
+    /// Like [`Fit::Middle`], for a command line: the program's directory goes first,
+    /// then the end is cut (the program and its first arguments are what people read).
+    End,
     /// Loses whole words from its end, down to its first word (the demo's mark).
     Words,
     /// Shown as a column when it fits whole, else on an indented line under its row.
@@ -133,6 +137,41 @@ pub fn shorten_middle(text: &str, width: usize) -> String {
     head.push('…');
     head.extend(tail.iter().rev());
     head
+}
+
+/// A command line fitted to `width` columns: without the directory of its program (the
+/// first word) when it does not fit whole, then cut at its end ([`shorten_end`]).
+pub fn shorten_command(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let first = text.split(' ').next().unwrap_or(text);
+    let text = match first.rfind('/') {
+        Some(i) if i + 1 < first.len() => &text[i + 1..],
+        _ => text,
+    };
+    shorten_end(text, width)
+}
+
+/// `text` cut to `width` columns at its end, with `…`.
+pub fn shorten_end(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
 }
 
 /// `text` with whole words dropped from its end until it fits `width` (its first word
@@ -227,7 +266,7 @@ impl Grid {
             return plan;
         };
         let find = |fit: fn(&Fit) -> bool| self.columns.iter().position(|c| fit(&c.fit));
-        let name = find(|f| *f == Fit::Middle);
+        let name = find(|f| matches!(f, Fit::Middle | Fit::End));
         let wrap_col = find(|f| *f == Fit::Wrap);
         let floor = name.map_or(0, |i| self.natural[i].min(name_floor(width)));
         let words = find(|f| *f == Fit::Words);
@@ -341,6 +380,7 @@ impl Grid {
             let s = String::from_utf8_lossy(text);
             cut = match col.fit {
                 Fit::Words => shorten_words(&s, w),
+                Fit::End => shorten_command(&s, w),
                 _ => shorten_middle(&s, w),
             };
             (cut.as_bytes(), cut.width())
@@ -411,6 +451,42 @@ impl Grid {
     }
 }
 
+impl Plan {
+    /// The line that says which columns were left out to fit, if any were.
+    pub fn dropped_line(&self) -> Option<String> {
+        (!self.dropped.is_empty()).then(|| {
+            format!(
+                "{} left out to fit {} columns: --width={} (or a pipe) shows every column",
+                self.dropped.join(", "),
+                self.limit.unwrap_or(0),
+                self.needed
+            )
+        })
+    }
+}
+
+/// Write the lines under a table, each after one space and wrapped to `width` with the
+/// rest of it indented under its first word.
+pub fn write_notes(
+    lines: &[impl AsRef<str>],
+    width: Option<usize>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    for line in lines {
+        let line = line.as_ref();
+        match width {
+            Some(w) if width_of(line.as_bytes()) + 1 > w => {
+                for (i, l) in wrap(line, w.saturating_sub(3)).iter().enumerate() {
+                    let lead = if i == 0 { " " } else { "   " };
+                    writeln!(out, "{lead}{l}")?;
+                }
+            }
+            _ => writeln!(out, " {line}")?,
+        }
+    }
+    Ok(())
+}
+
 /// End a line begun at `start`: trailing spaces trimmed, a newline.
 #[inline]
 pub fn line_end(buf: &mut Vec<u8>, start: usize) {
@@ -423,7 +499,9 @@ pub fn line_end(buf: &mut Vec<u8>, start: usize) {
 /// Where a line under a row starts: under the name column when that leaves 50 columns,
 /// else under the second column when that leaves 40, else a small indent.
 fn under_indent(plan: &Plan, columns: &[Column]) -> usize {
-    let name = columns.iter().position(|c| c.fit == Fit::Middle);
+    let name = columns
+        .iter()
+        .position(|c| matches!(c.fit, Fit::Middle | Fit::End));
     let shown: Vec<(usize, usize)> = plan
         .widths
         .iter()
@@ -482,6 +560,23 @@ mod tests {
     fn shortening_keeps_the_end_and_fits() {
         assert_eq!(shorten_middle("libgtk-3.so.0.2404.32", 12), "lib….2404.32");
         assert_eq!(shorten_middle("short", 12), "short");
+        assert_eq!(
+            shorten_end("/usr/bin/python3 -m http.server", 12),
+            "/usr/bin/py…"
+        );
+        assert_eq!(shorten_end("日本語テキストです", 7).width(), 7);
+        assert_eq!(
+            shorten_command("/root/.pyenv/versions/3.11.7/bin/python3 /tmp/t.py", 24),
+            "python3 /tmp/t.py"
+        );
+        assert_eq!(
+            shorten_command("/usr/bin/sleep 1000", 30),
+            "/usr/bin/sleep 1000"
+        );
+        assert_eq!(
+            shorten_command("/usr/lib/x/a-very-long-daemon --flag", 12),
+            "a-very-long…"
+        );
         assert_eq!(shorten_middle("日本語テキストです", 7).width(), 7);
         assert_eq!(
             shorten_words("◀ message.txt mapped by vasmap", 14),

@@ -4,7 +4,6 @@
 use std::io::{self, Write};
 
 use crate::view::color::{Paint, paint};
-use crate::view::grid::wrap;
 
 /// Which of the explained columns the table shows.
 #[derive(Debug, Clone, Copy, Default)]
@@ -88,17 +87,7 @@ pub fn write(
         }
         writeln!(out)?;
     }
-    for line in lines(shown) {
-        match width {
-            Some(w) if line.len() + 1 > w => {
-                for (i, l) in wrap(line, w.saturating_sub(3)).iter().enumerate() {
-                    writeln!(out, "{}{l}", if i == 0 { " " } else { "   " })?;
-                }
-            }
-            _ => writeln!(out, " {line}")?,
-        }
-    }
-    Ok(())
+    crate::view::grid::write_notes(&lines(shown), width, out)
 }
 
 #[cfg(test)]

@@ -240,6 +240,16 @@ pub struct Wants {
     pub address_order: bool,
 }
 
+impl Wants {
+    /// Rows in address order whatever `--sort` says, filtered and in the range as asked:
+    /// what a view that draws the address space (or sorts its own rows) needs.
+    pub const ADDRESS_ORDER: Wants = Wants {
+        unfiltered: false,
+        whole_range: false,
+        address_order: true,
+    };
+}
+
 /// Why an address space could not be shown in full; decides what pmap would still have
 /// printed (see [`View::shortfall`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

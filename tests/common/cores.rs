@@ -109,3 +109,27 @@ pub fn crash_program(bin: &std::path::Path, mode: &str) -> Option<Crashed> {
         pmap,
     })
 }
+
+/// gdb's `gcore` of process `pid`, written in `dir`; `None`, with the reason printed,
+/// where gdb is missing or cannot attach (ptrace refused).
+pub fn gcore(pid: i32, dir: &std::path::Path) -> Option<PathBuf> {
+    if Command::new("gcore").arg("--version").output().is_err() {
+        eprintln!("skipping: gcore (gdb) is not installed");
+        return None;
+    }
+    let out = Command::new("gcore")
+        .arg("-o")
+        .arg(dir.join("core"))
+        .arg(pid.to_string())
+        .output()
+        .ok()?;
+    let path = dir.join(format!("core.{pid}"));
+    if !out.status.success() || !path.exists() {
+        eprintln!(
+            "skipping: gcore could not save the process (ptrace refused?): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return None;
+    }
+    Some(path)
+}

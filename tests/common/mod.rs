@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// A child started with its stdin and stdout piped, once it has printed its first line,
 /// `ready ...`. Its stdin stays open (the support programs wait for it to close); on drop
@@ -322,7 +322,6 @@ enum Link {
 /// why) where gcc is missing or fails.
 fn build_support(name: &str, link: Link) -> Option<PathBuf> {
     use std::collections::HashMap;
-    use std::sync::Mutex;
     /// What has been built: the program, or `None` where the build failed.
     type Built = HashMap<(String, Link), Option<PathBuf>>;
     static BUILT: Mutex<Option<Built>> = Mutex::new(None);
@@ -335,8 +334,9 @@ fn build_support(name: &str, link: Link) -> Option<PathBuf> {
                 Link::Dynamic => ("", &["-O1", "-pthread", "-o"]),
                 Link::Static => ("-static", &["-O1", "-pthread", "-static", "-o"]),
             };
-            let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
-                .join(format!("{name}{suffix}-{}", std::process::id()));
+            static DIR: OnceLock<Option<&'static Path>> = OnceLock::new();
+            let dir = (*DIR.get_or_init(|| dir_for_this_run("vasmap-support")))?;
+            let out = dir.join(format!("{name}{suffix}-{}", std::process::id()));
             let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/support/{name}.c"));
             match Command::new("gcc").args(flags).arg(&out).arg(&src).status() {
                 Ok(s) if s.success() => Some(out),
@@ -379,7 +379,7 @@ impl Helper {
 /// setpriv is missing.
 pub fn vasmap_as_nobody() -> Option<Command> {
     use std::os::unix::fs::PermissionsExt;
-    static COPY: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
+    static COPY: OnceLock<Option<PathBuf>> = OnceLock::new();
     if !is_root() {
         eprintln!("skipping: running as another user needs root");
         return None;
@@ -388,23 +388,47 @@ pub fn vasmap_as_nobody() -> Option<Command> {
         eprintln!("skipping: /usr/bin/setpriv (util-linux) is not installed");
         return None;
     }
-    let (_, bin) = COPY
+    let bin = COPY
         .get_or_init(|| {
-            let dir = tempfile::Builder::new()
-                .prefix("vasmap-bin")
-                .tempdir()
-                .ok()?;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).ok()?;
-            let bin = dir.path().join("vasmap");
+            let dir = dir_for_this_run("vasmap-bin")?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).ok()?;
+            let bin = dir.join("vasmap");
             std::fs::copy(env!("CARGO_BIN_EXE_vasmap"), &bin).ok()?;
             std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).ok()?;
-            Some((dir, bin))
+            Some(bin)
         })
         .as_ref()?;
     let mut cmd = Command::new("/usr/bin/setpriv");
     cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(bin);
     Some(cmd)
+}
+
+/// A temporary directory that lives as long as this test binary and is removed when it
+/// exits. A `TempDir` kept in a `static` is never dropped, so it would be left behind on
+/// every run (75 MB each for a copy of vasmap: 253 of them once filled the disk CI runs on).
+pub fn dir_for_this_run(prefix: &str) -> Option<&'static Path> {
+    static DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    extern "C" fn remove_all() {
+        if let Ok(dirs) = DIRS.lock() {
+            for dir in dirs.iter() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+    }
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .ok()?
+        .keep();
+    REGISTERED.call_once(|| {
+        // SAFETY: `remove_all` is an `extern "C" fn()` that neither unwinds nor calls
+        // `exit`; libtest leaves `main` through `exit`, which runs it.
+        unsafe { libc::atexit(remove_all) };
+    });
+    DIRS.lock().ok()?.push(dir.clone());
+    Some(Box::leak(dir.into_boxed_path()))
 }
 
 /// True when the tests run as root.

@@ -34,17 +34,14 @@ impl std::fmt::Display for Seen {
 
 /// A directory holding `pmap`, a symlink to the built vasmap.
 fn link_dir() -> &'static Path {
-    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, link) = DIR.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("vasmap-as-pmap")
-            .tempdir()
-            .expect("a temporary directory");
-        let link = dir.path().join("pmap");
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = crate::common::dir_for_this_run("vasmap-as-pmap").expect("a temporary directory");
+        let link = dir.join("pmap");
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_vasmap"), &link).expect("symlink");
-        (dir, link)
-    });
-    link
+        link
+    })
+    .as_path()
 }
 
 /// How a command is run: its environment changes and its working directory.

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{BIG_GAP, Block, NAMES_KEPT, PermClass};
+use super::{BIG_GAP, Block, CATEGORIES, NAMES_KEPT, PermClass};
 
 /// Merge neighbouring blocks into one summary row.
 fn merge(blocks: &[Block], same_category: bool) -> Block {
@@ -12,14 +12,11 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
     let count = blocks.iter().map(|b| b.count).sum();
     let mapped = blocks.iter().fold(0u64, |a, b| a.saturating_add(b.mapped));
     let merged: usize = blocks.iter().map(|b| b.blocks).sum();
-    let mut parts: Vec<(&'static str, usize)> = Vec::new();
+    let mut parts = [0; CATEGORIES.len()];
     let mut names: Vec<String> = Vec::new();
     for b in blocks {
-        for &(c, n) in &b.parts {
-            match parts.iter_mut().find(|(pc, _)| *pc == c) {
-                Some(p) => p.1 += n,
-                None => parts.push((c, n)),
-            }
+        for (p, n) in parts.iter_mut().zip(b.parts) {
+            *p += n;
         }
         for n in &b.names {
             if names.len() < NAMES_KEPT {
@@ -37,35 +34,26 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         .map(|b| b.class)
         .min()
         .unwrap_or(PermClass::None);
-    let (label, name) = if same_category {
-        let label = match first.category {
+    let label = if same_category {
+        match first.category {
             "libraries" => "libraries",
             "files" => "files",
             "thread stacks" => "thread stacks",
             "shared memory" => "shared mem",
             "anon" => "anon",
             _ => "other",
-        };
-        let name = if names.is_empty() {
-            format!("{count} mappings")
-        } else {
-            format!("{merged} {}: {}", first.category, names.join(", "))
-        };
-        (Cow::Borrowed(label), name)
+        }
     } else {
-        let list: Vec<String> = parts.iter().map(|(c, n)| format!("{n} {c}")).collect();
-        (
-            Cow::Borrowed("mixed"),
-            format!("{count} mappings: {}", list.join(", ")),
-        )
+        "mixed"
     };
     Block {
         start: first.start,
         end: last.end,
         mapped,
         count,
-        label,
-        name,
+        label: Cow::Borrowed(label),
+        // Made when the picture is finished (`Block::finish_name`).
+        name: String::new(),
         perms,
         class,
         grows: None,
@@ -78,6 +66,7 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         names,
         blocks: merged,
         parts,
+        merged: Some(same_category),
     }
 }
 

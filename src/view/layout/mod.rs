@@ -14,6 +14,7 @@
 //! the top of user space, the non-canonical hole and the kernel's half, and a core's
 //! fault mark; drawn as text in [`text`] and as SVG in [`svg`].
 
+mod build;
 mod merge;
 mod rows;
 pub mod svg;
@@ -25,6 +26,7 @@ use std::io::{self, Write};
 use crate::model::{Kind, Region, Snapshot};
 use crate::view::{Head, Rows, Stop, View, Wants};
 
+use build::{Builder, Key, has_key, key_of};
 use merge::{merge_but_largest, merge_runs};
 pub use rows::{mark_fault, rows};
 pub use text::write_text;
@@ -93,8 +95,54 @@ pub struct Block {
     /// blocks it merged.
     names: Vec<String>,
     blocks: usize,
-    /// For merged rows: how many mappings of each category, for the summary name.
-    parts: Vec<(&'static str, usize)>,
+    /// For merged rows: how many mappings of each of [`CATEGORIES`], for the summary name.
+    parts: [usize; CATEGORIES.len()],
+    /// A merged row's name is made once, when the picture is finished
+    /// ([`Block::finish_name`]): compaction merges merged rows again and again.
+    merged: Option<bool>,
+}
+
+/// The categories rows merge under at the second level.
+const CATEGORIES: [&str; 6] = [
+    "libraries",
+    "files",
+    "thread stacks",
+    "anon",
+    "shared memory",
+    "other",
+];
+
+impl Block {
+    /// Write a merged row's name (`42 libraries: libc.so.6, ...`, `593 mappings: 297
+    /// files, 296 anon`); other rows have theirs already.
+    pub(super) fn finish_name(&mut self) {
+        let Some(same_category) = self.merged.take() else {
+            return;
+        };
+        self.name = if same_category {
+            if self.names.is_empty() {
+                format!("{} mappings", self.count)
+            } else {
+                format!(
+                    "{} {}: {}",
+                    self.blocks,
+                    self.category,
+                    self.names.join(", ")
+                )
+            }
+        } else {
+            // The largest part first.
+            let mut parts: Vec<(&str, usize)> = CATEGORIES
+                .iter()
+                .copied()
+                .zip(self.parts)
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            parts.sort_by_key(|p| std::cmp::Reverse(p.1));
+            let list: Vec<String> = parts.iter().map(|(c, n)| format!("{n} {c}")).collect();
+            format!("{} mappings: {}", self.count, list.join(", "))
+        };
+    }
 }
 
 /// One row of the picture, top (high addresses) to bottom.
@@ -158,115 +206,6 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// Which rows group together at the first level.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Key {
-    /// A mapping the demo marked: a row of its own.
-    Marked(u64),
-    File(u32, u32, u64, Vec<u8>),
-    Threads,
-    Anon,
-    Kind(&'static str),
-}
-
-fn is_file_kind(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::Program
-            | Kind::Loader
-            | Kind::Library
-            | Kind::File
-            | Kind::DeletedFile
-            | Kind::Memfd
-            | Kind::SysvShm { .. }
-    )
-}
-
-/// True when `r` (followed by `next`) has the key `key`: [`key_of`] without making one,
-/// since most regions join the block before them and a file key owns its name.
-fn has_key(key: &Key, r: &Region, next: Option<&Region>) -> bool {
-    match key {
-        Key::File(major, minor, inode, name) => {
-            is_file_kind(r.kind)
-                && r.inode != 0
-                && (r.dev_major, r.dev_minor, r.inode) == (*major, *minor, *inode)
-                && r.name == *name
-        }
-        Key::Marked(_) => false,
-        key => key_of(r, next) == *key,
-    }
-}
-
-/// The permission letters as a static string (a block keeps one per row).
-fn perm_str(r: &Region) -> &'static str {
-    const ALL: [&str; 16] = [
-        "---p", "r--p", "-w-p", "rw-p", "--xp", "r-xp", "-wxp", "rwxp", "---s", "r--s", "-w-s",
-        "rw-s", "--xs", "r-xs", "-wxs", "rwxs",
-    ];
-    let p = r.perms;
-    ALL[usize::from(p.read)
-        | usize::from(p.write) << 1
-        | usize::from(p.exec) << 2
-        | usize::from(p.shared) << 3]
-}
-
-/// The key of `r`, given the region after it (a guard right under a thread stack is the
-/// stack's).
-fn key_of(r: &Region, next: Option<&Region>) -> Key {
-    match r.kind {
-        Kind::ThreadStack { .. } => Key::Threads,
-        Kind::Guard
-            if next.is_some_and(|n| {
-                n.start == r.end && matches!(n.kind, Kind::ThreadStack { .. })
-            }) =>
-        {
-            Key::Threads
-        }
-        Kind::Anon | Kind::Guard | Kind::Reserved => Key::Anon,
-        k if is_file_kind(k) && r.inode != 0 => {
-            Key::File(r.dev_major, r.dev_minor, r.inode, r.name.clone())
-        }
-        k => Key::Kind(k.key()),
-    }
-}
-
-/// The category a row merges under at the second level.
-fn category(k: Kind) -> &'static str {
-    match k {
-        Kind::Library => "libraries",
-        Kind::File | Kind::DeletedFile => "files",
-        Kind::ThreadStack { .. } => "thread stacks",
-        Kind::Anon | Kind::NamedAnon | Kind::Guard | Kind::Reserved => "anon",
-        Kind::Memfd | Kind::SysvShm { .. } | Kind::SharedAnon => "shared memory",
-        _ => "other",
-    }
-}
-
-fn is_landmark(k: Kind) -> bool {
-    matches!(
-        k,
-        Kind::Program
-            | Kind::Heap
-            | Kind::Stack
-            | Kind::Loader
-            | Kind::Vdso
-            | Kind::Vvar
-            | Kind::Vsyscall
-    )
-}
-
-fn class_of(read: bool, write: bool, exec: bool) -> PermClass {
-    if exec {
-        PermClass::Exec
-    } else if write {
-        PermClass::Write
-    } else if read {
-        PermClass::Read
-    } else {
-        PermClass::None
-    }
-}
-
 /// Gaps smaller than this are absorbed into a row of one file or kind.
 const SMALL_GAP: u64 = 2 << 20;
 /// Gaps at least this large always stay visible, even when rows are merged.
@@ -275,149 +214,6 @@ const BIG_GAP: u64 = 1 << 30;
 pub const COMPACT_AT: usize = 4096;
 /// Names a merged block keeps for its label (the line shows the first few anyway).
 const NAMES_KEPT: usize = 8;
-
-/// A block being built from the regions of one key, one at a time.
-struct Builder {
-    key: Key,
-    first: Region,
-    end: u64,
-    mapped: u64,
-    count: usize,
-    same_perms: bool,
-    read: bool,
-    write: bool,
-    exec: bool,
-    stacks: usize,
-    first_tid: i32,
-    all_guard: bool,
-    all_reserved: bool,
-    landmark: bool,
-    mark: Option<String>,
-}
-
-impl Builder {
-    /// A builder for `r`, keeping `first` (a copy of `r`).
-    fn new(r: &Region, first: Region, key: Key) -> Builder {
-        let mut b = Builder {
-            key,
-            first,
-            end: r.end,
-            mapped: 0,
-            count: 0,
-            same_perms: true,
-            read: false,
-            write: false,
-            exec: false,
-            stacks: 0,
-            first_tid: 0,
-            all_guard: true,
-            all_reserved: true,
-            landmark: false,
-            mark: None,
-        };
-        b.add(r);
-        b
-    }
-
-    fn add(&mut self, r: &Region) {
-        self.end = r.end;
-        self.mapped = self.mapped.saturating_add(r.size());
-        self.count += 1;
-        self.same_perms &= r.perms == self.first.perms;
-        self.read |= r.perms.read;
-        self.write |= r.perms.write;
-        self.exec |= r.perms.exec;
-        if let Kind::ThreadStack { tid } = r.kind {
-            if self.stacks == 0 {
-                self.first_tid = tid;
-            }
-            self.stacks += 1;
-        }
-        self.all_guard &= r.kind == Kind::Guard;
-        self.all_reserved &= r.kind == Kind::Reserved;
-        self.landmark |= is_landmark(r.kind);
-    }
-
-    fn block(&self) -> Block {
-        let first = &self.first;
-        let count = self.count;
-        let perms = if self.same_perms {
-            perm_str(first)
-        } else {
-            "mixed"
-        };
-        let times = if count > 1 {
-            format!(" ×{count}")
-        } else {
-            String::new()
-        };
-        let (label, base, name) = match &self.key {
-            Key::Threads => {
-                let name = match self.stacks {
-                    1 if count == 1 => format!("thread {}", self.first_tid),
-                    1 => format!("thread {} + guard", self.first_tid),
-                    n => format!("{n} threads, with guards"),
-                };
-                (Cow::Borrowed("thread stack"), String::new(), name)
-            }
-            Key::Anon => {
-                let label = if self.all_guard {
-                    "guard"
-                } else if self.all_reserved {
-                    "reserved"
-                } else {
-                    "anon"
-                };
-                let name = if count > 1 {
-                    format!("({count} mappings)")
-                } else {
-                    String::new()
-                };
-                (Cow::Borrowed(label), String::new(), name)
-            }
-            _ => {
-                let base = crate::view::table::display_name(first, false);
-                // A nameless mapping (a core's `[vvar]`) counts like anonymous memory.
-                let name = if base.is_empty() && count > 1 {
-                    format!("({count} mappings)")
-                } else {
-                    format!("{base}{times}")
-                };
-                (Cow::Borrowed(first.kind.label()), base, name)
-            }
-        };
-        let grows = match first.kind {
-            Kind::Heap => Some(Growth::Up),
-            Kind::Stack => Some(Growth::Down),
-            _ => None,
-        };
-        let category = category(first.kind);
-        let name = match &self.mark {
-            Some(m) => format!("{name}  ◀ {m}"),
-            None => name,
-        };
-        Block {
-            start: first.start,
-            end: self.end,
-            mapped: self.mapped,
-            count,
-            label,
-            names: if base.is_empty() {
-                Vec::new()
-            } else {
-                vec![base]
-            },
-            name,
-            perms,
-            class: class_of(self.read, self.write, self.exec),
-            grows,
-            landmark: self.landmark || self.mark.is_some(),
-            category,
-            blocks: 1,
-            parts: vec![(category, count)],
-        }
-    }
-}
 
 /// A picture being made from regions given one at a time, in address order.
 #[derive(Default)]
@@ -573,11 +369,7 @@ impl View for LayoutView {
     }
 
     fn wants(&self) -> Wants {
-        Wants {
-            unfiltered: false,
-            whole_range: false,
-            address_order: true,
-        }
+        Wants::ADDRESS_ORDER
     }
 }
 

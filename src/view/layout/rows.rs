@@ -15,7 +15,10 @@ impl Picture {
         if let Some(b) = self.building.take() {
             self.blocks.push(b.block());
         }
-        let blocks = fit_rows(std::mem::take(&mut self.blocks), opts.max_rows);
+        let mut blocks = fit_rows(std::mem::take(&mut self.blocks), opts.max_rows);
+        for b in &mut blocks {
+            b.finish_name();
+        }
         let (top, bits) = user_top(self.highest);
         let mut out = Vec::with_capacity(blocks.len() * 2 + 2);
         let mut above: Option<&Block> = None;

@@ -161,13 +161,9 @@ impl View for ReportView {
         Ok(())
     }
 
+    /// The script sorts; the drawing and the neighbours need address order.
     fn wants(&self) -> Wants {
-        Wants {
-            unfiltered: false,
-            whole_range: false,
-            // The script sorts; the drawing and the neighbours need address order.
-            address_order: true,
-        }
+        Wants::ADDRESS_ORDER
     }
 }
 
