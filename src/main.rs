@@ -283,7 +283,8 @@ fn run_diff(args: &vasmap::cli::DiffArgs) -> ExitCode {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let color = vasmap::view::color::enabled(args.color);
-    match vasmap::compare::diff::render(&a, &b, args.show_path, color, &mut out)
+    let width = vasmap::cli::terminal_width().map(usize::from);
+    match vasmap::compare::diff::render(&a, &b, args.show_path, color, width, &mut out)
         .and_then(|_| out.flush())
     {
         Ok(()) => ExitCode::SUCCESS,
@@ -309,6 +310,7 @@ fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
         interval: args.interval,
         show_path: args.show_path,
         color: vasmap::view::color::enabled(args.color),
+        width: vasmap::cli::terminal_width().map(usize::from),
         select: args.filter.selection(),
     };
     let stdout = io::stdout();

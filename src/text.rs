@@ -216,7 +216,7 @@ pub fn json_to_writer<W: std::io::Write, T: ?Sized + serde::Serialize>(
 
 /// Human size from KiB: `4K`, `1.3M`, `2.0G`, as in `ls -h`, for the table and layout.
 pub fn human_kb(kb: u64) -> String {
-    const UNITS: [&str; 5] = ["K", "M", "G", "T", "P"];
+    const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
     let mut v = kb as f64;
     let mut u = 0;
     while v >= 1024.0 && u + 1 < UNITS.len() {

@@ -280,7 +280,7 @@ impl Named {
     fn start(name: &str, count: usize) -> Named {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join(name);
-        std::fs::copy("/bin/sleep", &bin).unwrap();
+        common::copy_program("/bin/sleep", &bin).unwrap();
         let children: Vec<_> = (0..count)
             .map(|_| std::process::Command::new(&bin).arg("600").spawn().unwrap())
             .collect();

@@ -249,7 +249,7 @@ fn explain_checks_the_build_id_before_naming_sections() {
     // A copy of the program that can be replaced after the crash.
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("crash");
-    std::fs::copy(&bin, &copy).unwrap();
+    common::copy_program(&bin, &copy).unwrap();
     let Some(c) = cores::crash_program(&copy, "null") else {
         return;
     };
@@ -261,7 +261,7 @@ fn explain_checks_the_build_id_before_naming_sections() {
     );
 
     // Another program at the same path: its sections are not the crashed program's.
-    std::fs::copy("/bin/true", &copy).unwrap();
+    common::copy_program("/bin/true", &copy).unwrap();
     let out = common::run_ok(&["--from", &core, "--explain"]);
     let row = out
         .lines()

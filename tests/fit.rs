@@ -152,3 +152,86 @@ fn the_demo_mark_stays_on_its_row() {
         );
     }
 }
+
+/// Every line of `tty` fits `cols` columns.
+fn assert_fits(what: &str, tty: &str, cols: usize) {
+    for line in tty.lines() {
+        assert!(
+            line.width() <= cols,
+            "{what} at {cols} columns: a line of {} columns:\n{line}\n{tty}",
+            line.width()
+        );
+    }
+}
+
+#[test]
+fn addr_and_diff_fit_the_terminal_and_a_pipe_keeps_one_line_each() {
+    let Some(p) = Awkward::start() else { return };
+    let pid = p.pid.to_string();
+    let (json, _, code) = run_vasmap(&["--json", "-p", &pid]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let regions = doc["regions"].as_array().unwrap();
+    let long = regions
+        .iter()
+        .find(|r| {
+            r["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("long-name.txt"))
+        })
+        .expect("the long name's mapping");
+    let inside = long["start"].as_str().unwrap()[2..].to_string();
+    // An address in the gap above the last mapping below 47 bits: a long sentence.
+    let gap = "7fffffff0000";
+    for cols in [60, 80] {
+        let Some(tty) = on_terminal(cols, &["-p", &pid, "--addr", &inside, "--addr", gap]) else {
+            return;
+        };
+        assert_fits("--addr", &tty, usize::from(cols));
+        assert!(tty.contains("long-name.txt"), "{tty}");
+        assert!(tty.contains('…'), "the long name is shortened: {tty}");
+    }
+    // Piped: each answer on one line, the name whole.
+    let (out, _, _) = run_vasmap(&["-p", &pid, "--addr", &inside]);
+    let out = String::from_utf8(out).unwrap();
+    let said = out.lines().nth(1).unwrap();
+    assert!(said.contains(long["name"].as_str().unwrap()), "{said}");
+
+    // A diff against a snapshot without the long-named mapping and with a smaller heap:
+    // an added row with a 2000-byte name, and a grown heap with its figures.
+    let dir = tempfile::tempdir().unwrap();
+    let mut before = doc.clone();
+    let kept: Vec<serde_json::Value> = regions
+        .iter()
+        .filter(|r| r["start"] != long["start"])
+        .cloned()
+        .collect();
+    before["regions"] = serde_json::Value::Array(kept);
+    let path = dir.path().join("before.json");
+    std::fs::write(&path, serde_json::to_vec(&before).unwrap()).unwrap();
+    let path = path.to_str().unwrap();
+    for cols in [60, 80] {
+        let Some(tty) = on_terminal(cols, &["diff", "-p", path, &pid]) else {
+            return;
+        };
+        assert_fits("diff", &tty, usize::from(cols));
+        let added: Vec<&str> = tty.lines().filter(|l| l.starts_with("+ ")).collect();
+        assert!(
+            added
+                .iter()
+                .any(|l| l.contains('…') && l.contains("long-name.txt")),
+            "{tty}"
+        );
+    }
+    let (out, _, code) = run_vasmap(&["diff", "-p", path, &pid]);
+    assert_eq!(code, 0);
+    let out = String::from_utf8(out).unwrap();
+    let added = out
+        .lines()
+        .find(|l| l.starts_with("+ "))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        added.contains(long["name"].as_str().unwrap()) && added.ends_with(" added"),
+        "piped, one whole line: {added}"
+    );
+}

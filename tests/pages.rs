@@ -292,7 +292,7 @@ fn an_unprivileged_user_is_told_what_it_cannot_see() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     let bin = dir.path().join("pages-helper");
-    std::fs::copy(&helper, &bin).unwrap();
+    common::copy_program(&helper, &bin).unwrap();
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     // The helper runs as nobody too: nobody may read its own process's pagemap.
     let mut child = Command::new("/usr/bin/setpriv")

@@ -67,7 +67,7 @@ fn ambiguous_names_are_told_apart(as_nobody: bool) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     let bin = dir.path().join("mapfile");
-    std::fs::copy(&helper, &bin).unwrap();
+    common::copy_program(&helper, &bin).unwrap();
     let paths: Vec<PathBuf> = AMBIGUOUS
         .iter()
         .map(|(name, _)| {

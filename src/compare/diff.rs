@@ -11,7 +11,9 @@ use std::io::{self, Write};
 
 use crate::model::{Kind, Region, Snapshot, Totals};
 use crate::view::color::{paint, paint_code, paint_of};
+use crate::view::grid::shorten_middle;
 use crate::view::table::display_name;
+use unicode_width::UnicodeWidthStr;
 
 /// What happened to one mapping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,15 +177,40 @@ pub fn signed_kb(before: u64, after: u64) -> String {
     }
 }
 
-/// One line describing a change (no newline). Names are escaped; colour is added around
-/// escaped text only.
-pub fn describe(a: &Snapshot, b: &Snapshot, c: &Change, show_path: bool, color: bool) -> String {
+/// What a line before the name takes: sign, range, size and permissions.
+const BEFORE_NAME: usize = 1 + 1 + 33 + 1 + 8 + 1 + 4 + 1;
+
+/// A change, described (no final newline). Names are escaped; colour is added around
+/// escaped text only. Without a width (a pipe) it is one line however long, for scripts;
+/// with one (a terminal) the name keeps its start and end to fit, and what changed goes
+/// on indented lines under the mapping when the whole does not fit on one.
+pub fn describe(
+    a: &Snapshot,
+    b: &Snapshot,
+    c: &Change,
+    show_path: bool,
+    color: bool,
+    width: Option<usize>,
+) -> String {
     let ra = c.a.map(|i| &a.regions[i]);
     let rb = c.b.map(|j| &b.regions[j]);
     let Some(r) = rb.or(ra) else {
         return String::new();
     };
     let name = display_name(r, show_path);
+    let kind_width = if r.is_path() {
+        r.kind.describe().len() + 3
+    } else {
+        0
+    };
+    // No room for both ends of the range and 12 columns of name: the start only.
+    let both_ends = width.is_none_or(|w| w >= BEFORE_NAME + kind_width + 12);
+    let before_name = BEFORE_NAME - if both_ends { 0 } else { 17 };
+    let name = match width {
+        Some(w) => shorten_middle(&name, w.saturating_sub(before_name + kind_width).max(12)),
+        None => name,
+    };
+    let head_width = before_name + name.width() + kind_width;
     // `[heap]`, `[stack]`, `[anon:x]` say what they are; a path gets its kind beside it.
     let label = if name.is_empty() {
         paint(&r.kind.describe(), paint_of(r), color)
@@ -201,7 +228,11 @@ pub fn describe(a: &Snapshot, b: &Snapshot, c: &Change, show_path: bool, color: 
         ChangeKind::Removed => paint_code(c.what.sign(), "31", color),
         _ => c.what.sign().to_string(),
     };
-    let range = format!("{:016x}-{:016x}", r.start, r.end);
+    let range = if both_ends {
+        format!("{:016x}-{:016x}", r.start, r.end)
+    } else {
+        format!("{:016x}", r.start)
+    };
     // Every line starts alike; where both sides exist, `r` is the later one.
     let mut s = format!(
         "{sign} {range} {:>8} {} {label}",
@@ -236,20 +267,43 @@ pub fn describe(a: &Snapshot, b: &Snapshot, c: &Change, show_path: bool, color: 
         }
         _ => String::new(),
     };
-    s.push_str(&what);
+    let mut tail = what;
     if let (Some(x), Some(y)) = (ra, rb)
         && figures_differ(x, y)
     {
         let (r0, d0, s0) = figures(x);
         let (r1, d1, s1) = figures(y);
-        s.push_str(&format!(
+        tail.push_str(&format!(
             "  RSS {} dirty {} swap {}",
             signed_kb(r0, r1),
             signed_kb(d0, d1),
             signed_kb(s0, s1)
         ));
     }
+    match width {
+        Some(w) if head_width + tail.width() > w => {
+            let under = format!("    {}", tail.trim_start());
+            for line in crate::view::pages_text::wrap(&under, w, 4) {
+                s.push('\n');
+                s.push_str(line.trim_end());
+            }
+        }
+        _ => s.push_str(&tail),
+    }
     s
+}
+
+/// `text` as it is, or, with a width it does not fit, in lines of at most that many
+/// columns, the ones after the first indented by two spaces.
+pub fn fitted(text: &str, width: Option<usize>) -> String {
+    match width {
+        Some(w) if text.width() > w => crate::view::pages_text::wrap(text, w, 2)
+            .iter()
+            .map(|l| l.trim_end())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => text.to_string(),
+    }
 }
 
 /// Counts of each kind of change, and the totals on both sides.
@@ -334,26 +388,28 @@ fn header(s: &Snapshot, side: &str) -> String {
     format!("{side}: {}", crate::view::lookup::header(&s.process))
 }
 
-/// Print the differences between A and B, then the totals.
+/// Print the differences between A and B, then the totals; kept to `width` columns when
+/// there is one (a terminal).
 pub fn render(
     a: &Snapshot,
     b: &Snapshot,
     show_path: bool,
     color: bool,
+    width: Option<usize>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "{}", header(a, "A"))?;
-    writeln!(out, "{}", header(b, "B"))?;
+    writeln!(out, "{}", fitted(&header(a, "A"), width))?;
+    writeln!(out, "{}", fitted(&header(b, "B"), width))?;
     let figures = a.has_smaps && b.has_smaps;
     let changes = diff(a, b, figures);
     for c in &changes {
-        writeln!(out, "{}", describe(a, b, c, show_path, color))?;
+        writeln!(out, "{}", describe(a, b, c, show_path, color, width))?;
     }
     if changes.is_empty() {
         writeln!(out, "no mapping changed")?;
     }
     let t = DiffTotals::count(a, b, &changes);
-    writeln!(out, "{}", t.line())?;
+    writeln!(out, "{}", fitted(&t.line(), width))?;
     let (ta, tb): (Totals, Totals) = (a.totals(), b.totals());
     writeln!(
         out,
@@ -433,14 +489,14 @@ d000-10000 rw-p 0 00:00 0 [stack]\n",
         );
         let t = DiffTotals::count(&a, &b, &c);
         assert_eq!((t.added, t.removed, t.grown, t.grown_kb), (1, 1, 2, 16));
-        let line = describe(&a, &b, &c[1], false, false);
+        let line = describe(&a, &b, &c[1], false, false, None);
         assert!(line.contains("grown at the top: 4K -> 12K (+8K)"), "{line}");
-        let line = describe(&a, &b, &c[4], false, false);
+        let line = describe(&a, &b, &c[4], false, false, None);
         assert!(line.contains("grown at the bottom"), "{line}");
         // Every line whole: one head, then what changed.
         let lines: Vec<String> = c
             .iter()
-            .map(|c| describe(&a, &b, c, false, false))
+            .map(|c| describe(&a, &b, c, false, false, None))
             .collect();
         assert_eq!(
             lines,

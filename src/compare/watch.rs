@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::compare::diff::{DiffTotals, carry_kinds, describe, diff, signed_kb};
+use crate::compare::diff::{DiffTotals, carry_kinds, describe, diff, fitted, signed_kb};
 use crate::model::Snapshot;
 use crate::read::proc::{ReadOptions, SourceError, read_pid};
 
@@ -20,6 +20,8 @@ pub struct WatchOptions {
     pub interval: Duration,
     pub show_path: bool,
     pub color: bool,
+    /// The terminal's width: each change is kept to it (none: one line each, for scripts).
+    pub width: Option<usize>,
     /// Only changes to the mappings these filters keep (`--kind heap`...).
     pub select: crate::filter::Selection,
 }
@@ -73,15 +75,15 @@ pub fn run(
     let mut first = read_pid(opts.pid, read)?;
     opts.select.apply(&mut first);
     let began = Instant::now();
-    writeln!(
-        out,
+    let watching = format!(
         "watching {}:   {} ({} mappings, {}K) every {}; Ctrl-C to stop",
         opts.pid,
         crate::text::escape_text(&first.process.cmdline, false),
         first.regions.len(),
         first.totals().size_kb,
         humantime::format_duration(opts.interval)
-    )?;
+    );
+    writeln!(out, "{}", fitted(&watching, opts.width))?;
     out.flush()?;
     let first_totals = first.totals();
     let mut prev: Snapshot = first;
@@ -101,11 +103,10 @@ pub fn run(
         if !changes.is_empty() {
             let t = began.elapsed().as_secs_f64();
             for c in &changes {
-                writeln!(
-                    out,
-                    "[{t:7.1}s] {}",
-                    describe(&prev, &cur, c, opts.show_path, opts.color)
-                )?;
+                // `[    0.1s] ` before each change; its continuation lines under it.
+                let room = opts.width.map(|w| w.saturating_sub(11));
+                let said = describe(&prev, &cur, c, opts.show_path, opts.color, room);
+                writeln!(out, "[{t:7.1}s] {}", said.replace('\n', "\n           "))?;
                 let ka = c.a.map_or(0, |i| prev.regions[i].size_kb());
                 let kb = c.b.map_or(0, |j| cur.regions[j].size_kb());
                 counts.add(c.what, ka, kb);
@@ -119,8 +120,7 @@ pub fn run(
         Ended::Interrupted => "stopped".to_string(),
     };
     let (a, b) = (first_totals, prev.totals());
-    writeln!(
-        out,
+    let summary = format!(
         "{why} after {:.1}s: {}; mappings {} -> {}, virtual {}K -> {}K ({})",
         began.elapsed().as_secs_f64(),
         counts.line(),
@@ -129,7 +129,8 @@ pub fn run(
         a.size_kb,
         b.size_kb,
         signed_kb(a.size_kb, b.size_kb)
-    )?;
+    );
+    writeln!(out, "{}", fitted(&summary, opts.width))?;
     out.flush()?;
     Ok(ended)
 }

@@ -5,9 +5,11 @@ use std::io::{self, Write};
 
 use crate::model::{Region, Snapshot};
 use crate::text::human_kb;
+use crate::view::grid::shorten_middle;
 use crate::view::json::{Hex, ProcessOut, RegionOut, json_err};
 use crate::view::table::display_name;
 use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
+use unicode_width::UnicodeWidthStr;
 
 /// An address `--addr` asks about: given, or a core dump's fault address (`fault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,8 +97,14 @@ fn distance(bytes: u64) -> String {
     }
 }
 
-fn describe(r: &Region, show_path: bool) -> String {
+/// `NAME (kind, perms)` for a sentence; with a width, a name wider than half of it keeps
+/// its start and end (the row under the sentence shows it whole, or as much as fits).
+fn describe(r: &Region, show_path: bool, width: Option<usize>) -> String {
     let name = display_name(r, show_path);
+    let name = match width {
+        Some(w) => shorten_middle(&name, (w / 2).max(12)),
+        None => name,
+    };
     if name.is_empty() {
         format!("the {} mapping ({})", r.kind.describe(), r.perm_text())
     } else {
@@ -104,22 +112,58 @@ fn describe(r: &Region, show_path: bool) -> String {
     }
 }
 
-/// One mapping's row; coloured like the table when `color` (the name is escaped first).
+/// What the rows before the name take: mark, range, size, permissions, kind.
+const ROW_BEFORE_NAME: usize = 3 + 1 + 33 + 1 + 8 + 1 + 4 + 1 + 12 + 1;
+
+/// `text` on one line as it is, or, with a width (a terminal, or `--width`) it does not fit,
+/// in lines of at most that many columns, the ones after the first indented by `indent`
+/// spaces.
+fn write_fitted(
+    out: &mut dyn Write,
+    text: &str,
+    width: Option<usize>,
+    indent: usize,
+) -> io::Result<()> {
+    match width {
+        Some(w) if text.width() > w => {
+            for line in crate::view::pages_text::wrap(text, w, indent) {
+                writeln!(out, "{}", line.trim_end())?;
+            }
+            Ok(())
+        }
+        _ => writeln!(out, "{text}"),
+    }
+}
+
+/// One mapping's row; coloured like the table when `color` (the name is escaped first),
+/// its name shortened in the middle to fit `width` when there is one. A width with no room
+/// for both ends of the range and 12 columns of name gets the start only, as the table
+/// shows.
 fn row(
     out: &mut dyn Write,
     mark: &str,
     r: &Region,
     show_path: bool,
     color: bool,
+    width: Option<usize>,
 ) -> io::Result<()> {
+    let name = display_name(r, show_path);
+    let both_ends = width.is_none_or(|w| w >= ROW_BEFORE_NAME + 12);
+    let before_name = ROW_BEFORE_NAME - if both_ends { 0 } else { 17 };
+    let name = match width {
+        Some(w) => shorten_middle(&name, w.saturating_sub(before_name).max(12)),
+        None => name,
+    };
+    let range = if both_ends {
+        format!("{:016x}-{:016x}", r.start, r.end)
+    } else {
+        format!("{:016x}", r.start)
+    };
     let line = format!(
-        "{mark:>3} {:016x}-{:016x} {:>8} {} {:<12} {}",
-        r.start,
-        r.end,
+        "{mark:>3} {range} {:>8} {} {:<12} {name}",
         format!("{}K", r.size_kb()),
         r.perm_text(),
         r.kind.describe(),
-        display_name(r, show_path)
     );
     let line = line.trim_end();
     writeln!(
@@ -163,12 +207,15 @@ pub fn render(
     opts: &ViewOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "{}", header(&snap.process))?;
+    let width = opts.width.map(usize::from);
+    write_fitted(out, &header(&snap.process), width, 2)?;
     for note in notes {
-        writeln!(out, "  {}", note.text)?;
+        write_fitted(out, &format!("  {}", note.text), width, 2)?;
     }
     let regions = &snap.regions;
     let sp = opts.show_path;
+    let color = opts.color;
+    let row = |out: &mut dyn Write, mark: &str, r: &Region| row(out, mark, r, sp, color, width);
     for (n, &addr) in addrs.iter().enumerate() {
         if n > 0 {
             writeln!(out)?;
@@ -176,57 +223,57 @@ pub fn render(
         match locate(snap, addr) {
             Place::Inside { index, offset } => {
                 let r = &regions[index];
-                write!(
-                    out,
+                let mut said = format!(
                     "{addr:#x} is in {}, {} into the mapping",
-                    describe(r, sp),
+                    describe(r, sp, width),
                     distance(offset)
-                )?;
+                );
                 if r.is_path() && (r.inode != 0 || r.dumped.is_some()) {
-                    write!(out, "; file offset {:#x}", r.offset.saturating_add(offset))?;
+                    said.push_str(&format!(
+                        "; file offset {:#x}",
+                        r.offset.saturating_add(offset)
+                    ));
                 }
-                writeln!(out)?;
+                write_fitted(out, &said, width, 2)?;
                 if let Some(prev) = index.checked_sub(1) {
-                    row(out, "", &regions[prev], sp, opts.color)?;
+                    row(out, "", &regions[prev])?;
                 }
-                row(out, "▶", r, sp, opts.color)?;
+                row(out, "▶", r)?;
                 if let Some(next) = regions.get(index + 1) {
-                    row(out, "", next, sp, opts.color)?;
+                    row(out, "", next)?;
                 }
             }
             Place::Gap { below, above } => {
-                match (below.map(|i| &regions[i]), above.map(|i| &regions[i])) {
-                    (None, None) => writeln!(out, "{addr:#x} is in no mapping: there are none")?,
-                    (None, Some(a)) => writeln!(
-                        out,
+                let said = match (below.map(|i| &regions[i]), above.map(|i| &regions[i])) {
+                    (None, None) => format!("{addr:#x} is in no mapping: there are none"),
+                    (None, Some(a)) => format!(
                         "{addr:#x} is in no mapping: below the first one, {} under the start of {}",
                         distance(a.start.saturating_sub(addr)),
-                        describe(a, sp)
-                    )?,
-                    (Some(b), None) => writeln!(
-                        out,
+                        describe(a, sp, width)
+                    ),
+                    (Some(b), None) => format!(
                         "{addr:#x} is in no mapping: above the last one, {} above the last byte of {}",
                         distance(addr.saturating_sub(b.end) + 1),
-                        describe(b, sp)
-                    )?,
-                    (Some(b), Some(a)) => writeln!(
-                        out,
+                        describe(b, sp, width)
+                    ),
+                    (Some(b), Some(a)) => format!(
                         "{addr:#x} is in no mapping: in the {} gap {:#x}-{:#x}, {} above the last byte of {} and {} under the start of {}",
                         human_kb(a.start.saturating_sub(b.end) >> 10),
                         b.end,
                         a.start,
                         distance(addr.saturating_sub(b.end) + 1),
-                        describe(b, sp),
+                        describe(b, sp, width),
                         distance(a.start.saturating_sub(addr)),
-                        describe(a, sp)
-                    )?,
-                }
+                        describe(a, sp, width)
+                    ),
+                };
+                write_fitted(out, &said, width, 2)?;
                 if let Some(b) = below {
-                    row(out, "", &regions[b], sp, opts.color)?;
+                    row(out, "", &regions[b])?;
                 }
                 writeln!(out, "{:>3} {addr:016x}  (no mapping)", "▶")?;
                 if let Some(a) = above {
-                    row(out, "", &regions[a], sp, opts.color)?;
+                    row(out, "", &regions[a])?;
                 }
             }
         }

@@ -109,7 +109,7 @@ impl Awkward {
         let bin = if copy {
             // Its own file, written back to disk, so its pages are clean and its own.
             let own = dir.path().join("awkward");
-            std::fs::copy(bin, &own).expect("copy awkward");
+            copy_program(bin, &own).expect("copy awkward");
             std::fs::File::open(&own)
                 .and_then(|f| f.sync_all())
                 .expect("sync awkward");
@@ -393,7 +393,7 @@ pub fn vasmap_as_nobody() -> Option<Command> {
             let dir = dir_for_this_run("vasmap-bin")?;
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).ok()?;
             let bin = dir.join("vasmap");
-            std::fs::copy(env!("CARGO_BIN_EXE_vasmap"), &bin).ok()?;
+            copy_program(env!("CARGO_BIN_EXE_vasmap"), &bin).ok()?;
             std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).ok()?;
             Some(bin)
         })
@@ -429,6 +429,27 @@ pub fn dir_for_this_run(prefix: &str) -> Option<&'static Path> {
     });
     DIRS.lock().ok()?.push(dir.clone());
     Some(Box::leak(dir.into_boxed_path()))
+}
+
+/// Copy the program `from` to `to`, to be run. The copy is written by `cp`, in a process
+/// of its own: a file this process held open for writing would be inherited by a child
+/// another test thread forks at that moment, and running the copy while that child has
+/// not yet exec'd fails with `ETXTBSY` ("Text file busy", seen in CI).
+pub fn copy_program(from: impl AsRef<Path>, to: impl AsRef<Path>) -> std::io::Result<()> {
+    let status = Command::new("cp")
+        .arg("--")
+        .arg(from.as_ref())
+        .arg(to.as_ref())
+        .status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(std::io::Error::other(format!(
+            "cp {} {}: {status}",
+            from.as_ref().display(),
+            to.as_ref().display()
+        )))
+    }
 }
 
 /// True when the tests run as root.
