@@ -1,5 +1,6 @@
 #!/bin/sh
-# Rewrite the captured output blocks of README.md and docs/guide.md (each follows a
+# Rewrite the captured output blocks of README.md, docs/guide.md and
+# docs/output-formats.md (each follows a
 # `<!-- capture ...: vasmap ARGS -->` line; the syntax is in tests/captures.rs) with
 # what vasmap prints now. Run from the repository's root, as root for the captures that
 # need it (processes of user nobody); review the diff before committing.

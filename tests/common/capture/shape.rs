@@ -106,7 +106,8 @@ fn is_row(line: &str) -> bool {
 /// `text` with each wrapped line joined to the line it continues: where a line wraps
 /// depends on how many digits its figures have this run (`1 present` or `16 present`),
 /// which is not its shape. A continuation is indented deeper than the first line of its
-/// paragraph, which is not a row, and follows no heading (a line that ends with `:`).
+/// paragraph, which is not a row (but for `diff`'s `=` line, whose figures wrap under it
+/// on a terminal), and follows no heading (a line that ends with `:`).
 pub fn unwrapped(text: &str) -> Vec<String> {
     let indent = |l: &str| l.len() - l.trim_start().len();
     let mut out: Vec<String> = Vec::new();
@@ -116,7 +117,7 @@ pub fn unwrapped(text: &str) -> Vec<String> {
             && !out.is_empty()
             && indent(line) > indent(head)
             && !prev.trim_end().ends_with(':')
-            && !is_row(head)
+            && (!is_row(head) || head.starts_with("= "))
             && !is_rule(head);
         match out.last_mut() {
             Some(joined) if continues => {
