@@ -181,9 +181,11 @@ pub fn signed_kb(before: u64, after: u64) -> String {
 const BEFORE_NAME: usize = 1 + 1 + 33 + 1 + 8 + 1 + 4 + 1;
 
 /// A change, described (no final newline). Names are escaped; colour is added around
-/// escaped text only. Without a width (a pipe) it is one line however long, for scripts;
-/// with one (a terminal) the name keeps its start and end to fit, and what changed goes
-/// on indented lines under the mapping when the whole does not fit on one.
+/// escaped text only. Without a width (a pipe) it is one line however long, for scripts.
+/// With one (a terminal): the whole on one line if it fits; else, for a one-word change
+/// (`added`, `removed`), one line with the range's start only and the name shortened to
+/// fit; else the name keeps its start and end to fit and what changed goes on indented
+/// lines under the mapping.
 pub fn describe(
     a: &Snapshot,
     b: &Snapshot,
@@ -197,20 +199,31 @@ pub fn describe(
     let Some(r) = rb.or(ra) else {
         return String::new();
     };
+    let tail = what_changed(c.what, ra, rb);
     let name = display_name(r, show_path);
     let kind_width = if r.is_path() {
         r.kind.describe().len() + 3
     } else {
         0
     };
-    // No room for both ends of the range and 12 columns of name: the start only.
-    let both_ends = width.is_none_or(|w| w >= BEFORE_NAME + kind_width + 12);
-    let before_name = BEFORE_NAME - if both_ends { 0 } else { 17 };
-    let name = match width {
-        Some(w) => shorten_middle(&name, w.saturating_sub(before_name + kind_width).max(12)),
-        None => name,
+    let one_word = matches!(c.what, ChangeKind::Added | ChangeKind::Removed);
+    // (both ends of the range, the name's room, the change under the mapping)
+    let (both_ends, room, under) = match width {
+        None => (true, usize::MAX, false),
+        Some(w) if BEFORE_NAME + name.width() + kind_width + tail.width() <= w => {
+            (true, usize::MAX, false)
+        }
+        Some(w) if one_word => {
+            let room = w.saturating_sub(BEFORE_NAME - 17 + kind_width + tail.width());
+            (false, room.max(12), false)
+        }
+        Some(w) => {
+            let both = w >= BEFORE_NAME + kind_width + 12;
+            let before = BEFORE_NAME - if both { 0 } else { 17 };
+            (both, w.saturating_sub(before + kind_width).max(12), true)
+        }
     };
-    let head_width = before_name + name.width() + kind_width;
+    let name = shorten_middle(&name, room);
     // `[heap]`, `[stack]`, `[anon:x]` say what they are; a path gets its kind beside it.
     let label = if name.is_empty() {
         paint(&r.kind.describe(), paint_of(r), color)
@@ -239,8 +252,24 @@ pub fn describe(
         format!("{}K", r.size_kb()),
         r.perms.to_maps_string()
     );
-    let what = match (c.what, ra, rb) {
-        (ChangeKind::Added | ChangeKind::Removed, _, _) => format!(" {}", c.what.word()),
+    match width {
+        Some(w) if under => {
+            let text = format!("    {}", tail.trim_start());
+            for line in crate::view::pages_text::wrap(&text, w, 4) {
+                s.push('\n');
+                s.push_str(line.trim_end());
+            }
+        }
+        _ => s.push_str(&tail),
+    }
+    s
+}
+
+/// What changed, after the mapping: ` added`, ` grown at the top: 4K -> 8K (+4K)`, and the
+/// resident figures where both sides have them.
+fn what_changed(what: ChangeKind, ra: Option<&Region>, rb: Option<&Region>) -> String {
+    let mut tail = match (what, ra, rb) {
+        (ChangeKind::Added | ChangeKind::Removed, _, _) => format!(" {}", what.word()),
         (ChangeKind::Grown | ChangeKind::Shrunk, Some(x), Some(y)) => {
             let at = if x.start != y.start && x.end == y.end {
                 " at the bottom"
@@ -251,7 +280,7 @@ pub fn describe(
             };
             format!(
                 " {}{at}: {}K -> {}K ({})",
-                c.what.word(),
+                what.word(),
                 x.size_kb(),
                 y.size_kb(),
                 signed_kb(x.size_kb(), y.size_kb())
@@ -267,7 +296,6 @@ pub fn describe(
         }
         _ => String::new(),
     };
-    let mut tail = what;
     if let (Some(x), Some(y)) = (ra, rb)
         && figures_differ(x, y)
     {
@@ -280,17 +308,7 @@ pub fn describe(
             signed_kb(s0, s1)
         ));
     }
-    match width {
-        Some(w) if head_width + tail.width() > w => {
-            let under = format!("    {}", tail.trim_start());
-            for line in crate::view::pages_text::wrap(&under, w, 4) {
-                s.push('\n');
-                s.push_str(line.trim_end());
-            }
-        }
-        _ => s.push_str(&tail),
-    }
-    s
+    tail
 }
 
 /// `text` as it is, or, with a width it does not fit, in lines of at most that many
@@ -509,5 +527,43 @@ d000-10000 rw-p 0 00:00 0 [stack]\n",
             ]
         );
         assert!(diff(&a, &a, true).is_empty());
+
+        // On a terminal of 72 columns: what fits stays on one line, a longer change goes
+        // under its mapping.
+        let narrow: Vec<String> = c
+            .iter()
+            .map(|c| describe(&a, &b, c, false, false, Some(72)))
+            .collect();
+        assert_eq!(
+            narrow,
+            [
+                "~ 0000000000001000-0000000000002000       4K r-xp x (file)\n    permissions r--p -> r-xp",
+                "> 0000000000003000-0000000000006000      12K rw-p [heap]\n    grown at the top: 4K -> 12K (+8K)",
+                "- 0000000000008000-0000000000009000       4K r--p gone (file) removed",
+                "+ 000000000000a000-000000000000b000       4K r--p new (file) added",
+                "> 000000000000d000-0000000000010000      12K rw-p [stack]\n    grown at the bottom: 4K -> 12K (+8K)",
+            ]
+        );
+        // At 60 a one-word change keeps one line: the range's start only.
+        let line = describe(&a, &b, &c[2], false, false, Some(60));
+        assert_eq!(line, "- 0000000000008000       4K r--p gone (file) removed");
+        let long = snap(&format!(
+            "a000-b000 r--p 0 fe:00 7 /tmp/{}\n",
+            "n".repeat(200)
+        ));
+        let c = diff(&a, &long, false);
+        let added = c.iter().find(|c| c.what == ChangeKind::Added).unwrap();
+        let line = describe(&a, &long, added, false, false, Some(60));
+        assert_eq!(line.width(), 60, "{line}");
+        assert!(
+            line.starts_with("+ 000000000000a000       4K r--p nnn"),
+            "{line}"
+        );
+        assert!(
+            line.ends_with("nnn (file) added") && line.contains('…'),
+            "{line}"
+        );
+        let piped = describe(&a, &long, added, false, false, None);
+        assert!(piped.contains(&"n".repeat(200)), "{piped}");
     }
 }

@@ -1,7 +1,7 @@
 //! Columns laid out to fit a width: the table's engine.
 //!
 //! The caller measures each cell as rows come ([`Grid::measure`]) and keeps the rows
-//! itself (the table keeps whole regions, packed); once every row is in, [`Grid::plan`]
+//! itself (the table keeps its rows packed: the cells it shows); once every row is in, [`Grid::plan`]
 //! decides what fits the width, and each row is printed cell by cell with [`Grid::cell`].
 //! When the natural widths do not fit, in this order:
 //! 1. a [`Fit::Wrap`] column (`--explain`'s words) that does not fit whole moves to an
