@@ -468,6 +468,12 @@ fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
         max_rows: usize::from(args.rows),
         read_at: None,
         full_budget: if args.full { usize::MAX } else { FULL_BUDGET },
+        pages_of: match &args.target {
+            _ if args.no_pages => None,
+            Target::Pid(pid) => Some(*pid),
+            Target::Myself => Some(me),
+            Target::File(_) => None,
+        },
     });
     let view = ViewOptions {
         explain: !args.no_explain,

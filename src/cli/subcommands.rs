@@ -130,6 +130,11 @@ pub struct ReportArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// Leave out the page strips (each region's pages, read from /proc/PID/pagemap as
+    /// `vasmap pages` reads them; a live process only).
+    #[arg(long)]
+    pub no_pages: bool,
+
     /// Merge neighbouring rows of the drawing until at most this many remain.
     #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
     pub rows: u16,

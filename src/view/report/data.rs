@@ -101,9 +101,6 @@ pub struct PageFacts<'a> {
     /// In a cut page, the distinct `--explain` texts: a row's cell has class `eN` for
     /// text N (drawn by a style rule, and filled in by the script).
     pub explain_texts: &'a [String],
-    /// Where a page strip would come from: always `null` until the pages view exists
-    /// (see `page.js`, `pageStrip`).
-    pub pages: Option<()>,
 }
 
 /// The regions to embed, one at a time (re-read from where the view keeps them).

@@ -10,12 +10,13 @@
 //! and `--explain`'s words). The script then enhances what is there: sorting by any
 //! column, filters by kind, permission, name and drawing block, and a panel with a
 //! region's details (what it is, its ELF sections, its smaps figures, its neighbours,
-//! and, once the pages view exists, its page strip).
+//! and, for a live process, its page strip: [`pages`]).
 //!
 //! The view keeps every row packed ([`RowStore`], spilled to a file past a few MiB), as
 //! the table does, since the drawing (which needs every region) comes first on the page
 //! and the table and the data are written from the same rows after it. Files: [`html`]
-//! (head, header, table), [`drawing`] (the SVG), [`data`] (the embedded JSON).
+//! (head, header, table), [`drawing`] (the SVG), [`data`] (the embedded JSON), [`pages`]
+//! (the page strips).
 
 use std::io::{self, Write};
 use std::time::SystemTime;
@@ -29,6 +30,7 @@ use crate::view::{Head, Rows, Stop, View, Wants};
 pub mod data;
 pub mod drawing;
 pub mod html;
+pub mod pages;
 
 use data::{Embedded, KEPT_FIELDS, PageFacts};
 use drawing::Pin;
@@ -49,6 +51,9 @@ pub struct ReportOptions {
     /// Embed every smaps figure while the JSON stays under this many bytes (see
     /// [`data`]); `usize::MAX` always.
     pub full_budget: usize,
+    /// The live process whose page strips the page embeds ([`pages`]); `None` for a
+    /// saved capture or core (no page states) or with `--no-pages`.
+    pub pages_of: Option<i32>,
 }
 
 impl Default for ReportOptions {
@@ -58,6 +63,7 @@ impl Default for ReportOptions {
             max_rows: 48,
             read_at: None,
             full_budget: data::FULL_BUDGET,
+            pages_of: None,
         }
     }
 }
@@ -264,10 +270,12 @@ impl ReportView {
                 fault_region: seen.fault_region,
                 marks: &marks,
                 explain_texts: words.as_ref().map_or(&[][..], |w| &w.texts[..]),
-                pages: None,
             },
             out,
         )?;
+        if let Some(pid) = self.opts.pages_of {
+            pages::write_pages(pid, kept, out)?;
+        }
         write!(out, "<script>\n{JS}</script>\n</body>\n</html>\n")
     }
 }

@@ -238,19 +238,51 @@
     td.textContent = v;
     td.className = "v";
   }
-  /* The page strip: the state of each page of the region (resident, swapped, not yet
-   * touched), drawn from the pages view's data. That view (`vasmap pages`) is being
-   * built; once it exists, the report embeds its data for the regions whose pages were
-   * read as a JSON script element with the id "vasmap-pages", and this draws it. Until
-   * then there is nothing to draw, and the panel says so rather than guess. */
+  /* The page strip: the state of each page of the region (a file's page, an anonymous
+   * one, swapped, not yet touched), as `vasmap pages` draws it, from #vasmap-pages (one
+   * entry per region: a character a cell, each cell the most notable of its pages).
+   * A saved capture or a core records no page states: there is no such element then. */
+  const pages = $("vasmap-pages") ? JSON.parse($("vasmap-pages").textContent) : null;
+  const meaning = new Map(((pages && pages.legend) || []).map((l) => [l.symbol, l.meaning]));
+  const SYMBOL_CLASS = { A: "pA", a: "pa", F: "pF", f: "pf", z: "pz", s: "ps", "?": "pq", ".": "pe" };
   function pageStrip(i) {
     const box = el("div", undefined, "pages");
-    const src = $("vasmap-pages");
-    if (!src) {
-      box.textContent = "Not read for this page: the pages view (per-page states) is not part of this report yet.";
+    if (!pages) {
+      box.appendChild(el("p", "Not in this page: a saved capture or a core dump records no page states, and --no-pages leaves them out.", "hint"));
       return box;
     }
-    box.textContent = "Page data is present but this page cannot draw it (region " + i + ").";
+    const s = pages.regions[i];
+    if (!s) {
+      box.appendChild(el("p", pages.note || "Not read for this region.", "hint"));
+      return box;
+    }
+    const kb = (n) => human(n * pages.page_size);
+    box.appendChild(el("p", s.pages + " pages (" + kb(s.pages) + "): " + s.present + " present (" + s.file + " file, " + s.anonymous + " anonymous), " + s.exclusive + " exclusive, " + s.swapped + " swapped", "what"));
+    if (s.cell_pages > 1) box.appendChild(el("p", "Each character stands for " + s.cell_pages + " pages and shows the most notable of them.", "hint"));
+    const strip = el("div", undefined, "strip mono");
+    // 32 cells a line, in groups of 16, as narrow as the panel.
+    for (let at = 0; at < s.cells.length; at += 32) {
+      const line = el("div");
+      const text = s.cells.slice(at, at + 32);
+      let j = 0;
+      while (j < text.length) {
+        let k = j;
+        while (k < text.length && text[k] === text[j] && (k === j || k % 16 !== 0)) k++;
+        if (j > 0 && j % 16 === 0) line.append(" ");
+        line.appendChild(el("span", text.slice(j, k), SYMBOL_CLASS[text[j]] || ""));
+        j = k;
+      }
+      strip.appendChild(line);
+    }
+    box.appendChild(strip);
+    const legend = el("ul", undefined, "plegend");
+    for (const c of new Set(s.cells)) {
+      const li = el("li");
+      li.appendChild(el("span", c, "mono " + (SYMBOL_CLASS[c] || "")));
+      li.append(" " + (meaning.get(c) || ""));
+      legend.appendChild(li);
+    }
+    box.appendChild(legend);
     return box;
   }
   function neighbour(list, j, label) {
