@@ -142,17 +142,110 @@ pub(super) fn fit_rows(blocks: Vec<Block>, max_rows: usize) -> Vec<Block> {
     if row_count(&blocks) <= max_rows {
         return blocks;
     }
-    let mut keep = blocks.iter().filter(|b| !b.landmark).count();
-    loop {
-        let merged = merge_but_largest(blocks.clone(), keep, false);
-        if keep == 0 || row_count(&merged) <= max_rows {
-            return merged;
-        }
+    // Find how many of the largest to keep by counting the rows each choice would make,
+    // then merge once (merging a copy for each try cloned every block's names ~10 times).
+    let mut sizes: Vec<u64> = blocks
+        .iter()
+        .filter(|b| !b.landmark)
+        .map(|b| b.mapped)
+        .collect();
+    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    let threshold = |keep: usize| match keep {
+        0 => u64::MAX,
+        k => sizes.get(k - 1).copied().unwrap_or(0),
+    };
+    let mut keep = sizes.len();
+    while keep > 0 && rows_after_merge(&blocks, threshold(keep)) > max_rows {
         keep = keep * 2 / 3;
     }
+    let at_least = threshold(keep);
+    merge_runs(blocks, false, &|b| b.mapped >= at_least)
+}
+
+/// The rows [`merge_runs`] would leave (not of one category) keeping the blocks of at
+/// least `at_least` bytes mapped, counted without merging.
+fn rows_after_merge(blocks: &[Block], at_least: u64) -> usize {
+    let mut rows = 0;
+    // The end of the last block or run out, and whether a run is open.
+    let mut last_end: Option<u64> = None;
+    let mut in_run = false;
+    for b in blocks {
+        let fixed = b.landmark || b.mapped >= at_least;
+        let joins =
+            !fixed && in_run && last_end.is_some_and(|e| b.start.saturating_sub(e) < BIG_GAP);
+        if !joins {
+            if let Some(e) = last_end
+                && b.start > e
+            {
+                rows += 1;
+            }
+            rows += 1;
+        }
+        in_run = !fixed;
+        last_end = Some(b.end);
+    }
+    rows
 }
 
 /// Rows the blocks make: the blocks plus one gap row per gap (and the top marker).
 fn row_count(blocks: &[Block]) -> usize {
     blocks.len() + blocks.windows(2).filter(|w| w[1].start > w[0].end).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Kind, Region};
+    use crate::view::layout::Picture;
+
+    /// Blocks of a picture of `n` regions of varied sizes, gaps and kinds.
+    fn blocks(n: u64, seed: u64) -> Vec<Block> {
+        let mut p = Picture::new();
+        let mut r = Region::blank();
+        let mut x = seed;
+        let mut at = 0x1000_0000u64;
+        for i in 0..n {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let pages = 1 + (x >> 60);
+            let gap = [0u64, 1, 1, 3, 600][((x >> 40) % 5) as usize] * 0x1000;
+            r.start = at + gap;
+            r.end = r.start + pages * 0x1000;
+            at = r.end;
+            r.kind = [Kind::Anon, Kind::File, Kind::Library, Kind::Anon][(i % 4) as usize];
+            r.inode = i % 4;
+            r.name = if i % 4 == 0 {
+                Vec::new()
+            } else {
+                format!("/f{}", i % 7).into_bytes()
+            };
+            p.add(&r);
+        }
+        p.finish_blocks()
+    }
+
+    #[test]
+    fn counting_the_rows_of_a_merge_is_merging_and_counting() {
+        for (n, seed) in [(10, 1), (200, 2), (3000, 3), (9000, 4)] {
+            let blocks = blocks(n, seed);
+            let mut sizes: Vec<u64> = blocks.iter().map(|b| b.mapped).collect();
+            sizes.sort_unstable();
+            for at_least in sizes.iter().step_by(sizes.len() / 7 + 1).chain([&u64::MAX]) {
+                let merged = merge_runs(blocks.clone(), false, &|b| b.mapped >= *at_least);
+                assert_eq!(
+                    rows_after_merge(&blocks, *at_least),
+                    row_count(&merged),
+                    "{n} regions, blocks of at least {at_least} kept"
+                );
+            }
+            for max_rows in [8, 48, 200] {
+                let fitted = fit_rows(blocks.clone(), max_rows);
+                assert!(
+                    row_count(&fitted) <= max_rows,
+                    "{n} regions in {max_rows} rows"
+                );
+            }
+        }
+    }
 }

@@ -8,14 +8,7 @@ use crate::model::Snapshot;
 impl Picture {
     /// The rows of the picture, top to bottom.
     pub fn rows(mut self, opts: &LayoutOptions) -> (Vec<Row>, u64, u64) {
-        if let Some(last) = self.held.take() {
-            let mark = self.held_mark.take();
-            self.place(&last, None, mark);
-        }
-        if let Some(b) = self.building.take() {
-            self.blocks.push(b.block());
-        }
-        let mut blocks = fit_rows(std::mem::take(&mut self.blocks), opts.max_rows);
+        let mut blocks = fit_rows(self.finish_blocks(), opts.max_rows);
         for b in &mut blocks {
             b.finish_name();
         }
@@ -64,6 +57,19 @@ impl Picture {
             above = Some(b);
         }
         (out, self.regions, self.size_kb)
+    }
+
+    /// Place the region held back and finish the block being built: every block, in
+    /// address order.
+    pub(super) fn finish_blocks(&mut self) -> Vec<Block> {
+        if let Some(last) = self.held.take() {
+            let mark = self.held_mark.take();
+            self.place(&last, None, mark);
+        }
+        if let Some(b) = self.building.take() {
+            self.blocks.push(b.block());
+        }
+        std::mem::take(&mut self.blocks)
     }
 
     /// A gap row, noting a stack above it or a heap below it growing into it: for the
