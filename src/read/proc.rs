@@ -97,7 +97,9 @@ pub(crate) fn io_error(
 }
 
 impl ProcDir {
-    /// The [`SourceError`] for a failed read of this process's `file`: see [`io_error`].
+    /// The [`SourceError`] for a failed read of this process's `file`: a vanished process is
+    /// [`SourceError::Exited`], a refusal [`SourceError::PermissionDenied`] with the reason
+    /// (the module's own `io_error`, with this process's [`Self::denial`]).
     pub fn io_error(&self, file: &str, e: std::io::Error) -> SourceError {
         io_error(self.pid, file, e, || self.denial())
     }

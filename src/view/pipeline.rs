@@ -7,7 +7,7 @@
 //!    either side of it (an ELF file's other mappings, the thread stack above a guard
 //!    page), held in a ring of reused regions, so memory does not grow with the process;
 //! 2. filtered (`--perms`, `--kind`, `--name`) and cut to `-A`'s range, unless the view
-//!    asks for every region ([`Wants`]);
+//!    asks for every region ([`Wants`](crate::view::Wants));
 //! 3. marked (the demo's own mappings);
 //! 4. handed to the view at once, or, for `--sort`, packed into a [`RowStore`] (spilling
 //!    to a temporary file past a few MiB) and handed over in order once the last is in.

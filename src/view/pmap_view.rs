@@ -1,4 +1,4 @@
-//! The pmap output as a [`View`]: the pipeline's rows handed to [`pmap::Session`], which
+//! The pmap output as a [`View`]: the pipeline's rows handed to [`Session`], which
 //! prints procps-ng pmap 4.0.2's bytes and carries pmap's state from one pid to the next
 //! (the `-X` column list, its widths and its totals are never reset between pids).
 //! pmap applies `-A` itself, with quirks in its totals, so it asks for every region.

@@ -9,10 +9,10 @@
 //! keeps at most a few thousand blocks: past [`COMPACT_AT`] the finished part of the
 //! picture is merged early the same way.
 //!
-//! Here: the blocks and how regions join them ([`Picture`]); in [`merge`], how blocks
+//! Here: the blocks and how regions join them ([`Picture`]); in `merge.rs`, how blocks
 //! merge when there are too many; in [`rows`], the rows top to bottom with the gaps,
 //! the top of user space, the non-canonical hole and the kernel's half, and a core's
-//! fault mark; drawn as text in [`text`] and as SVG in [`svg`].
+//! fault mark; drawn as text in `text.rs` and as SVG in [`svg`].
 
 mod build;
 mod merge;

@@ -91,7 +91,7 @@ impl Session {
     }
 
     /// Start printing one process region by region, as they are read (see
-    /// [`crate::read::proc::ProcDir::visit_regions`]): give each to [`PmapView::region`],
+    /// [`crate::read::proc::ProcDir::regions`]): give each to [`PmapView::region`],
     /// then call [`PmapView::finish`]. The output is the same as [`Session::render`] of a
     /// snapshot of those regions.
     pub fn begin<'a>(
