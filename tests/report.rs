@@ -488,11 +488,22 @@ fn in_chromium_a_cut_page_fills_in_its_words_and_still_sorts() {
             eval(
                 "document.querySelector('#maps tbody tr').cells[4].textContent + ' ' + document.querySelector('#maps tbody tr:last-child').cells[4].textContent",
             ),
+            // Laid out fixed (3,000 rows): every column keeps room for its content, and
+            // an address is never cut.
+            eval(
+                "(() => { const t = document.getElementById('maps'); \
+                 const w = Array.from(t.tHead.rows[0].cells).map(c => c.getBoundingClientRect().width); \
+                 const a = t.tBodies[0].rows[0].cells[0]; \
+                 return [getComputedStyle(t).tableLayout, Math.min(...w) >= 40 && a.scrollWidth <= a.clientWidth, \
+                   t.getBoundingClientRect().width <= document.getElementById('tablebox').getBoundingClientRect().width + 1]; })()",
+            ),
+            screenshot(&shots().join("fixed.png")),
         ],
     );
     v.assert_quiet(&page);
     assert_eq!(v.results[0], true, "every row has its words as text");
     assert_eq!(v.results[2], "4K 0K");
+    assert_eq!(v.results[3], serde_json::json!(["fixed", true, true]));
     // Without the script, the style rules show the words.
     let v = visit(
         chromium,
@@ -528,6 +539,11 @@ fn in_chromium_the_demo_page_marks_its_mapping_for_the_readme() {
         vec![
             click("#maps tbody tr.mark"),
             eval("document.querySelector('#details h3').textContent"),
+            // Laid out by content (31 rows): no column crushed beside the details panel
+            // (a fixed layout once left the words one letter wide).
+            eval(
+                "Math.min(...Array.from(document.getElementById('maps').tHead.rows[0].cells).map(c => c.getBoundingClientRect().width)) >= 40",
+            ),
             eval("window.scrollTo(0, 0)"),
             page_screenshot(&shot, 1500),
         ],
@@ -539,6 +555,7 @@ fn in_chromium_the_demo_page_marks_its_mapping_for_the_readme() {
             .unwrap()
             .ends_with("examples/message.txt")
     );
+    assert_eq!(v.results[2], true, "every column keeps room");
     if std::env::var_os("VASMAP_UPDATE_SCREENSHOT").is_some() {
         let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.png");
         std::fs::copy(&shot, docs).unwrap();
