@@ -561,3 +561,86 @@ fn in_chromium_the_demo_page_marks_its_mapping_for_the_readme() {
         std::fs::copy(&shot, docs).unwrap();
     }
 }
+
+#[test]
+fn the_page_is_written_through_a_device_a_fifo_or_a_link_never_over_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &std::path::Path| run_vasmap(&["report", "self", "-o", out.to_str().unwrap()]);
+    // A link to a page: the link stays, its target gets the page.
+    let real = dir.path().join("real.html");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.html");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (_, err, code) = run(&link);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::read_to_string(&real).unwrap().contains("<html"));
+    // A FIFO: read from the other end, it stays a FIFO.
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let (_, err, code) = run(&fifo);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(reader.join().unwrap().contains("</html>"));
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    // /dev/full: the write fails, said, exit 1, and the device is still a device.
+    let (_, err, code) = run(std::path::Path::new("/dev/full"));
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("/dev/full") && err.contains("No space left"),
+        "{err}"
+    );
+    assert!(
+        std::fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A device node of our own (root only): still a device after the page went through.
+    if common::is_root() {
+        let null = dir.path().join("null");
+        let made = std::process::Command::new("mknod")
+            .args([null.to_str().unwrap(), "c", "1", "3"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            let (_, err, code) = run(&null);
+            assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+            assert!(
+                std::fs::symlink_metadata(&null)
+                    .unwrap()
+                    .file_type()
+                    .is_char_device()
+            );
+        } else {
+            eprintln!("skipping the device node: mknod failed here");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".vasmap-report-"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+}
