@@ -516,14 +516,25 @@ fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
         ));
         ExitCode::from(1)
     };
+    // An existing target that is not a regular file (a device such as /dev/null, a FIFO,
+    // a symbolic link) is written through once the page is whole, as `> FILE` would:
+    // renaming the page over it would replace the device node or the link itself.
+    let through = !to_stdout
+        && std::fs::symlink_metadata(&args.output).is_ok_and(|m| !m.file_type().is_file());
     let temp = if to_stdout {
         None
     } else {
-        match tempfile::Builder::new()
-            .prefix(".vasmap-report-")
-            .suffix(".html")
-            .tempfile_in(dir)
-        {
+        let made = if through {
+            tempfile::Builder::new()
+                .prefix(".vasmap-report-")
+                .tempfile()
+        } else {
+            tempfile::Builder::new()
+                .prefix(".vasmap-report-")
+                .suffix(".html")
+                .tempfile_in(dir)
+        };
+        match made {
             Ok(t) => Some(t),
             Err(e) => return cannot("write the page there (is the directory writable?)", &e),
         }
@@ -586,13 +597,27 @@ fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
         };
     }
     if let Some(t) = temp {
-        // A page is for others to read, as a file written by a shell would be.
-        use std::os::unix::fs::PermissionsExt;
-        let _ = t
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644));
-        if let Err(e) = t.persist(&args.output) {
-            return cannot("write the page", &e.error);
+        if through {
+            let copied = t.reopen().and_then(|mut page| {
+                let mut to = std::fs::OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(&args.output)?;
+                io::copy(&mut page, &mut to)?;
+                to.flush()
+            });
+            if let Err(e) = copied {
+                return cannot("write the page", &e);
+            }
+        } else {
+            // A page is for others to read, as a file written by a shell would be.
+            use std::os::unix::fs::PermissionsExt;
+            let _ = t
+                .as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644));
+            if let Err(e) = t.persist(&args.output) {
+                return cannot("write the page", &e.error);
+            }
         }
     }
     if all_mapped {

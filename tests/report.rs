@@ -488,11 +488,22 @@ fn in_chromium_a_cut_page_fills_in_its_words_and_still_sorts() {
             eval(
                 "document.querySelector('#maps tbody tr').cells[4].textContent + ' ' + document.querySelector('#maps tbody tr:last-child').cells[4].textContent",
             ),
+            // Laid out fixed (3,000 rows): every column keeps room for its content, and
+            // an address is never cut.
+            eval(
+                "(() => { const t = document.getElementById('maps'); \
+                 const w = Array.from(t.tHead.rows[0].cells).map(c => c.getBoundingClientRect().width); \
+                 const a = t.tBodies[0].rows[0].cells[0]; \
+                 return [getComputedStyle(t).tableLayout, Math.min(...w) >= 40 && a.scrollWidth <= a.clientWidth, \
+                   t.getBoundingClientRect().width <= document.getElementById('tablebox').getBoundingClientRect().width + 1]; })()",
+            ),
+            screenshot(&shots().join("fixed.png")),
         ],
     );
     v.assert_quiet(&page);
     assert_eq!(v.results[0], true, "every row has its words as text");
     assert_eq!(v.results[2], "4K 0K");
+    assert_eq!(v.results[3], serde_json::json!(["fixed", true, true]));
     // Without the script, the style rules show the words.
     let v = visit(
         chromium,
@@ -528,6 +539,11 @@ fn in_chromium_the_demo_page_marks_its_mapping_for_the_readme() {
         vec![
             click("#maps tbody tr.mark"),
             eval("document.querySelector('#details h3').textContent"),
+            // Laid out by content (31 rows): no column crushed beside the details panel
+            // (a fixed layout once left the words one letter wide).
+            eval(
+                "Math.min(...Array.from(document.getElementById('maps').tHead.rows[0].cells).map(c => c.getBoundingClientRect().width)) >= 40",
+            ),
             eval("window.scrollTo(0, 0)"),
             page_screenshot(&shot, 1500),
         ],
@@ -539,8 +555,92 @@ fn in_chromium_the_demo_page_marks_its_mapping_for_the_readme() {
             .unwrap()
             .ends_with("examples/message.txt")
     );
+    assert_eq!(v.results[2], true, "every column keeps room");
     if std::env::var_os("VASMAP_UPDATE_SCREENSHOT").is_some() {
         let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.png");
         std::fs::copy(&shot, docs).unwrap();
     }
+}
+
+#[test]
+fn the_page_is_written_through_a_device_a_fifo_or_a_link_never_over_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &std::path::Path| run_vasmap(&["report", "self", "-o", out.to_str().unwrap()]);
+    // A link to a page: the link stays, its target gets the page.
+    let real = dir.path().join("real.html");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path().join("link.html");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (_, err, code) = run(&link);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(std::fs::read_to_string(&real).unwrap().contains("<html"));
+    // A FIFO: read from the other end, it stays a FIFO.
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let (_, err, code) = run(&fifo);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(reader.join().unwrap().contains("</html>"));
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    // /dev/full: the write fails, said, exit 1, and the device is still a device.
+    let (_, err, code) = run(std::path::Path::new("/dev/full"));
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("/dev/full") && err.contains("No space left"),
+        "{err}"
+    );
+    assert!(
+        std::fs::metadata("/dev/full")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+    // A device node of our own (root only): still a device after the page went through.
+    if common::is_root() {
+        let null = dir.path().join("null");
+        let made = std::process::Command::new("mknod")
+            .args([null.to_str().unwrap(), "c", "1", "3"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            let (_, err, code) = run(&null);
+            assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+            assert!(
+                std::fs::symlink_metadata(&null)
+                    .unwrap()
+                    .file_type()
+                    .is_char_device()
+            );
+        } else {
+            eprintln!("skipping the device node: mknod failed here");
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".vasmap-report-"))
+        .collect();
+    assert!(left.is_empty(), "temporary files left: {left:?}");
 }

@@ -214,6 +214,9 @@ pub struct Columns {
     pub notes: bool,
 }
 
+/// Rows past which the table is laid out fixed (see [`write_table_start`]).
+pub const FIXED_FROM: u64 = 2000;
+
 /// The filter controls (shown only once the script runs) and the table's head.
 pub fn write_table_start(c: Columns, total: u64, out: &mut dyn Write) -> io::Result<()> {
     let mut s = String::from(
@@ -226,11 +229,15 @@ pub fn write_table_start(c: Columns, total: u64, out: &mut dyn Write) -> io::Res
     );
     let _ = write!(
         s,
-        "<div id=\"main\">\n<div id=\"tablebox\">\n<table id=\"maps\" class=\"{}\" data-rows=\"{total}\">\n<thead><tr>",
-        if c.smaps { "smaps" } else { "maps" }
+        "<div id=\"main\">\n<div id=\"tablebox\">\n<table id=\"maps\" class=\"{}{}\" data-rows=\"{total}\">\n<thead><tr>",
+        if c.smaps { "smaps" } else { "maps" },
+        if total > FIXED_FROM { " fixed" } else { "" }
     );
-    // Each header has a width (page.css, `th.k-KEY`): with `table-layout: fixed` the
-    // browser lays 60,000 rows out without measuring every cell first.
+    // Past FIXED_FROM rows each header has a share of the width (page.css, `.fixed
+    // th.k-KEY`): with `table-layout: fixed` the browser lays 60,000 rows out without
+    // measuring every cell first. Fewer rows are laid out by their content, which fits
+    // the columns to what they hold (a fixed layout with widths in `ch` left no room for
+    // the name and the words beside the details panel of a 1,400-pixel window).
     let mut th = |key: &str, words: &str, num: bool| {
         let num = if num { " num" } else { "" };
         let _ = write!(
