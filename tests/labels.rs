@@ -260,3 +260,64 @@ fn layout_shows_how_far_the_stack_can_grow_and_what_is_above_user_space() {
     }
     assert!(out.contains("(limit 4M)") || out.contains("4M"), "{out}");
 }
+
+#[test]
+fn the_legend_says_what_the_table_shows_and_fits_the_terminal() {
+    let Some(s) = common::Awkward::start() else {
+        return;
+    };
+    let pid = s.pid.to_string();
+    // Piped: every column, so every figure's line; no colour.
+    let (out, err, code) = common::run_vasmap(&["--legend", "-x", &pid]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let out = String::from_utf8(out).unwrap();
+    for line in [
+        "Perm: r read",
+        "Size: address space",
+        "RSS: how much",
+        "PSS: RSS",
+        "Dirty:",
+        "Swap: pages",
+    ] {
+        assert!(out.contains(line), "no {line:?} in\n{out}");
+    }
+    assert!(!out.contains('\u{1b}'), "colour into a pipe:\n{out}");
+    assert!(
+        out.contains("where it is writable too, writes reach the file"),
+        "{out}"
+    );
+    // On 80 columns: Swap is left out of the table, so out of the legend; colours named;
+    // every line fits.
+    let Some(tty) = common::on_terminal(80, &["--legend", "-x", &pid]) else {
+        return;
+    };
+    let note = tty
+        .lines()
+        .find(|l| l.contains("left out to fit 80 columns"))
+        .unwrap_or_else(|| panic!("no note of the columns left out:\n{tty}"));
+    assert!(note.contains("Swap"), "{note}");
+    for (column, line) in [("Swap", "Swap: pages"), ("PSS", "PSS: RSS")] {
+        if note.contains(column) {
+            assert!(
+                !tty.contains(line),
+                "{column} is left out, so is its line:\n{tty}"
+            );
+        }
+    }
+    assert!(
+        tty.contains("RSS: how much"),
+        "RSS is shown, so is its line:\n{tty}"
+    );
+    assert!(tty.contains("colours: code"), "{tty}");
+    for l in tty.lines() {
+        assert!(unicode_width::UnicodeWidthStr::width(l) <= 80, "{l}");
+    }
+    // --explain has the legend under its table; a view without a table refuses it.
+    let (out, _, code) = common::run_vasmap(&["--explain", &pid]);
+    assert_eq!(code, 0);
+    assert!(String::from_utf8(out).unwrap().contains("Perm: r read"));
+    let (_, err, code) = common::run_vasmap(&["--legend", "--json", &pid]);
+    let err = String::from_utf8_lossy(&err);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--legend does nothing in JSON"), "{err}");
+}

@@ -32,15 +32,28 @@ fn pages_helper() -> Option<Started> {
     Some((helper, dir, at))
 }
 
-/// The strip of the region that starts at `start`.
-fn strip<'a>(doc: &Value, pages: &'a Value, start: u64) -> &'a Value {
+/// The strip of the region that starts at `start`, as an object named by `fields`.
+fn strip(doc: &Value, pages: &Value, start: u64) -> Value {
     let i = doc["regions"]
         .as_array()
         .unwrap()
         .iter()
         .position(|r| r["start"] == format!("{start:#x}"))
         .unwrap_or_else(|| panic!("no region at {start:#x}"));
-    &pages["regions"][i]
+    named(pages, &pages["regions"][i])
+}
+
+/// A strip's array as an object with the element's `fields` as keys.
+fn named(pages: &Value, strip: &Value) -> Value {
+    let fields = pages["fields"].as_array().unwrap();
+    let values = strip.as_array().unwrap();
+    assert_eq!(fields.len(), values.len(), "{strip}");
+    let map: serde_json::Map<String, Value> = fields
+        .iter()
+        .zip(values)
+        .map(|(f, v)| (f.as_str().unwrap().to_string(), v.clone()))
+        .collect();
+    Value::Object(map)
 }
 
 #[test]
@@ -109,6 +122,7 @@ fn a_live_process_s_pages_are_drawn_for_every_region_bounded() {
         .iter()
         .filter(|s| !s.is_null())
     {
+        let s = named(&pages, s);
         let cells = s["cells"].as_str().unwrap();
         assert!(cells.chars().count() <= 256, "{s}");
         assert!(

@@ -629,6 +629,32 @@ fn hidepid_invisible_is_told() {
 }
 
 #[test]
+fn a_pid_that_does_not_exist_is_no_such_process_under_hidepid_too() {
+    // The kernel hides other users' processes and answers ENOENT for a pid that is not
+    // there at all: vasmap tells the two apart with kill(pid, 0), never calling a missing
+    // pid hidden (or a hidden one missing).
+    let Some(nobody) = nobody_prefix() else {
+        return;
+    };
+    let missing = 4_194_000;
+    if std::path::Path::new(&format!("/proc/{missing}")).exists() {
+        eprintln!("skipping: pid {missing} exists here");
+        return;
+    }
+    for mode in ["2", "1"] {
+        let Some(out) = in_hidepid_namespace(mode, &format!("{nobody} {missing}")) else {
+            return;
+        };
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+        assert_eq!(
+            text(&out.stderr),
+            format!("vasmap: {missing}: no such process (check the pid with `ps -p {missing}`)\n"),
+            "hidepid={mode}"
+        );
+    }
+}
+
+#[test]
 fn hidepid_noaccess_is_told() {
     let Some((pid, out)) = nobody_reads_root_process("1") else {
         return;

@@ -67,8 +67,12 @@ fn locale_words(r: &Region) -> Option<&'static str> {
                         upper or lower case, in this language's character set"
         }
         b"LC_COLLATE" => "locale data (setlocale, LC_COLLATE): how this language sorts text",
-        b"LC_NUMERIC" | b"LC_MONETARY" => {
-            "locale data (setlocale): how this language writes numbers and money"
+        b"LC_NUMERIC" => {
+            "locale data (setlocale, LC_NUMERIC): how this language writes numbers: the \
+             decimal point, the thousands separator"
+        }
+        b"LC_MONETARY" => {
+            "locale data (setlocale, LC_MONETARY): how this language writes amounts of money"
         }
         b"SYS_LC_MESSAGES" => {
             "locale data (setlocale, LC_MESSAGES): how this language says yes and no"

@@ -33,7 +33,8 @@ pub fn lines(shown: Shown) -> Vec<&'static str> {
     if shown.perm {
         out.push(
             "Perm: r read, w write, x execute; p private (a write makes this process its own \
-             copy of the page), s shared (writes reach the file and every process mapping it)",
+             copy of the page), s shared (every process mapping it sees the same pages; \
+             where it is writable too, writes reach the file)",
         );
     }
     if shown.size {

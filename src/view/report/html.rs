@@ -198,7 +198,11 @@ fn write_totals(s: &mut String, h: &Header) {
             kb(t.shared_kb)
         );
     } else {
-        s.push_str("; no smaps figures (a maps capture holds none)");
+        s.push_str(if h.process.core.is_some() {
+            "; no smaps figures (a core dump records none)"
+        } else {
+            "; no smaps figures (a maps capture holds none)"
+        });
     }
     s.push_str("</p>\n");
 }

@@ -251,11 +251,13 @@
       box.appendChild(el("p", "Not in this page: a saved capture or a core dump records no page states, and --no-pages leaves them out.", "hint"));
       return box;
     }
-    const s = pages.regions[i];
-    if (!s) {
+    const a = pages.regions[i];
+    if (!a) {
       box.appendChild(el("p", pages.note || "Not read for this region.", "hint"));
       return box;
     }
+    // [cells, cell_pages, pages, present, file, anonymous, exclusive, swapped]
+    const s = Object.fromEntries(pages.fields.map((f, j) => [f, a[j]]));
     const kb = (n) => human(n * pages.page_size);
     box.appendChild(el("p", s.pages + " pages (" + kb(s.pages) + "): " + s.present + " present (" + s.file + " file, " + s.anonymous + " anonymous), " + s.exclusive + " exclusive, " + s.swapped + " swapped", "what"));
     if (s.cell_pages > 1) box.appendChild(el("p", "Each character stands for " + s.cell_pages + " pages and shows the most notable of them.", "hint"));

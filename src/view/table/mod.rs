@@ -426,7 +426,13 @@ impl View for TableView {
         lines.extend(plan.dropped_line());
         crate::view::grid::write_notes(&lines, width, out)?;
         if opts.legend && !opts.quiet {
-            let has = |s: Show| t.shows.contains(&s);
+            // What the table shows: a column left out to fit the width has no line.
+            let has = |s: Show| {
+                t.shows
+                    .iter()
+                    .position(|x| *x == s)
+                    .is_some_and(|i| plan.widths.get(i).is_some_and(Option::is_some))
+            };
             let shown = crate::view::legend::Shown {
                 size: has(Show::Size),
                 rss: has(Show::Rss),
