@@ -425,6 +425,12 @@ fn smaps_figures_asked_of_a_maps_capture_are_warned_about() {
                 "tests/fixtures/simple.maps: a maps capture has no smaps figures",
             ));
     }
+    // The figures it lacks are `-`, in the rows and in the totals, never sums of nothing.
+    vasmap()
+        .args(["--from", "tests/fixtures/simple.maps", "-x"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"(?m)^ total +\d+K +- +- +- +-$").unwrap());
     // Nothing asked that a maps capture lacks: no warning.
     vasmap()
         .args(["--from", "tests/fixtures/simple.maps", "--sort", "size"])
