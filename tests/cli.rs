@@ -425,6 +425,12 @@ fn smaps_figures_asked_of_a_maps_capture_are_warned_about() {
                 "tests/fixtures/simple.maps: a maps capture has no smaps figures",
             ));
     }
+    // The figures it lacks are `-`, in the rows and in the totals, never sums of nothing.
+    vasmap()
+        .args(["--from", "tests/fixtures/simple.maps", "-x"])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_match(r"(?m)^ total +\d+K +- +- +- +-$").unwrap());
     // Nothing asked that a maps capture lacks: no warning.
     vasmap()
         .args(["--from", "tests/fixtures/simple.maps", "--sort", "size"])
@@ -572,4 +578,33 @@ fn man_page_and_completions_cover_every_subcommand() {
             assert!(script.contains(value), "{shell}: {value} not offered");
         }
     }
+}
+
+#[test]
+fn layout_and_report_take_from_as_the_other_views_do() {
+    let capture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/awkward.smaps");
+    let (given, _, code) = common::run_vasmap(&["layout", capture]);
+    assert_eq!(code, 0);
+    for args in [
+        &["layout", "--from", capture][..],
+        &["--from", capture, "layout"],
+        &["layout", &format!("--from={capture}")],
+    ] {
+        let (out, err, code) = common::run_vasmap(args);
+        assert_eq!(code, 0, "{args:?}: {}", String::from_utf8_lossy(&err));
+        assert_eq!(out, given, "{args:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("p.html");
+    let (_, err, code) =
+        common::run_vasmap(&["report", "--from", capture, "-o", page.to_str().unwrap()]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("the saved file")
+    );
+    // Both at once is a usage error.
+    let (_, _, code) = common::run_vasmap(&["layout", "--from", capture, "1"]);
+    assert_eq!(code, 2);
 }

@@ -106,9 +106,14 @@ impl TourArgs {
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// A process id, `self` (vasmap's own address space; with --map, the demo's), or a
-    /// saved maps/smaps capture or vasmap `--json` file.
-    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
-    pub target: Target,
+    /// saved maps/smaps capture, vasmap `--json` file or core dump.
+    #[arg(value_name = "PID|self|FILE", value_parser = parse_target, required_unless_present = "from")]
+    pub target_arg: Option<Target>,
+
+    /// A saved capture, vasmap `--json` file or core dump, as for the other views (the
+    /// same as giving FILE; `vasmap --from FILE report` reads as it is written).
+    #[arg(long = "from", value_name = "FILE", conflicts_with = "target_arg")]
+    pub from: Option<PathBuf>,
 
     /// The page to write (`-` for standard output). An existing file is replaced, whole,
     /// only once the page is complete.
@@ -208,9 +213,14 @@ fn parse_interval(s: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Args)]
 pub struct LayoutArgs {
     /// A process id, `self` (vasmap's own address space) or a saved maps/smaps file
-    /// (or vasmap's own `--json` output).
-    #[arg(value_name = "PID|self|FILE", value_parser = parse_target)]
-    pub target: Target,
+    /// (or vasmap's own `--json` output, or a core dump).
+    #[arg(value_name = "PID|self|FILE", value_parser = parse_target, required_unless_present = "from")]
+    pub target_arg: Option<Target>,
+
+    /// A saved capture, vasmap `--json` file or core dump, as for the other views (the
+    /// same as giving FILE; `vasmap --from FILE layout` reads as it is written).
+    #[arg(long = "from", value_name = "FILE", conflicts_with = "target_arg")]
+    pub from: Option<PathBuf>,
 
     /// Also write the picture as an SVG file (`-` writes the SVG to stdout instead of
     /// the text picture).
@@ -229,6 +239,30 @@ pub struct LayoutArgs {
     /// Merge neighbouring rows until at most this many remain.
     #[arg(long, default_value_t = 48, value_parser = clap::value_parser!(u16).range(8..))]
     pub rows: u16,
+}
+
+/// The target of `layout` or `report`: FILE from `--from`, else the one given.
+fn target_of(given: &Option<Target>, from: &Option<PathBuf>) -> Target {
+    match (from, given) {
+        (Some(f), _) => Target::File(f.clone()),
+        (None, Some(t)) => t.clone(),
+        // clap requires one of the two.
+        (None, None) => Target::Myself,
+    }
+}
+
+impl LayoutArgs {
+    /// What to draw.
+    pub fn target(&self) -> Target {
+        target_of(&self.target_arg, &self.from)
+    }
+}
+
+impl ReportArgs {
+    /// What the page is of.
+    pub fn target(&self) -> Target {
+        target_of(&self.target_arg, &self.from)
+    }
 }
 
 /// What `layout` draws.

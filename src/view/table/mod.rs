@@ -179,6 +179,9 @@ struct Table<'o> {
     /// Which permission letters were `?` (a core does not record them), to say why
     /// under the table: 1 private/shared, 2 readable, 4 all of them.
     unknown_perms: u8,
+    /// Some row had smaps figures: without any (a maps capture, a core), the totals row
+    /// shows `-` under the figure columns, as the rows do, rather than sums of nothing.
+    any_smaps: bool,
 }
 
 impl<'o> Table<'o> {
@@ -253,6 +256,7 @@ impl<'o> Table<'o> {
             cell: Vec::with_capacity(128),
             inferred: false,
             unknown_perms: 0,
+            any_smaps: false,
         }
     }
 
@@ -273,6 +277,7 @@ impl<'o> Table<'o> {
             self.writeable_kb = self.writeable_kb.saturating_add(r.size_kb());
         }
         if let Some(s) = &r.smaps {
+            self.any_smaps = true;
             for (i, (_, id)) in self.fields.iter().enumerate() {
                 if let Some(v) = s.get(*id) {
                     self.sums[i] = self.sums[i].saturating_add(v);

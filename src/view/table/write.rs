@@ -12,16 +12,24 @@ impl Table<'_> {
     /// The cells of the totals row under the smaps columns (`None`: an empty cell).
     fn totals_cells(&self) -> Vec<Option<String>> {
         let t = self.totals;
+        let any = self.any_smaps;
         let kb = |v: u64| Some(format!("{v}K"));
+        let fig = |v: u64| {
+            Some(if any {
+                format!("{v}K")
+            } else {
+                "-".to_string()
+            })
+        };
         self.shows
             .iter()
             .map(|s| match *s {
                 Show::Address => Some("total".to_string()),
                 Show::Size => kb(t.size_kb),
-                Show::Rss => kb(t.rss_kb),
-                Show::Pss => kb(t.pss_kb),
-                Show::Dirty => kb(t.dirty_kb),
-                Show::Swap => kb(t.swap_kb),
+                Show::Rss => fig(t.rss_kb),
+                Show::Pss => fig(t.pss_kb),
+                Show::Dirty => fig(t.dirty_kb),
+                Show::Swap => fig(t.swap_kb),
                 Show::Field(id, _) => self
                     .fields
                     .iter()
