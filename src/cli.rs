@@ -188,11 +188,11 @@ pub struct InspectArgs {
     )]
     pub all: bool,
 
-    /// With --all: count each process's mappings too (reads /proc/PID/maps of each).
+    /// Count each process's mappings too, with --all (reads /proc/PID/maps of each).
     #[arg(long)]
     pub count: bool,
 
-    /// With --all: only the processes of this user (a name or a uid).
+    /// Only the processes of this user (a name or a uid), with --all.
     #[arg(long, value_name = "NAME|UID", value_parser = crate::read::all::parse_user)]
     pub user: Option<u32>,
 }

@@ -121,6 +121,24 @@ fn python_threads_arenas_are_named_as_arenas_and_guards_stay_guards() {
     assert_eq!(shared["perms"], "r--s");
     assert!(text(shared).contains("read-only"), "{shared}");
     assert!(!text(shared).contains("writes reach"), "{shared}");
+    // The layout names them too: a row of arenas, its size a multiple of 64 MiB.
+    let (out, err, code) = common::run_vasmap(&["layout", "--rows", "200", &p.0.id().to_string()]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+    let out = String::from_utf8(out).unwrap();
+    let rows: Vec<&str> = out.lines().filter(|l| l.contains("malloc arena")).collect();
+    let mut drawn = 0;
+    for row in &rows {
+        let n: u64 = row
+            .split("malloc arena")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{row}"));
+        assert!(row.contains("for other threads' malloc"), "{row}");
+        assert!(row.contains(&format!(" {}M ", 64 * n)), "{row}");
+        drawn += n;
+    }
+    assert_eq!(drawn, arenas, "every arena drawn:\n{out}");
 }
 
 fn which(name: &str) -> Result<std::path::PathBuf, ()> {

@@ -94,7 +94,7 @@ fn anon_no_access(r: &Region) -> bool {
 
 /// True when `head` (read-write) and `tail` (no access, right above) are one heap of a
 /// glibc malloc arena.
-fn arena_heap(head: &Region, tail: &Region) -> bool {
+pub(crate) fn arena_heap(head: &Region, tail: &Region) -> bool {
     head.kind == Kind::Anon
         && head.perms.read
         && head.perms.write

@@ -14,6 +14,9 @@ pub(super) enum Key {
     Marked(u64),
     File(u32, u32, u64, Vec<u8>),
     Threads,
+    /// glibc malloc arenas of other threads: each a read-write head and the no-access
+    /// rest of its 64 MiB (`teach::words::arena_heap`).
+    Arena,
     Anon,
     Kind(&'static str),
 }
@@ -42,6 +45,8 @@ pub(super) fn has_key(key: &Key, r: &Region, next: Option<&Region>) -> bool {
                 && r.name == *name
         }
         Key::Marked(_) => false,
+        // An arena's no-access rest joins its head (as the next arena's head does).
+        Key::Arena if matches!(r.kind, Kind::Reserved | Kind::Guard) => true,
         key => key_of(r, next) == *key,
     }
 }
@@ -71,6 +76,7 @@ pub(super) fn key_of(r: &Region, next: Option<&Region>) -> Key {
         {
             Key::Threads
         }
+        Kind::Anon if next.is_some_and(|n| crate::teach::words::arena_heap(r, n)) => Key::Arena,
         Kind::Anon | Kind::Guard | Kind::Reserved => Key::Anon,
         k if is_file_kind(k) && r.inode != 0 => {
             Key::File(r.dev_major, r.dev_minor, r.inode, r.name.clone())
@@ -199,6 +205,12 @@ impl Builder {
                     n => format!("{n} threads, with guards"),
                 };
                 (Cow::Borrowed("thread stack"), String::new(), name)
+            }
+            Key::Arena => {
+                let arenas =
+                    self.end.saturating_sub(first.start) / crate::teach::words::ARENA_HEAP_MAX;
+                let name = format!("{} for other threads' malloc", arenas.max(1));
+                (Cow::Borrowed("malloc arena"), String::new(), name)
             }
             Key::Anon => {
                 let label = if self.all_guard {
