@@ -326,7 +326,15 @@ pub const SUBCOMMANDS: &[&str] = &[
 /// option's help cut to its first sentence for `-h`; `--help` and the man page keep the
 /// whole text.
 pub fn command() -> clap::Command {
-    short_helps(<Cli as clap::CommandFactory>::command())
+    short_helps(plain_command())
+}
+
+/// The command-line definition with every help text as written: what parsing needs
+/// when `-h` is not asked for. Cutting every option's help to its first sentence turns
+/// each styled text into a string and searches it: a million instructions, more than
+/// the rest of vasmap's start-up, so it is done only for `-h`.
+pub fn plain_command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 /// How the map is shown: shared by the inspector and the demo.

@@ -126,6 +126,15 @@ pub fn short_usage() -> String {
     s
 }
 
+/// True when `args` may ask for help: a `help` word, or a short option cluster with an
+/// `h` (`-h`, `-xh`). Anything else is parsed without the `-h` texts made.
+fn asks_for_help(args: &[OsString]) -> bool {
+    args.iter().skip(1).any(|a| {
+        let a = a.as_encoded_bytes();
+        a == b"help" || (a.starts_with(b"-") && !a.starts_with(b"--") && a.contains(&b'h'))
+    })
+}
+
 /// Read vasmap's command line (`args[0]` the program): the parsed line, or the exit
 /// status when there is nothing to run (help, version, or an error already printed).
 pub fn parse_line(args: Vec<OsString>) -> Result<Cli, u8> {
@@ -133,9 +142,15 @@ pub fn parse_line(args: Vec<OsString>) -> Result<Cli, u8> {
         let _ = std::io::stderr().write_all(short_usage().as_bytes());
         return Err(2);
     }
-    let args = super::argv::hoist_options(args, &super::command());
-    let matches = super::command()
-        .try_get_matches_from(&args)
+    // One definition for both steps: building it is a quarter of vasmap's start-up.
+    let mut cmd = if asks_for_help(&args) {
+        super::command()
+    } else {
+        super::plain_command()
+    };
+    let args = super::argv::hoist_options(args, &cmd);
+    let matches = cmd
+        .try_get_matches_from_mut(&args)
         .map_err(|e| clap_exit(e, &args))?;
     let cli = Cli::from_arg_matches(&matches).map_err(|e| clap_exit(e, &args))?;
     if let Some(why) = super::unused::check(&matches) {
