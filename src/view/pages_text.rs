@@ -17,21 +17,7 @@ use crate::view::pages::Symbol;
 
 /// `text` cut to `width` columns (with `…` where it was cut).
 pub fn clip(text: &str, width: usize) -> String {
-    if text.width() <= width {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in text.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push('…');
-    out
+    crate::view::grid::shorten_end(text, width)
 }
 
 /// `text` in lines of at most `width` columns, broken at spaces where it can be and

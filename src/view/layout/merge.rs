@@ -109,20 +109,34 @@ pub(super) fn merge_runs(
     out
 }
 
+/// The mapped sizes of the blocks that may merge (not the landmarks), largest first.
+struct Largest(Vec<u64>);
+
+impl Largest {
+    fn of(blocks: &[Block]) -> Largest {
+        let mut sizes: Vec<u64> = blocks
+            .iter()
+            .filter(|b| !b.landmark)
+            .map(|b| b.mapped)
+            .collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        Largest(sizes)
+    }
+
+    /// The size of the `keep`-th largest (keeping none: above every size).
+    fn threshold(&self, keep: usize) -> u64 {
+        match keep {
+            0 => u64::MAX,
+            k => self.0.get(k - 1).copied().unwrap_or(0),
+        }
+    }
+}
+
 /// Merge every block but the largest (and the landmarks) into its neighbours: those at
 /// least as large as the `keep`-th largest stay, or, with `strict`, only those larger
 /// (so that a run of equal blocks still merges).
 pub(super) fn merge_but_largest(blocks: Vec<Block>, keep: usize, strict: bool) -> Vec<Block> {
-    let mut sizes: Vec<u64> = blocks
-        .iter()
-        .filter(|b| !b.landmark)
-        .map(|b| b.mapped)
-        .collect();
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
-    let threshold = match keep {
-        0 => u64::MAX,
-        k => sizes.get(k - 1).copied().unwrap_or(0),
-    };
+    let threshold = Largest::of(&blocks).threshold(keep);
     merge_runs(blocks, false, &|b| {
         if strict {
             b.mapped > threshold
@@ -144,21 +158,12 @@ pub(super) fn fit_rows(blocks: Vec<Block>, max_rows: usize) -> Vec<Block> {
     }
     // Find how many of the largest to keep by counting the rows each choice would make,
     // then merge once (merging a copy for each try cloned every block's names ~10 times).
-    let mut sizes: Vec<u64> = blocks
-        .iter()
-        .filter(|b| !b.landmark)
-        .map(|b| b.mapped)
-        .collect();
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
-    let threshold = |keep: usize| match keep {
-        0 => u64::MAX,
-        k => sizes.get(k - 1).copied().unwrap_or(0),
-    };
-    let mut keep = sizes.len();
-    while keep > 0 && rows_after_merge(&blocks, threshold(keep)) > max_rows {
+    let largest = Largest::of(&blocks);
+    let mut keep = largest.0.len();
+    while keep > 0 && rows_after_merge(&blocks, largest.threshold(keep)) > max_rows {
         keep = keep * 2 / 3;
     }
-    let at_least = threshold(keep);
+    let at_least = largest.threshold(keep);
     merge_runs(blocks, false, &|b| b.mapped >= at_least)
 }
 
