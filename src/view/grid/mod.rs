@@ -286,4 +286,46 @@ mod tests {
         assert!(text.contains('…'));
         assert!(text.contains("2222222222") && !text.contains("1111"));
     }
+
+    #[test]
+    fn into_a_pipe_the_rule_underlines_the_header_not_the_longest_row() {
+        let mut g = Grid::new(
+            vec![
+                col("PID", Align::Right, Fit::Keep),
+                col("Command", Align::Left, Fit::End),
+            ],
+            true,
+        );
+        g.measure(0, 5);
+        g.measure(1, 3000);
+        let rule = |p: &Plan| {
+            let mut out = Vec::new();
+            g.header(p, &mut out);
+            String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .nth(1)
+                .unwrap()
+                .width()
+        };
+        // Piped: the rows are 3,008 columns, the rule stops 40 into the command.
+        assert_eq!(rule(&g.plan(None)), 1 + 5 + 2 + write::RULE_PAST_HEADER);
+        // On a terminal the rows fit it, and so does the rule, as wide as they are.
+        let p = g.plan(Some(80));
+        assert_eq!(rule(&p), Grid::line_width(&p.widths));
+        // A short last column: the rule is as wide as the rows.
+        let mut g = Grid::new(vec![col("Name", Align::Left, Fit::Middle)], true);
+        g.measure(0, 12);
+        let mut out = Vec::new();
+        g.header(&g.plan(None), &mut out);
+        assert_eq!(
+            String::from_utf8(out)
+                .unwrap()
+                .lines()
+                .nth(1)
+                .unwrap()
+                .width(),
+            13
+        );
+    }
 }

@@ -8,6 +8,9 @@ use super::{
     Align, Column, Fit, Grid, Plan, shorten_command, shorten_middle, shorten_words, width_of, wrap,
 };
 
+/// See [`Grid::rule_width`].
+pub const RULE_PAST_HEADER: usize = 40;
+
 impl Grid {
     /// The header line and its rule.
     pub fn header(&self, plan: &Plan, buf: &mut Vec<u8>) {
@@ -16,8 +19,24 @@ impl Grid {
             self.cell(plan, i, c.header.as_bytes(), c.header.width(), "", buf);
         }
         line_end(buf, start);
-        buf.extend_from_slice("─".repeat(Grid::line_width(&plan.widths)).as_bytes());
+        buf.extend_from_slice("─".repeat(self.rule_width(plan)).as_bytes());
         buf.push(b'\n');
+    }
+
+    /// The rule under the header: as wide as the rows, but into a pipe (no width) never
+    /// more than [`RULE_PAST_HEADER`] columns into the last column, whose text may run to
+    /// thousands (a command line, a path): the rule underlines the header, not the longest
+    /// row.
+    fn rule_width(&self, plan: &Plan) -> usize {
+        let mut widths = plan.widths.clone();
+        if plan.limit.is_none()
+            && let Some(last) = widths.iter().rposition(Option::is_some)
+            && let Some(w) = widths[last].as_mut()
+        {
+            let header = self.columns[last].header.width();
+            *w = (*w).min(header.max(RULE_PAST_HEADER));
+        }
+        Grid::line_width(&widths)
     }
 
     /// Start a line: returns where it starts, for [`line_end`].
