@@ -7,6 +7,7 @@
 //! mapping it would merge into it and the lesson would start from a row that is not its
 //! own.
 
+use super::probe::Measured;
 use super::report::{Figure, Step};
 use super::sys::{AnonMap, isolated_hint, map_isolated, page_strip};
 use super::{Tour, TourError, errno, failed_with, region_at};
@@ -81,24 +82,25 @@ fn make(t: &mut Tour) -> Result<AnonMap, TourError> {
     Ok(map)
 }
 
-/// `mprotect-split`: three pages, the middle made read-only, then writable again.
-pub fn mprotect_split(t: &mut Tour) -> Result<(), TourError> {
-    let name = t.name();
+/// `mprotect(p + page, page, prot)` on the middle page of `map` (`prot_text` as C writes
+/// it), measured; and how many rows the mapping is then.
+fn protect_middle(
+    t: &mut Tour,
+    map: &AnonMap,
+    prot: libc::c_int,
+    prot_text: &str,
+) -> Result<(Measured<(libc::c_int, i32)>, usize), TourError> {
     let page = t.page as usize;
-    let map = make(t)?;
     let p = map.addr;
     let middle = (p as usize + page) as *mut libc::c_void;
     // SAFETY: the middle page of our own mapping.
-    let m = t.probe.measure(|| {
-        (
-            unsafe { libc::mprotect(middle, page, libc::PROT_READ) },
-            errno(),
-        )
-    })?;
+    let m = t
+        .probe
+        .measure(|| (unsafe { libc::mprotect(middle, page, prot) }, errno()))?;
     if m.value.0 != 0 {
         return Err(failed_with(
-            name,
-            "mprotect(p + 4096, 4096, PROT_READ)",
+            t.name(),
+            &format!("mprotect(p + {page}, {page}, {prot_text})"),
             m.value.1,
         ));
     }
@@ -108,6 +110,14 @@ pub fn mprotect_split(t: &mut Tour) -> Result<(), TourError> {
         .iter()
         .filter(|r| r.start >= p && r.end <= p + map.len as u64)
         .count();
+    Ok((m, rows))
+}
+
+/// `mprotect-split`: three pages, the middle made read-only, then writable again.
+pub fn mprotect_split(t: &mut Tour) -> Result<(), TourError> {
+    let page = t.page as usize;
+    let map = make(t)?;
+    let (m, rows) = protect_middle(t, &map, libc::PROT_READ, "PROT_READ")?;
     let step = Step::measured(
         "make the middle page read-only",
         &[&format!("mprotect(p + {page}, {page}, PROT_READ);")],
@@ -119,24 +129,12 @@ pub fn mprotect_split(t: &mut Tour) -> Result<(), TourError> {
     ));
     t.emit(step)?;
 
-    let rw = libc::PROT_READ | libc::PROT_WRITE;
-    // SAFETY: as above.
-    let m = t
-        .probe
-        .measure(|| (unsafe { libc::mprotect(middle, page, rw) }, errno()))?;
-    if m.value.0 != 0 {
-        return Err(failed_with(
-            name,
-            "mprotect(p + 4096, 4096, PROT_READ|PROT_WRITE)",
-            m.value.1,
-        ));
-    }
-    let rows = m
-        .after
-        .regions
-        .iter()
-        .filter(|r| r.start >= p && r.end <= p + map.len as u64)
-        .count();
+    let (m, rows) = protect_middle(
+        t,
+        &map,
+        libc::PROT_READ | libc::PROT_WRITE,
+        "PROT_READ|PROT_WRITE",
+    )?;
     let step = Step::measured(
         "make it writable again",
         &[&format!("mprotect(p + {page}, {page}, PROT_READ|PROT_WRITE);")],
