@@ -9,9 +9,10 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::compare::diff::{DiffTotals, carry_kinds, describe, diff, fitted, signed_kb};
+use crate::compare::diff::{DiffTotals, carry_kinds, describe, diff, signed_kb};
 use crate::model::Snapshot;
 use crate::read::proc::{ReadOptions, SourceError, read_pid};
+use crate::view::grid::fit_lines;
 
 /// How the watch is run.
 #[derive(Debug, Clone)]
@@ -83,7 +84,7 @@ pub fn run(
         first.totals().size_kb,
         humantime::format_duration(opts.interval)
     );
-    writeln!(out, "{}", fitted(&watching, opts.width))?;
+    writeln!(out, "{}", fit_lines(&watching, opts.width, 2))?;
     out.flush()?;
     let first_totals = first.totals();
     let mut prev: Snapshot = first;
@@ -130,7 +131,7 @@ pub fn run(
         b.size_kb,
         signed_kb(a.size_kb, b.size_kb)
     );
-    writeln!(out, "{}", fitted(&summary, opts.width))?;
+    writeln!(out, "{}", fit_lines(&summary, opts.width, 2))?;
     out.flush()?;
     Ok(ended)
 }

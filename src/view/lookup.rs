@@ -5,11 +5,10 @@ use std::io::{self, Write};
 
 use crate::model::{Region, Snapshot};
 use crate::text::human_kb;
-use crate::view::grid::shorten_middle;
+use crate::view::grid::{fit_lines, shorten_middle};
 use crate::view::json::{Hex, ProcessOut, RegionOut, json_err};
 use crate::view::table::display_name;
 use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
-use unicode_width::UnicodeWidthStr;
 
 /// An address `--addr` asks about: given, or a core dump's fault address (`fault`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,26 +114,6 @@ fn describe(r: &Region, show_path: bool, width: Option<usize>) -> String {
 /// What the rows before the name take: mark, range, size, permissions, kind.
 const ROW_BEFORE_NAME: usize = 3 + 1 + 33 + 1 + 8 + 1 + 4 + 1 + 12 + 1;
 
-/// `text` on one line as it is, or, with a width (a terminal, or `--width`) it does not fit,
-/// in lines of at most that many columns, the ones after the first indented by `indent`
-/// spaces.
-fn write_fitted(
-    out: &mut dyn Write,
-    text: &str,
-    width: Option<usize>,
-    indent: usize,
-) -> io::Result<()> {
-    match width {
-        Some(w) if text.width() > w => {
-            for line in crate::view::pages_text::wrap(text, w, indent) {
-                writeln!(out, "{}", line.trim_end())?;
-            }
-            Ok(())
-        }
-        _ => writeln!(out, "{text}"),
-    }
-}
-
 /// One mapping's row; coloured like the table when `color` (the name is escaped first),
 /// its name shortened in the middle to fit `width` when there is one. A width with no room
 /// for both ends of the range and 12 columns of name gets the start only, as the table
@@ -203,15 +182,10 @@ pub fn header(p: &crate::model::ProcessInfo) -> String {
 pub fn render(
     snap: &Snapshot,
     addrs: &[u64],
-    notes: &[crate::view::Note],
     opts: &ViewOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let width = opts.width.map(usize::from);
-    write_fitted(out, &header(&snap.process), width, 2)?;
-    for note in notes {
-        write_fitted(out, &format!("  {}", note.text), width, 2)?;
-    }
     let regions = &snap.regions;
     let sp = opts.show_path;
     let color = opts.color;
@@ -234,7 +208,7 @@ pub fn render(
                         r.offset.saturating_add(offset)
                     ));
                 }
-                write_fitted(out, &said, width, 2)?;
+                writeln!(out, "{}", fit_lines(&said, width, 2))?;
                 if let Some(prev) = index.checked_sub(1) {
                     row(out, "", &regions[prev])?;
                 }
@@ -267,7 +241,7 @@ pub fn render(
                         describe(a, sp, width)
                     ),
                 };
-                write_fitted(out, &said, width, 2)?;
+                writeln!(out, "{}", fit_lines(&said, width, 2))?;
                 if let Some(b) = below {
                     row(out, "", &regions[b])?;
                 }
@@ -437,7 +411,8 @@ impl View for LookupView {
         if self.json {
             render_json(&snap, &self.addrs, head.notes, out)?;
         } else {
-            render(&snap, &self.addrs, head.notes, &self.opts, out)?;
+            head.write_title(self.opts.width.map(usize::from), out)?;
+            render(&snap, &self.addrs, &self.opts, out)?;
         }
         Ok(())
     }

@@ -11,7 +11,7 @@
 
 mod text;
 
-pub use text::{describe, fitted, render, signed_kb};
+pub use text::{describe, render, signed_kb};
 
 use std::collections::HashMap;
 
@@ -364,5 +364,23 @@ d000-10000 rw-p 0 00:00 0 [stack]\n",
         );
         let piped = describe(&a, &long, added, false, false, None);
         assert!(piped.contains(&"n".repeat(200)), "{piped}");
+
+        // A mapping without a name shows its kind in the name's place: counted too
+        // (watch's room at 80 columns is 69; `thread stack (tid 15240)` once ran over).
+        let mut stack = snap("c000-d000 rw-p 0 00:00 0\n");
+        stack.regions[0].kind = Kind::ThreadStack { tid: 15240 };
+        let c = diff(&a, &stack, false);
+        let added = c.iter().find(|c| c.what == ChangeKind::Added).unwrap();
+        for w in [60, 69, 80] {
+            let text = describe(&a, &stack, added, false, false, Some(w));
+            assert!(text.lines().all(|l| l.width() <= w), "{w}: {text}");
+            // Room for it all on one line from 69 columns; at 60 the word goes under.
+            assert_eq!(
+                text.lines().count(),
+                if w < 63 { 2 } else { 1 },
+                "{w}: {text}"
+            );
+            assert!(text.contains("thread stack (tid 15240)"), "{text}");
+        }
     }
 }

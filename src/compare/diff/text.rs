@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use crate::model::{Region, Snapshot, Totals};
 use crate::view::color::{paint, paint_code, paint_of};
-use crate::view::grid::shorten_middle;
+use crate::view::grid::{fit_lines, shorten_middle};
 use crate::view::table::display_name;
 use unicode_width::UnicodeWidthStr;
 
@@ -46,8 +46,12 @@ pub fn describe(
     };
     let tail = what_changed(c.what, ra, rb);
     let name = display_name(r, show_path);
-    let kind_width = if r.is_path() {
-        r.kind.describe().len() + 3
+    // What the line shows beside the name: ` (kind)` after a path, the kind alone for a
+    // mapping without a name (`thread stack (tid 4321)`).
+    let kind_width = if name.is_empty() {
+        r.kind.describe().width()
+    } else if r.is_path() {
+        r.kind.describe().width() + 3
     } else {
         0
     };
@@ -58,7 +62,10 @@ pub fn describe(
         Some(w) if BEFORE_NAME + name.width() + kind_width + tail.width() <= w => {
             (true, usize::MAX, false)
         }
-        Some(w) if one_word => {
+        Some(w)
+            if one_word
+                && BEFORE_NAME - 17 + kind_width + tail.width() + name.width().min(12) <= w =>
+        {
             let room = w.saturating_sub(BEFORE_NAME - 17 + kind_width + tail.width());
             (false, room.max(12), false)
         }
@@ -156,19 +163,6 @@ fn what_changed(what: ChangeKind, ra: Option<&Region>, rb: Option<&Region>) -> S
     tail
 }
 
-/// `text` as it is, or, with a width it does not fit, in lines of at most that many
-/// columns, the ones after the first indented by two spaces.
-pub fn fitted(text: &str, width: Option<usize>) -> String {
-    match width {
-        Some(w) if text.width() > w => crate::view::pages_text::wrap(text, w, 2)
-            .iter()
-            .map(|l| l.trim_end())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => text.to_string(),
-    }
-}
-
 fn totals_line(name: &str, x: u64, y: u64) -> String {
     format!("{name:>8}: {x}K -> {y}K ({})", signed_kb(x, y))
 }
@@ -187,8 +181,8 @@ pub fn render(
     width: Option<usize>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "{}", fitted(&header(a, "A"), width))?;
-    writeln!(out, "{}", fitted(&header(b, "B"), width))?;
+    writeln!(out, "{}", fit_lines(&header(a, "A"), width, 2))?;
+    writeln!(out, "{}", fit_lines(&header(b, "B"), width, 2))?;
     let figures = a.has_smaps && b.has_smaps;
     let changes = diff(a, b, figures);
     for c in &changes {
@@ -198,7 +192,7 @@ pub fn render(
         writeln!(out, "no mapping changed")?;
     }
     let t = DiffTotals::count(a, b, &changes);
-    writeln!(out, "{}", fitted(&t.line(), width))?;
+    writeln!(out, "{}", fit_lines(&t.line(), width, 2))?;
     let (ta, tb): (Totals, Totals) = (a.totals(), b.totals());
     writeln!(
         out,

@@ -28,7 +28,9 @@
 mod shorten;
 mod write;
 
-pub use shorten::{shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap};
+pub use shorten::{
+    fit_lines, shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap,
+};
 pub use write::{line_end, write_notes};
 
 use unicode_width::UnicodeWidthStr;

@@ -102,6 +102,19 @@ pub fn shorten_words(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` as it is when it fits `width` or there is none (a pipe: scripts get whole
+/// lines); else [`wrap`]ped, the lines after the first indented by `indent`, joined by
+/// newlines: a sentence of `--addr`, `diff` or `watch` on a terminal.
+pub fn fit_lines(text: &str, width: Option<usize>, indent: usize) -> String {
+    match width {
+        Some(w) if text.width() > w => {
+            let pad = " ".repeat(indent);
+            wrap(text, w.saturating_sub(indent)).join(&format!("\n{pad}"))
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// `text` broken at spaces into lines of at most `width` columns (a word longer than that
 /// is a line of its own, shortened in the middle).
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
