@@ -101,17 +101,7 @@ impl Inspector {
             Task::Layout(l) => Box::new(LayoutView::new(l.clone())),
             Task::Report(r) => Box::new(crate::view::report::ReportView::new(r.clone())),
         };
-        let plan = Plan {
-            select: opts.select.clone(),
-            range: opts.range,
-            marks,
-        };
-        Inspector {
-            opts,
-            task,
-            plan,
-            view,
-        }
+        Inspector::with_view(opts, task, marks, view)
     }
 
     /// What to read of a live process for this task.

@@ -15,7 +15,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use super::probe::Faults;
 use super::report::{Figure, Step};
 use super::sys::{
-    isolated_hint, map_isolated, page_faults, page_strip, pipe, read_exact, write_all,
+    isolated_hint, map_isolated_filled, page_faults, page_strip, pipe, read_exact, write_all,
 };
 use super::{Tour, TourError, errno, failed, failed_with, smaps_at};
 use crate::read::proc::{ProcDir, ReadOptions};
@@ -97,14 +97,7 @@ pub fn fork_cow(t: &mut Tour) -> Result<(), TourError> {
     let len = (PAGES * page) as usize;
     let me = std::process::id() as i32;
     let hint = isolated_hint(&t.probe.snapshot()?);
-    let m = t.probe.measure(|| {
-        let map = map_isolated(hint, len);
-        if let Ok(map) = &map {
-            // SAFETY: the mapping is len writable bytes.
-            unsafe { libc::memset(map.ptr().cast(), 1, len) };
-        }
-        map
-    })?;
+    let m = t.probe.measure(|| map_isolated_filled(hint, len))?;
     let step = Step::measured(
         "map 64 pages and fill them",
         &[

@@ -9,7 +9,7 @@
 
 use super::probe::Measured;
 use super::report::{Figure, Step};
-use super::sys::{AnonMap, isolated_hint, map_isolated, page_strip};
+use super::sys::{AnonMap, isolated_hint, map_isolated_filled, page_strip};
 use super::{Tour, TourError, errno, failed_with, region_at};
 
 const PAGES: usize = 3;
@@ -20,14 +20,7 @@ fn make(t: &mut Tour) -> Result<AnonMap, TourError> {
     let page = t.page as usize;
     let len = PAGES * page;
     let hint = isolated_hint(&t.probe.snapshot()?);
-    let m = t.probe.measure(|| {
-        let map = map_isolated(hint, len);
-        if let Ok(map) = &map {
-            // SAFETY: the mapping is len writable bytes.
-            unsafe { libc::memset(map.ptr().cast(), 1, len) };
-        }
-        map
-    })?;
+    let m = t.probe.measure(|| map_isolated_filled(hint, len))?;
     let call_error = |e: &std::io::Error| TourError::Call {
         experiment: name,
         call: format!(

@@ -69,6 +69,15 @@ pub fn isolated_hint(snap: &Snapshot) -> u64 {
     }
 }
 
+/// [`map_isolated`], then every byte written (`memset(p, 1, len)`): the mapping the
+/// experiments on rows start from, all of it resident and this process's own.
+pub fn map_isolated_filled(hint: u64, len: usize) -> io::Result<AnonMap> {
+    let map = map_isolated(hint, len)?;
+    // SAFETY: the mapping is len writable bytes.
+    unsafe { libc::memset(map.ptr().cast(), 1, len) };
+    Ok(map)
+}
+
 /// `mmap(hint, len, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|MAP_FIXED_NOREPLACE)`,
 /// falling back to letting the kernel choose when the hint is taken.
 pub fn map_isolated(hint: u64, len: usize) -> io::Result<AnonMap> {

@@ -159,9 +159,15 @@ impl<'a> JsonView<'a> {
         } else {
             write_region(buf, r, smaps_fields, &mut self.keys);
         }
-        if buf.len() >= 64 * 1024 {
-            out.write_all(buf)?;
-            buf.clear();
+        self.region_written(r, out)
+    }
+
+    /// Count a region written into the buffer, and pass the buffer on past 64 KiB:
+    /// memory must not grow with the number of regions.
+    fn region_written(&mut self, r: &Region, out: &mut dyn Write) -> io::Result<()> {
+        if self.buf.len() >= 64 * 1024 {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
         }
         self.regions += 1;
         self.totals.add(r);
@@ -183,14 +189,7 @@ impl<'a> JsonView<'a> {
         let mut region = RegionOut::new(r, smaps_fields);
         region.explain = Some(explain);
         crate::text::json_to_writer(&mut *buf, &region).map_err(json_err)?;
-        // As in `region`: memory must not grow with the number of regions.
-        if buf.len() >= 64 * 1024 {
-            out.write_all(buf)?;
-            buf.clear();
-        }
-        self.regions += 1;
-        self.totals.add(r);
-        Ok(())
+        self.region_written(r, out)
     }
 
     /// Write the totals and close the document.
