@@ -45,8 +45,11 @@ pub(super) fn has_key(key: &Key, r: &Region, next: Option<&Region>) -> bool {
                 && r.name == *name
         }
         Key::Marked(_) => false,
-        // An arena's no-access rest joins its head (as the next arena's head does).
-        Key::Arena if matches!(r.kind, Kind::Reserved | Kind::Guard) => true,
+        // An arena's no-access rest joins its head (as the next arena's head does): it
+        // ends where the arena's 64 MiB do.
+        Key::Arena if matches!(r.kind, Kind::Reserved | Kind::Guard) => {
+            r.end.is_multiple_of(crate::teach::words::ARENA_HEAP_MAX)
+        }
         key => key_of(r, next) == *key,
     }
 }
