@@ -189,6 +189,16 @@ impl Row {
     }
 }
 
+/// What a gap row says: `2.4G unmapped`, and what grows into it (`↑ the heap grows up
+/// into this`) when there is a note; the text, SVG and report drawings alike.
+pub fn gap_words(size: u64, note: &str) -> String {
+    if note.is_empty() {
+        format!("{} unmapped", human_bytes(size))
+    } else {
+        format!("{} unmapped  {note}", human_bytes(size))
+    }
+}
+
 /// A size in bytes as `4K`, `1.9M`, `128T`, `16E`.
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 7] = ["B", "K", "M", "G", "T", "P", "E"];

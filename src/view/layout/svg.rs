@@ -113,11 +113,7 @@ pub fn write_svg(
                     out,
                     r##"<rect x="{X}" y="{y}" width="{BOX}" height="{GAP_H}" fill="none" stroke="#999" stroke-dasharray="4 3"/>"##
                 )?;
-                let text = if note.is_empty() {
-                    format!("{} unmapped", human_bytes(*size))
-                } else {
-                    format!("{} unmapped  {note}", human_bytes(*size))
-                };
+                let text = crate::view::layout::gap_words(*size, note);
                 writeln!(
                     out,
                     r##"<text x="{}" y="{}" text-anchor="middle" fill="#666" font-style="italic">{}</text>"##,

@@ -126,11 +126,7 @@ pub fn write_text(
                 }
             }
             Row::Gap { size, note } => {
-                let text = if note.is_empty() {
-                    format!("{} unmapped", human_bytes(*size))
-                } else {
-                    format!("{} unmapped  {note}", human_bytes(*size))
-                };
+                let text = crate::view::layout::gap_words(*size, note);
                 writeln!(out, "{pad}┆{}┆", centre(&text, inner))?;
             }
             Row::Top { .. } | Row::KernelStart { .. } => {

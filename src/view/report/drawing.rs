@@ -166,11 +166,7 @@ pub fn write_drawing(rows: &[Row], pins: &[Pin], out: &mut dyn Write) -> io::Res
                 BLOCK_H
             }
             Row::Gap { size, note } => {
-                let text = if note.is_empty() {
-                    format!("{} unmapped", human_bytes(*size))
-                } else {
-                    format!("{} unmapped  {note}", human_bytes(*size))
-                };
+                let text = crate::view::layout::gap_words(*size, note);
                 writeln!(
                     out,
                     r#"<rect class="gap" x="{X}" y="{y}" width="{BOX}" height="{GAP_H}"/><text class="gaptext" x="{}" y="{}" text-anchor="middle">{}</text>"#,
