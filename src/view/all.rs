@@ -146,6 +146,7 @@ impl AllView {
             header: h.to_string(),
             align,
             fit,
+            paint: true,
         };
         let maps = if opts.mappings { "Maps" } else { "" };
         let grid = Grid::new(

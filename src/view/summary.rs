@@ -136,6 +136,7 @@ pub(crate) fn table_with(
         header: header.to_string(),
         align,
         fit,
+        paint: true,
     };
     let mut columns = vec![column(title, Align::Left, Fit::Middle)];
     if count {

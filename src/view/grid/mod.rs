@@ -25,8 +25,11 @@
 //! leave a column out, and it keeps about 1.6 KB per row (100 MB for 60,000 mappings,
 //! 8.6x `cat maps` in CPU) where the table keeps its rows packed (issue 10).
 
+mod cells;
 mod shorten;
 mod write;
+
+pub use cells::{Lines, RowPaint, begin_cell, end_cell, push_cell, take_cell};
 
 pub use shorten::{
     fit_lines, shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap,
@@ -80,6 +83,8 @@ pub struct Column {
     pub header: String,
     pub align: Align,
     pub fit: Fit,
+    /// Printed in the row's colour ([`Grid::packed_row`]); the demo's mark is not.
+    pub paint: bool,
 }
 
 /// What [`Grid::plan`] decided.
@@ -251,6 +256,7 @@ mod tests {
             header: h.into(),
             align,
             fit,
+            paint: true,
         }
     }
     #[test]

@@ -4,6 +4,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
+use super::cells::pad;
 use super::{
     Align, Column, Fit, Grid, Plan, shorten_command, shorten_middle, shorten_words, width_of, wrap,
 };
@@ -201,22 +202,5 @@ fn under_indent(plan: &Plan, columns: &[Column]) -> usize {
         at_second
     } else {
         4
-    }
-}
-
-/// Spaces to pad with, a slice at a time.
-const SPACES: [u8; 128] = [b' '; 128];
-
-/// Append `n` spaces.
-#[inline]
-fn pad(buf: &mut Vec<u8>, mut n: usize) {
-    if n <= SPACES.len() {
-        buf.extend_from_slice(&SPACES[..n]);
-        return;
-    }
-    while n > 0 {
-        let k = n.min(SPACES.len());
-        buf.extend_from_slice(&SPACES[..k]);
-        n -= k;
     }
 }

@@ -21,9 +21,8 @@ mod write;
 use std::io::{self, Write};
 
 use crate::model::{Explanation, FieldId, Kind, Region, Totals};
-use crate::view::grid::{Align, Column, Fit, Grid, width_of};
-use crate::view::numfmt::{dec_width, hex_width};
-use crate::view::packed::{put_bytes, put_u64};
+use crate::view::grid::{Align, Column, Fit, Grid, begin_cell, end_cell, width_of};
+use crate::view::numfmt::{push_dec, push_hex};
 use crate::view::spool::RowStore;
 use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
 
@@ -34,19 +33,23 @@ pub fn display_name(r: &Region, show_path: bool) -> String {
 }
 
 /// Append the name cell: printable ASCII as it is (most names), anything else escaped; an
-/// unnamed thread stack shows its thread.
-fn push_name(buf: &mut Vec<u8>, r: &Region, show_path: bool) {
+/// unnamed thread stack shows its thread. Returns its width when that is not its length.
+fn push_name(buf: &mut Vec<u8>, r: &Region, show_path: bool) -> Option<usize> {
     let raw = if show_path { &r.name[..] } else { r.basename() };
     if raw.is_empty() {
         if let Kind::ThreadStack { tid } = r.kind {
-            buf.extend_from_slice(format!("(tid {tid})").as_bytes());
+            buf.extend_from_slice(b"(tid ");
+            crate::view::numfmt::push_idec(buf, i64::from(tid), 0);
+            buf.push(b')');
         }
-        return;
-    }
-    if is_plain(raw) {
+        None
+    } else if is_plain(raw) {
         buf.extend_from_slice(raw);
+        None
     } else {
-        buf.extend_from_slice(r.escape_name_part(raw).as_bytes());
+        let e = r.escape_name_part(raw);
+        buf.extend_from_slice(e.as_bytes());
+        Some(width_of(e.as_bytes()))
     }
 }
 
@@ -94,43 +97,15 @@ enum Show {
     Explain,
 }
 
-/// Every kind label, in the order a packed row numbers them
-/// ([`crate::view::packed::kind_code`]).
-const KINDS: [&str; 19] = [
-    "program",
-    "loader",
-    "library",
-    "file",
-    "deleted file",
-    "heap",
-    "stack",
-    "thread stack",
-    "guard",
-    "anon",
-    "named anon",
-    "shared anon",
-    "memfd",
-    "sysv shm",
-    "vdso",
-    "vvar",
-    "vsyscall",
-    "special",
-    "reserved",
-];
-
-/// Pack a figure in kB (`None`: no figure was read, a `-`); returns the width of its
-/// cell (`123K`). A figure is stored one more than it is, 0 meaning none.
+/// A figure in kB (`123K`; `None`: no figure was read, a `-`).
 #[inline]
-fn kb_cell(p: &mut Vec<u8>, v: Option<u64>) -> usize {
+fn kb_cell(p: &mut Vec<u8>, v: Option<u64>) {
     match v {
         Some(v) => {
-            put_u64(p, v.saturating_add(1));
-            dec_width(v) + 1
+            push_dec(p, v, 0);
+            p.push(b'K');
         }
-        None => {
-            put_u64(p, 0);
-            1
-        }
+        None => p.push(b'-'),
     }
 }
 
@@ -171,9 +146,8 @@ struct Table<'o> {
     totals: Totals,
     shared_kb: u64,
     writeable_kb: u64,
-    /// Scratch: one packed row, one cell.
+    /// Scratch: one packed row.
     packed: Vec<u8>,
-    cell: Vec<u8>,
     /// Some kind was inferred from a core dump, not recorded: say so under the table.
     inferred: bool,
     /// Which permission letters were `?` (a core does not record them), to say why
@@ -207,6 +181,8 @@ impl<'o> Table<'o> {
                 header: h.to_string(),
                 align,
                 fit,
+                // The demo's mark is the terminal's own colour.
+                paint: show != Show::Mark,
             });
         };
         add(Show::Address, "Address", Align::Left, Fit::Keep);
@@ -253,7 +229,6 @@ impl<'o> Table<'o> {
             shared_kb: 0,
             writeable_kb: 0,
             packed: Vec::with_capacity(256),
-            cell: Vec::with_capacity(128),
             inferred: false,
             unknown_perms: 0,
             any_smaps: false,
@@ -291,27 +266,24 @@ impl<'o> Table<'o> {
         let sm = r.smaps.as_ref();
         for i in 0..self.shows.len() {
             let show = self.shows[i];
-            let w = match show {
-                Show::Address => {
-                    put_u64(p, r.start);
-                    16
-                }
+            let at = begin_cell(p);
+            // The cell's width on a terminal when it is not its length in bytes.
+            let mut wide = None;
+            match show {
+                Show::Address => push_hex(p, r.start, 16),
                 Show::Size => kb_cell(p, Some(r.size_kb())),
                 Show::Rss => kb_cell(p, sm.map(|s| s.rss)),
                 Show::Pss => kb_cell(p, sm.map(|s| s.pss)),
                 Show::Dirty => kb_cell(p, sm.map(|s| s.dirty())),
                 Show::Swap => kb_cell(p, sm.map(|s| s.swap)),
-                Show::Field(id, plain) => match sm.and_then(|s| s.get(id)) {
-                    // 0 says "no figure"; a figure is stored one more than it is.
-                    Some(v) => {
-                        put_u64(p, v.saturating_add(1));
-                        dec_width(v) + usize::from(!plain)
+                Show::Field(id, plain) => {
+                    if let Some(v) = sm.and_then(|s| s.get(id)) {
+                        push_dec(p, v, 0);
+                        if !plain {
+                            p.push(b'K');
+                        }
                     }
-                    None => {
-                        put_u64(p, 0);
-                        0
-                    }
-                },
+                }
                 Show::Perm => {
                     let letters = r.perm_letters();
                     self.unknown_perms |= if letters == *b"????" {
@@ -320,62 +292,51 @@ impl<'o> Table<'o> {
                         u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
                     };
                     p.extend_from_slice(&letters);
-                    if r.perms.is_wx() { 8 } else { 4 }
+                    // W+X is flagged in the text too, so it shows without colour.
+                    if r.perms.is_wx() {
+                        p.extend_from_slice(b" W+X");
+                    }
                 }
-                Show::InCore => {
-                    let s = in_core(r);
-                    put_bytes(p, s.as_bytes());
-                    s.len()
-                }
-                Show::Offset => {
-                    put_u64(p, r.offset);
-                    hex_width(r.offset).max(8)
-                }
+                Show::InCore => p.extend_from_slice(in_core(r).as_bytes()),
+                Show::Offset => push_hex(p, r.offset, 8),
                 Show::Device => {
-                    put_u64(p, u64::from(r.dev_major));
-                    put_u64(p, u64::from(r.dev_minor));
-                    hex_width(u64::from(r.dev_major)).max(2)
-                        + 1
-                        + hex_width(u64::from(r.dev_minor)).max(2)
+                    push_hex(p, u64::from(r.dev_major), 2);
+                    p.push(b':');
+                    push_hex(p, u64::from(r.dev_minor), 2);
                 }
                 Show::Kind => {
+                    p.extend_from_slice(r.kind.label().as_bytes());
                     // A kind a core dump did not record but vasmap inferred gets a `*`.
-                    let inferred = r.dumped.is_some_and(|d| d.kind_inferred);
-                    p.push(
-                        crate::view::packed::kind_code(r.kind).0 as u8 | u8::from(inferred) << 7,
-                    );
-                    self.inferred |= inferred;
-                    r.kind.label().len() + usize::from(inferred)
+                    if r.dumped.is_some_and(|d| d.kind_inferred) {
+                        p.push(b'*');
+                        self.inferred = true;
+                    }
                 }
                 Show::VmFlags => {
                     let flags = sm.map_or(&[][..], |s| &s.vm_flags);
-                    put_u64(p, flags.len() as u64);
-                    for f in flags {
+                    for (j, f) in flags.iter().enumerate() {
+                        if j > 0 {
+                            p.push(b' ');
+                        }
                         p.extend_from_slice(f);
                     }
-                    (flags.len() * 3).saturating_sub(1)
                 }
-                Show::Name => {
-                    self.cell.clear();
-                    push_name(&mut self.cell, r, self.opts.show_path);
-                    put_bytes(p, &self.cell);
-                    width_of(&self.cell)
-                }
+                Show::Name => wide = push_name(p, r, self.opts.show_path),
                 Show::Mark => {
-                    let m = mark.unwrap_or("");
-                    put_bytes(p, m.as_bytes());
-                    if m.is_empty() {
-                        0
-                    } else {
-                        2 + width_of(m.as_bytes())
+                    if let Some(m) = mark.filter(|m| !m.is_empty()) {
+                        p.extend_from_slice("◀ ".as_bytes());
+                        p.extend_from_slice(m.as_bytes());
+                        wide = Some(2 + width_of(m.as_bytes()));
                     }
                 }
                 Show::Explain => {
                     let e = text.unwrap_or("");
-                    put_bytes(p, e.as_bytes());
-                    width_of(e.as_bytes())
+                    p.extend_from_slice(e.as_bytes());
+                    wide = Some(width_of(e.as_bytes()));
                 }
-            };
+            }
+            let w = wide.unwrap_or(p.len() - at - 1);
+            end_cell(p, at, wide);
             self.grid.measure(i, w);
         }
         let at = self.rows.push(&self.packed)?;
@@ -475,40 +436,4 @@ fn footer(t: &Totals, opts: &ViewOptions, has_smaps: bool) -> String {
         ));
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::KINDS;
-    use crate::model::Kind;
-    use crate::view::packed::kind_code;
-
-    #[test]
-    fn every_kind_code_names_its_own_label() {
-        let kinds = [
-            Kind::Program,
-            Kind::Loader,
-            Kind::Library,
-            Kind::File,
-            Kind::DeletedFile,
-            Kind::Heap,
-            Kind::Stack,
-            Kind::ThreadStack { tid: 7 },
-            Kind::Guard,
-            Kind::Reserved,
-            Kind::Anon,
-            Kind::NamedAnon,
-            Kind::SharedAnon,
-            Kind::Memfd,
-            Kind::SysvShm { shmid: 3 },
-            Kind::Vdso,
-            Kind::Vvar,
-            Kind::Vsyscall,
-            Kind::Special,
-        ];
-        assert_eq!(kinds.len(), KINDS.len());
-        for k in kinds {
-            assert_eq!(KINDS[kind_code(k).0 as usize], k.label(), "{k:?}");
-        }
-    }
 }

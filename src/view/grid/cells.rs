@@ -1,0 +1,410 @@
+//! Rows kept as the text of their cells, formatted once, and printed through a [`Plan`]
+//! by copying: the table's hot path.
+//!
+//! A packed row is its cells one after another, each a LEB128 header then its bytes. The
+//! header is the length shifted left once; its low bit says a display width follows (as
+//! another varint) because it differs from the length (a name with non-ASCII letters,
+//! the mark's arrow). Formatting a number or an address once, as its row is read, and
+//! copying the text when printing, rather than packing the numbers and formatting them
+//! while printing: callgrind on the table of 60,000 mappings, 219 million instructions
+//! before, see `docs/performance.md` for after.
+//!
+//! A row is printed in one pass over spaces (see [`Grid::packed_row`]), with colour once
+//! per row: an SGR before the first coloured text, a reset at the end (or before an
+//! uncoloured column's text). The padding between cells then takes the foreground
+//! colour, which shows nothing, except for a colour that paints the background (W+X's
+//! reverse video): such a row is painted cell by cell ([`RowPaint::Cells`]).
+
+use super::{Align, Fit, Grid, Plan, shorten_command, shorten_middle, shorten_words};
+use unicode_width::UnicodeWidthStr;
+
+/// Start a cell at the end of `buf`: returns where its header goes, for [`end_cell`].
+/// One byte is kept for it, enough for a cell of up to 63 bytes (most of them).
+#[inline]
+pub fn begin_cell(buf: &mut Vec<u8>) -> usize {
+    buf.push(0);
+    buf.len() - 1
+}
+
+/// End the cell begun at `at`, `width` columns wide on a terminal (`None`: as many as
+/// its bytes, for ASCII).
+#[inline]
+pub fn end_cell(buf: &mut Vec<u8>, at: usize, width: Option<usize>) {
+    let len = buf.len() - at - 1;
+    let wide = width.filter(|&w| w != len);
+    let head = (len as u64) << 1 | u64::from(wide.is_some());
+    if head < 0x80 && wide.is_none() {
+        buf[at] = head as u8;
+        return;
+    }
+    // A long cell or a wide one: its header is more than the byte kept (rare: a long
+    // path, a name in another script, `--explain`'s sentence).
+    let mut h = Vec::with_capacity(8);
+    put(&mut h, head);
+    if let Some(w) = wide {
+        put(&mut h, w as u64);
+    }
+    buf.splice(at..at + 1, h);
+}
+
+/// Append a cell of ASCII `text`.
+#[inline]
+pub fn push_cell(buf: &mut Vec<u8>, text: &[u8]) {
+    let at = begin_cell(buf);
+    buf.extend_from_slice(text);
+    end_cell(buf, at, None);
+}
+
+fn put(buf: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+#[inline]
+fn take(row: &mut &[u8]) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some((&b, rest)) = row.split_first() {
+        *row = rest;
+        if shift < 64 {
+            v |= u64::from(b & 0x7f) << shift;
+        }
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    v
+}
+
+/// The next cell of a packed row: its text and width (empty past the end: the writer and
+/// reader agree on the layout, so that only happens on a bug).
+#[inline]
+pub fn take_cell<'a>(row: &mut &'a [u8]) -> (&'a [u8], usize) {
+    let (at, len, width) = cell_at(row, 0);
+    let (text, rest) = row[at..].split_at(len);
+    *row = rest;
+    (text, width)
+}
+
+/// The cell whose header is at `pos` in `row`: where its text starts, its length in
+/// bytes and its width.
+#[inline]
+fn cell_at(row: &[u8], pos: usize) -> (usize, usize, usize) {
+    let mut rest = row.get(pos..).unwrap_or(&[]);
+    let head = match rest.split_first() {
+        Some((&b, tail)) if b < 0x80 && b & 1 == 0 => {
+            rest = tail;
+            u64::from(b)
+        }
+        _ => take(&mut rest),
+    };
+    let len = usize::try_from(head >> 1).unwrap_or(usize::MAX);
+    let width = if head & 1 != 0 {
+        usize::try_from(take(&mut rest)).unwrap_or(0)
+    } else {
+        len
+    };
+    let len = len.min(rest.len());
+    (row.len() - rest.len(), len, width)
+}
+
+/// How a row's colour is put on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowPaint<'a> {
+    /// No colour.
+    None,
+    /// Once for the row: the SGR before the first coloured text, one reset at the end.
+    Row(&'a str),
+    /// Around each cell's text, not its padding (a colour with a background).
+    Cells(&'a str),
+}
+
+const RESET: &[u8] = b"\x1b[0m";
+
+/// Lines of text laid over spaces: everything past the text written so far is spaces,
+/// so a row's padding is skipped over rather than written ([`Grid::packed_row`]).
+#[derive(Debug)]
+pub struct Lines {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl Lines {
+    /// Room for about `cap` bytes before it grows.
+    pub fn with_capacity(cap: usize) -> Lines {
+        Lines {
+            bytes: vec![b' '; cap],
+            len: 0,
+        }
+    }
+
+    /// Bytes written.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when nothing is written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The text written.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Append `b`.
+    pub fn extend_from_slice(&mut self, b: &[u8]) {
+        self.room(self.len + b.len());
+        self.bytes[self.len..self.len + b.len()].copy_from_slice(b);
+        self.len += b.len();
+    }
+
+    /// Forget what was written (spaces again).
+    pub fn clear(&mut self) {
+        self.bytes[..self.len].fill(b' ');
+        self.len = 0;
+    }
+
+    /// At least `n` bytes (spaces past the text).
+    #[inline]
+    fn room(&mut self, n: usize) {
+        if self.bytes.len() < n {
+            let more = n.max(2 * self.bytes.len());
+            self.bytes.resize(more, b' ');
+        }
+    }
+}
+
+impl Grid {
+    /// Print a packed row through `plan`: one line, and the wrap column's text in `under`
+    /// when the plan puts it under the row. Columns not [`Column::paint`]ed (the demo's
+    /// mark) are printed without colour.
+    ///
+    /// The line is laid over the spaces of [`Lines`]: each text is copied where its
+    /// column puts it and the line ends after its last text (padding costs nothing and
+    /// nothing is trimmed). A text of up to 16 bytes is copied as 16 (the bytes after it
+    /// in the row, then 16 spaces over them), two fixed-size copies rather than a call to
+    /// `memcpy`: this loop prints every row of the table (issue 10).
+    ///
+    /// [`Column::paint`]: super::Column::paint
+    pub fn packed_row<'r>(
+        &self,
+        plan: &Plan,
+        row: &'r [u8],
+        paint: RowPaint<'_>,
+        under: &mut &'r [u8],
+        out: &mut Lines,
+    ) {
+        let (sgr, per_cell) = match paint {
+            RowPaint::None => (&b""[..], false),
+            RowPaint::Row(s) => (s.as_bytes(), false),
+            RowPaint::Cells(s) => (s.as_bytes(), true),
+        };
+        // The position to write at, the end of the last text, and whether the text
+        // written last left the colour on.
+        let mut n = out.len + 1;
+        let mut end = out.len;
+        let mut painted = false;
+        let mut pos = 0;
+        let mut first = true;
+        for (i, col) in self.columns.iter().enumerate() {
+            let (at, len, tw) = cell_at(row, pos);
+            pos = at + len;
+            let Some(w) = plan.widths.get(i).copied().flatten() else {
+                if col.fit == Fit::Wrap {
+                    *under = &row[at..pos];
+                }
+                continue;
+            };
+            if !first {
+                n += 2;
+            }
+            first = false;
+            let cut;
+            let (src, len, tw) = if tw > w {
+                let s = String::from_utf8_lossy(&row[at..pos]);
+                cut = match col.fit {
+                    Fit::Words => shorten_words(&s, w),
+                    Fit::End => shorten_command(&s, w),
+                    _ => shorten_middle(&s, w),
+                };
+                (cut.as_bytes(), cut.len(), cut.width())
+            } else {
+                (&row[at..], len, tw)
+            };
+            let fill = w.saturating_sub(tw);
+            if col.align == Align::Right {
+                n += fill;
+            }
+            if len > 0 {
+                out.room(n + len + sgr.len() + 2 * RESET.len() + 32);
+                let buf = &mut out.bytes[..];
+                let want = col.paint && !sgr.is_empty();
+                if painted && !want {
+                    put_at(buf, &mut n, RESET);
+                    painted = false;
+                }
+                if want && !painted {
+                    put_at(buf, &mut n, sgr);
+                    painted = true;
+                }
+                if len <= 16 && src.len() >= 16 {
+                    buf[n..n + 16].copy_from_slice(&src[..16]);
+                    buf[n + len..n + len + 16].copy_from_slice(&SPACES[..16]);
+                } else {
+                    buf[n..n + len].copy_from_slice(&src[..len]);
+                }
+                n += len;
+                if per_cell {
+                    put_at(buf, &mut n, RESET);
+                    painted = false;
+                }
+                end = n;
+            }
+            if col.align == Align::Left {
+                n += fill;
+            }
+        }
+        out.len = end;
+        if painted {
+            out.extend_from_slice(RESET);
+        }
+        out.extend_from_slice(b"\n");
+    }
+}
+
+/// Copy `s` to `buf` at `*n`, which has room for it, and move past it.
+#[inline]
+fn put_at(buf: &mut [u8], n: &mut usize, s: &[u8]) {
+    buf[*n..*n + s.len()].copy_from_slice(s);
+    *n += s.len();
+}
+
+/// Spaces to pad with, a slice at a time.
+const SPACES: [u8; 128] = [b' '; 128];
+
+/// Append `n` spaces.
+#[inline]
+pub(super) fn pad(buf: &mut Vec<u8>, mut n: usize) {
+    if n <= SPACES.len() {
+        buf.extend_from_slice(&SPACES[..n]);
+        return;
+    }
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        buf.extend_from_slice(&SPACES[..k]);
+        n -= k;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Column, Grid};
+    use super::*;
+
+    fn grid() -> Grid {
+        let col = |h: &str, align, fit, paint| Column {
+            header: h.into(),
+            align,
+            fit,
+            paint,
+        };
+        Grid::new(
+            vec![
+                col("Size", Align::Right, Fit::Keep, true),
+                col("Name", Align::Left, Fit::Middle, true),
+                col("", Align::Left, Fit::Words, false),
+                col("What", Align::Left, Fit::Wrap, true),
+            ],
+            true,
+        )
+    }
+
+    fn row(cells: &[(&str, Option<usize>)]) -> Vec<u8> {
+        let mut b = Vec::new();
+        for (t, w) in cells {
+            let at = begin_cell(&mut b);
+            b.extend_from_slice(t.as_bytes());
+            end_cell(&mut b, at, *w);
+        }
+        b
+    }
+
+    #[test]
+    fn cells_read_back_with_their_widths_long_or_wide() {
+        let long = "x".repeat(300);
+        let b = row(&[("4K", None), (&long, None), ("◀ här", Some(5)), ("", None)]);
+        let mut r = &b[..];
+        assert_eq!(take_cell(&mut r), (b"4K".as_slice(), 2));
+        assert_eq!(take_cell(&mut r), (long.as_bytes(), 300));
+        assert_eq!(take_cell(&mut r), ("◀ här".as_bytes(), 5));
+        assert_eq!(take_cell(&mut r), (b"".as_slice(), 0));
+        assert!(r.is_empty());
+        // Past the end (a bug): empty cells, no panic.
+        assert_eq!(take_cell(&mut r), (b"".as_slice(), 0));
+        let mut cut = &b[..6];
+        take_cell(&mut cut);
+        assert_eq!(take_cell(&mut cut).0, b"x");
+    }
+
+    #[test]
+    fn a_row_is_padded_coloured_once_and_never_ends_in_spaces() {
+        let mut g = grid();
+        for (i, w) in [(0, 5), (1, 20), (2, 0), (3, 0)] {
+            g.measure(i, w);
+        }
+        let plan = g.plan(None);
+        let b = row(&[("4K", None), ("libc.so.6", None), ("", None), ("", None)]);
+        let print = |paint| {
+            let mut out = Lines::with_capacity(8);
+            let mut under: &[u8] = b"";
+            g.packed_row(&plan, &b, paint, &mut under, &mut out);
+            String::from_utf8(out.as_bytes().to_vec()).unwrap()
+        };
+        assert_eq!(print(RowPaint::None), "    4K  libc.so.6\n");
+        assert_eq!(
+            print(RowPaint::Row("\x1b[31m")),
+            "    \x1b[31m4K  libc.so.6\x1b[0m\n"
+        );
+        assert_eq!(
+            print(RowPaint::Cells("\x1b[7m")),
+            "    \x1b[7m4K\x1b[0m  \x1b[7mlibc.so.6\x1b[0m\n"
+        );
+        // The mark is not coloured: the row's colour ends before it.
+        let b = row(&[("4K", None), ("a", None), ("◀ here", Some(6)), ("", None)]);
+        g.measure(2, 6);
+        let plan = g.plan(None);
+        let mut out = Lines::with_capacity(8);
+        let mut under: &[u8] = b"";
+        g.packed_row(&plan, &b, RowPaint::Row("\x1b[31m"), &mut under, &mut out);
+        assert_eq!(
+            String::from_utf8(out.as_bytes().to_vec()).unwrap(),
+            format!("    \x1b[31m4K  a{}\x1b[0m◀ here\n", " ".repeat(21))
+        );
+    }
+
+    #[test]
+    fn a_long_name_is_shortened_and_the_words_go_under_the_row() {
+        let mut g = grid();
+        let name = "a-very-long-library-name-indeed.so.6";
+        let words = "the words of this row, which do not fit beside it";
+        for (i, w) in [(0, 5), (1, name.len()), (2, 0), (3, words.len())] {
+            g.measure(i, w);
+        }
+        let plan = g.plan(Some(40));
+        assert!(plan.wrap_under);
+        let b = row(&[("4K", None), (name, None), ("", None), (words, None)]);
+        let mut out = Lines::with_capacity(8);
+        let mut under: &[u8] = b"";
+        g.packed_row(&plan, &b, RowPaint::None, &mut under, &mut out);
+        let line = String::from_utf8(out.as_bytes().to_vec()).unwrap();
+        assert!(line.width() <= 41 && line.contains('…'), "{line:?}");
+        assert!(line.ends_with("indeed.so.6\n"), "{line:?}");
+        assert_eq!(under, words.as_bytes());
+    }
+}
