@@ -4,15 +4,17 @@
 
 use std::borrow::Cow;
 
-use super::{Block, CATEGORIES, Growth, PermClass};
+use super::{Block, CATEGORIES, Growth, Later, PermClass};
 use crate::model::{Kind, Region};
 
 /// Which rows group together at the first level.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Key {
     /// A mapping the demo marked: a row of its own.
     Marked(u64),
-    File(u32, u32, u64, Vec<u8>),
+    /// One file: its device and inode; its name is the block's first region's (a key
+    /// owned no copy of it: a block per file row cost an allocation for nothing).
+    File(u32, u32, u64),
     Threads,
     /// glibc malloc arenas of other threads: each a read-write head and the no-access
     /// rest of its 64 MiB (`teach::words::arena_heap`).
@@ -34,15 +36,15 @@ fn is_file_kind(k: Kind) -> bool {
     )
 }
 
-/// True when `r` (followed by `next`) has the key `key`: [`key_of`] without making one,
-/// since most regions join the block before them and a file key owns its name.
-pub(super) fn has_key(key: &Key, r: &Region, next: Option<&Region>) -> bool {
+/// True when `r` (followed by `next`) joins the block of `key` whose first region is
+/// `first`.
+pub(super) fn has_key(key: &Key, first: &Region, r: &Region, next: Option<&Region>) -> bool {
     match key {
-        Key::File(major, minor, inode, name) => {
+        Key::File(major, minor, inode) => {
             is_file_kind(r.kind)
                 && r.inode != 0
                 && (r.dev_major, r.dev_minor, r.inode) == (*major, *minor, *inode)
-                && r.name == *name
+                && r.name == first.name
         }
         Key::Marked(_) => false,
         // An arena's no-access rest joins its head (as the next arena's head does): it
@@ -81,9 +83,7 @@ pub(super) fn key_of(r: &Region, next: Option<&Region>) -> Key {
         }
         Kind::Anon if next.is_some_and(|n| crate::teach::words::arena_heap(r, n)) => Key::Arena,
         Kind::Anon | Kind::Guard | Kind::Reserved => Key::Anon,
-        k if is_file_kind(k) && r.inode != 0 => {
-            Key::File(r.dev_major, r.dev_minor, r.inode, r.name.clone())
-        }
+        k if is_file_kind(k) && r.inode != 0 => Key::File(r.dev_major, r.dev_minor, r.inode),
         k => Key::Kind(k.key()),
     }
 }
@@ -128,7 +128,7 @@ fn class_of(read: bool, write: bool, exec: bool) -> PermClass {
 /// A block being built from the regions of one key, one at a time.
 pub(super) struct Builder {
     pub(super) key: Key,
-    pub(super) first: Region,
+    pub(super) first: Box<Region>,
     pub(super) end: u64,
     mapped: u64,
     count: usize,
@@ -146,7 +146,7 @@ pub(super) struct Builder {
 
 impl Builder {
     /// A builder for `r`, keeping `first` (a copy of `r`).
-    pub(super) fn new(r: &Region, first: Region, key: Key) -> Builder {
+    pub(super) fn new(r: &Region, first: Box<Region>, key: Key) -> Builder {
         let mut b = Builder {
             key,
             first,
@@ -195,11 +195,9 @@ impl Builder {
         } else {
             "mixed"
         };
-        let times = if count > 1 {
-            format!(" ×{count}")
-        } else {
-            String::new()
-        };
+        // Most rows are merged into others before the picture is finished: their names
+        // are made then ([`Block::finish_name`]), not for every block.
+        let mut later = Later::Done;
         let (label, base, name) = match &self.key {
             Key::Threads => {
                 let name = match self.stacks {
@@ -223,22 +221,22 @@ impl Builder {
                 } else {
                     "anon"
                 };
-                let name = if count > 1 {
-                    format!("({count} mappings)")
-                } else {
-                    String::new()
-                };
-                (Cow::Borrowed(label), String::new(), name)
+                if count > 1 {
+                    later = Later::Mappings;
+                }
+                (Cow::Borrowed(label), String::new(), String::new())
             }
             _ => {
                 let base = crate::view::table::display_name(first, false);
                 // A nameless mapping (a core's `[vvar]`) counts like anonymous memory.
-                let name = if base.is_empty() && count > 1 {
-                    format!("({count} mappings)")
+                later = if base.is_empty() && count > 1 {
+                    Later::Mappings
+                } else if base.is_empty() {
+                    Later::Done
                 } else {
-                    format!("{base}{times}")
+                    Later::Times
                 };
-                (Cow::Borrowed(first.kind.label()), base, name)
+                (Cow::Borrowed(first.kind.label()), base, String::new())
             }
         };
         let grows = match first.kind {
@@ -249,11 +247,7 @@ impl Builder {
         let cat = category(first.kind);
         let mut parts = [0; CATEGORIES.len()];
         parts[cat] = count;
-        let name = match &self.mark {
-            Some(m) => format!("{name}  ◀ {m}"),
-            None => name,
-        };
-        Block {
+        let mut block = Block {
             start: first.start,
             end: self.end,
             mapped: self.mapped,
@@ -273,6 +267,12 @@ impl Builder {
             blocks: 1,
             parts,
             merged: None,
+            later,
+        };
+        if let Some(m) = &self.mark {
+            block.finish_name();
+            block.name = format!("{}  ◀ {m}", block.name);
         }
+        block
     }
 }

@@ -67,6 +67,7 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         blocks: merged,
         parts,
         merged: Some(same_category),
+        later: super::Later::Done,
     }
 }
 

@@ -29,7 +29,10 @@ use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
 /// The name as vasmap's views show it: escaped, basename unless `--show-path`.
 pub fn display_name(r: &Region, show_path: bool) -> String {
     let raw = if show_path { &r.name[..] } else { r.basename() };
-    r.escape_name_part(raw)
+    match std::str::from_utf8(raw) {
+        Ok(plain) if is_plain(raw) => plain.to_string(),
+        _ => r.escape_name_part(raw),
+    }
 }
 
 /// Append the name cell: printable ASCII as it is (most names), anything else escaped; an
