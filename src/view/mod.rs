@@ -32,6 +32,7 @@ pub mod json;
 pub mod layout;
 pub mod legend;
 pub mod lookup;
+pub mod memory;
 pub mod numfmt;
 pub mod packed;
 pub mod pages;

@@ -15,13 +15,15 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::FileExt;
 use std::rc::Rc;
 
+use crate::view::memory::Memory;
+
 /// What a spool keeps in memory before it moves to a file.
 pub const MEMORY_LIMIT: usize = 4 << 20;
 
 /// An append-only store of bytes; see the module docs.
 #[derive(Debug)]
 pub struct Spool {
-    mem: Vec<u8>,
+    mem: Memory,
     file: Option<File>,
     len: u64,
     limit: usize,
@@ -67,7 +69,7 @@ impl Spool {
     /// An empty spool that keeps up to `limit` bytes in memory (tests use small ones).
     pub fn with_limit(limit: usize) -> Spool {
         Spool {
-            mem: Vec::new(),
+            mem: Memory::new(limit),
             file: None,
             len: 0,
             limit,
@@ -94,8 +96,8 @@ impl Spool {
     pub fn append(&mut self, b: &[u8]) -> io::Result<()> {
         if self.file.is_none() && self.mem.len() + b.len() > self.limit {
             let mut f = temporary_file()?;
-            f.write_all(&self.mem)?;
-            self.mem = Vec::new();
+            f.write_all(self.mem.as_slice())?;
+            self.mem.clear();
             self.file = Some(f);
         }
         match &mut self.file {
@@ -125,14 +127,14 @@ impl Spool {
 
     /// The bytes in memory, when none went to a file.
     pub fn in_memory(&self) -> Option<&[u8]> {
-        self.file.is_none().then_some(&self.mem[..])
+        self.file.is_none().then_some(self.mem.as_slice())
     }
 
     /// Write every byte to `out`, in order.
     pub fn copy_to(&mut self, out: &mut dyn Write) -> io::Result<()> {
         self.flush_pending()?;
         match &mut self.file {
-            None => out.write_all(&self.mem),
+            None => out.write_all(self.mem.as_slice()),
             Some(f) => {
                 f.seek(SeekFrom::Start(0))?;
                 let mut buf = vec![0u8; 64 * 1024];
@@ -180,7 +182,11 @@ impl Spool {
             }
             None => {
                 let start = usize::try_from(offset).map_err(|_| short())?;
-                let bytes = self.mem.get(start..start + buf.len()).ok_or_else(short)?;
+                let bytes = self
+                    .mem
+                    .as_slice()
+                    .get(start..start + buf.len())
+                    .ok_or_else(short)?;
                 buf.copy_from_slice(bytes);
                 Ok(())
             }
