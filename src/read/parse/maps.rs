@@ -61,14 +61,16 @@ fn kernel_columns(line: &[u8]) -> Option<(Columns, usize)> {
     if sep[12] != b'-' || sep[25] != b' ' || sep[39] != b' ' || sep[42] != b':' || sep[45] != b' ' {
         return None;
     }
-    // Twelve digits as two overlapping words: digits 0..8, and 4..12 for the last four.
-    let twelve = |at: usize| -> Option<u64> {
-        let high = hex8(word_at(line, at)?)?;
-        let low = hex8(word_at(line, at + 4)?)?;
-        Some((high << 16) | (low & 0xffff))
+    // The first eight digits of each address as a word, and the last four of both as one.
+    let word = |at: usize| hex8(word_at(line, at)?);
+    let tail = |at: usize| {
+        Some(u64::from(u32::from_be_bytes(
+            *sep.get(at..)?.first_chunk()?,
+        )))
     };
-    let start = twelve(0)?;
-    let end = twelve(13)?;
+    let tails = hex8((tail(8)? << 32) | tail(21)?)?;
+    let start = (word(0)? << 16) | (tails >> 16);
+    let end = (word(13)? << 16) | (tails & 0xffff);
     if end < start {
         return None;
     }
@@ -134,7 +136,13 @@ pub fn parse_maps_line_into(line: &[u8], r: &mut Region) -> Result<(), &'static 
         Some(fast) => fast,
         None => columns(line)?,
     };
-    let inode = dec_at(line, &mut i).ok_or("bad inode")?;
+    // An anonymous line ends in the inode 0 and a space (and has no name).
+    let inode = if line.get(i..) == Some(b"0 ") {
+        i += 1;
+        0
+    } else {
+        dec_at(line, &mut i).ok_or("bad inode")?
+    };
     match line.get(i) {
         None | Some(b' ') => {}
         Some(_) => return Err("bad inode"),
