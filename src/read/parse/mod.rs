@@ -17,6 +17,7 @@
 //! mapping.
 
 mod maps;
+mod scan;
 mod smaps;
 mod stream;
 
