@@ -83,6 +83,15 @@ pub fn put_bytes(buf: &mut Vec<u8>, b: &[u8]) {
     buf.extend_from_slice(b);
 }
 
+/// Take a number [`put_u64`] wrote from the front of `buf`.
+#[inline]
+pub fn take_u64(buf: &mut &[u8]) -> u64 {
+    let mut rd = PackedReader { buf, pos: 0 };
+    let v = rd.u64();
+    *buf = &buf[rd.pos..];
+    v
+}
+
 /// Take a byte string [`put_bytes`] wrote from the front of `buf`.
 pub fn take_bytes<'a>(buf: &mut &'a [u8]) -> &'a [u8] {
     let mut rd = PackedReader { buf, pos: 0 };

@@ -16,6 +16,7 @@
 //! reverse video): such a row is painted cell by cell ([`RowPaint::Cells`]).
 
 use super::{Align, Fit, Grid, Plan, shorten_command, shorten_middle, shorten_words};
+use crate::view::packed::{put_u64, take_u64};
 use unicode_width::UnicodeWidthStr;
 
 /// Start a cell at the end of `buf`: returns where its header goes, for [`end_cell`].
@@ -40,9 +41,9 @@ pub fn end_cell(buf: &mut Vec<u8>, at: usize, width: Option<usize>) {
     // A long cell or a wide one: its header is more than the byte kept (rare: a long
     // path, a name in another script, `--explain`'s sentence).
     let mut h = Vec::with_capacity(8);
-    put(&mut h, head);
+    put_u64(&mut h, head);
     if let Some(w) = wide {
-        put(&mut h, w as u64);
+        put_u64(&mut h, w as u64);
     }
     buf.splice(at..at + 1, h);
 }
@@ -53,31 +54,6 @@ pub fn push_cell(buf: &mut Vec<u8>, text: &[u8]) {
     let at = begin_cell(buf);
     buf.extend_from_slice(text);
     end_cell(buf, at, None);
-}
-
-fn put(buf: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
-}
-
-#[inline]
-fn take(row: &mut &[u8]) -> u64 {
-    let mut v = 0u64;
-    let mut shift = 0;
-    while let Some((&b, rest)) = row.split_first() {
-        *row = rest;
-        if shift < 64 {
-            v |= u64::from(b & 0x7f) << shift;
-        }
-        if b & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    v
 }
 
 /// The next cell of a packed row: its text and width (empty past the end: the writer and
@@ -100,11 +76,11 @@ fn cell_at(row: &[u8], pos: usize) -> (usize, usize, usize) {
             rest = tail;
             u64::from(b)
         }
-        _ => take(&mut rest),
+        _ => take_u64(&mut rest),
     };
     let len = usize::try_from(head >> 1).unwrap_or(usize::MAX);
     let width = if head & 1 != 0 {
-        usize::try_from(take(&mut rest)).unwrap_or(0)
+        usize::try_from(take_u64(&mut rest)).unwrap_or(0)
     } else {
         len
     };

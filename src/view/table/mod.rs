@@ -9,12 +9,14 @@
 //! RSS), and one line under the table says which and how to see them.
 //!
 //! The table must see every row before it prints the first (its columns are as wide as
-//! their widest cell), so each region is measured as it comes and kept as a packed row of
-//! exactly what it shows, in column order (numbers as varints, the name already escaped),
-//! in a [`RowStore`] that spills to a file past a few MiB; a row is formatted once, when
-//! printed, straight into the output. Measured with callgrind on 60,000 mappings: text
-//! cells kept and laid out later cost 130 million instructions more than the pmap view,
-//! whole regions packed and unpacked 150 million more.
+//! their widest cell), so each region is measured as it comes and kept as the text of
+//! exactly the cells it shows, in column order, each formatted once as the row is read
+//! (`4K`, the escaped name), in a [`RowStore`] that spills to a file past a few MiB; once
+//! the widths are known [`Grid::packed_row`] copies each text into place. Measured with
+//! callgrind on 60,000 mappings: `String` cells kept and laid out later had cost 130
+//! million instructions more than the pmap view, whole regions packed and unpacked 150
+//! million more, numbers packed as varints and formatted when printed ~120 million more;
+//! formatted once and copied, see docs/performance.md.
 
 mod write;
 
