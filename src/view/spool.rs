@@ -301,6 +301,23 @@ impl RowStore {
         Ok(at)
     }
 
+    /// Append a row made after [`RowStore::FRAME`] bytes kept at the start of `framed`
+    /// (which this fills): one append, not two, for a caller that builds its rows in a
+    /// buffer of its own (the table).
+    pub fn push_framed(&mut self, framed: &mut [u8]) -> io::Result<u64> {
+        let Some((len, row)) = framed.split_first_chunk_mut::<4>() else {
+            return Err(short());
+        };
+        *len = (row.len() as u32).to_le_bytes();
+        let at = self.spool.len();
+        self.spool.append(framed)?;
+        self.rows += 1;
+        Ok(at)
+    }
+
+    /// The bytes [`RowStore::push_framed`] wants kept for it before a row.
+    pub const FRAME: usize = 4;
+
     /// The row that starts at `at`, into `buf`.
     pub fn get(&self, at: u64, buf: &mut Vec<u8>) -> io::Result<()> {
         let mut n = [0u8; 4];
@@ -407,7 +424,24 @@ mod tests {
                 rows: 0,
             };
             let rows: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i; usize::from(i % 7)]).collect();
-            let at: Vec<u64> = rows.iter().map(|r| store.push(r).unwrap()).collect();
+            // Every other row framed by its maker, as the table pushes them.
+            let at: Vec<u64> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    if i % 2 == 0 {
+                        store.push(r).unwrap()
+                    } else {
+                        let mut framed = vec![0xff; RowStore::FRAME];
+                        framed.extend_from_slice(r);
+                        store.push_framed(&mut framed).unwrap()
+                    }
+                })
+                .collect();
+            assert!(
+                store.push_framed(&mut [0; 3]).is_err(),
+                "no room for the frame"
+            );
             let mut back = Vec::new();
             store
                 .each(|r| {

@@ -156,10 +156,61 @@ impl Lines {
     }
 }
 
+/// One column as [`Grid::packed_row`] prints it: what the plan and the column say, made
+/// once for the table ([`Grid::slots`]) rather than looked up for every cell.
+#[derive(Debug, Clone, Copy)]
+pub struct Slot {
+    /// Its width; `None`: left out (or under the row).
+    width: Option<usize>,
+    /// Spaces before it (two, none for the first shown).
+    sep: usize,
+    right: bool,
+    paint: bool,
+    fit: Fit,
+}
+
+/// The columns of a plan, for [`Grid::packed_row`], and the most bytes a line takes
+/// beyond its cells' text.
+#[derive(Debug, Clone)]
+pub struct Slots {
+    slots: Vec<Slot>,
+    /// Columns and separators, plus room for colour around every cell and a cut name's
+    /// `…`: with the row's own bytes, a bound on the line's length.
+    overhead: usize,
+}
+
 impl Grid {
-    /// Print a packed row through `plan`: one line, and the wrap column's text in `under`
-    /// when the plan puts it under the row. Columns not [`Column::paint`]ed (the demo's
-    /// mark) are printed without colour.
+    /// The columns of `plan` as [`Grid::packed_row`] prints them.
+    pub fn slots(&self, plan: &Plan) -> Slots {
+        let mut first = true;
+        let slots: Vec<Slot> = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let width = plan.widths.get(i).copied().flatten();
+                let sep = if width.is_some() && !first { 2 } else { 0 };
+                first &= width.is_none();
+                Slot {
+                    width,
+                    sep,
+                    right: c.align == Align::Right,
+                    paint: c.paint,
+                    fit: c.fit,
+                }
+            })
+            .collect();
+        let overhead = slots
+            .iter()
+            .map(|s| s.width.map_or(0, |w| w + s.sep) + 2 * RESET.len() + 16)
+            .sum::<usize>()
+            + 32;
+        Slots { slots, overhead }
+    }
+
+    /// Print a packed row through the plan's `slots`: one line, and the wrap column's
+    /// text in `under` when the plan puts it under the row. Columns not
+    /// [`Column::paint`]ed (the demo's mark) are printed without colour.
     ///
     /// The line is laid over the spaces of [`Lines`]: each text is copied where its
     /// column puts it and the line ends after its last text (padding costs nothing and
@@ -170,7 +221,7 @@ impl Grid {
     /// [`Column::paint`]: super::Column::paint
     pub fn packed_row<'r>(
         &self,
-        plan: &Plan,
+        slots: &Slots,
         row: &'r [u8],
         paint: RowPaint<'_>,
         under: &mut &'r [u8],
@@ -181,53 +232,51 @@ impl Grid {
             RowPaint::Row(s) => (s.as_bytes(), false),
             RowPaint::Cells(s) => (s.as_bytes(), true),
         };
+        // Room for the whole line at once: nothing below writes past this bound.
+        out.room(out.len + 1 + row.len() + slots.overhead + sgr.len() * slots.slots.len());
         // The position to write at, the end of the last text, and whether the text
         // written last left the colour on.
         let mut n = out.len + 1;
         let mut end = out.len;
         let mut painted = false;
         let mut pos = 0;
-        let mut first = true;
-        for (i, col) in self.columns.iter().enumerate() {
+        for s in &slots.slots {
             let (at, len, tw) = cell_at(row, pos);
             pos = at + len;
-            let Some(w) = plan.widths.get(i).copied().flatten() else {
-                if col.fit == Fit::Wrap {
+            let Some(w) = s.width else {
+                if s.fit == Fit::Wrap {
                     *under = &row[at..pos];
                 }
                 continue;
             };
-            if !first {
-                n += 2;
-            }
-            first = false;
+            n += s.sep;
             let cut;
             let (src, len, tw) = if tw > w {
-                let s = String::from_utf8_lossy(&row[at..pos]);
-                cut = match col.fit {
-                    Fit::Words => shorten_words(&s, w),
-                    Fit::End => shorten_command(&s, w),
-                    _ => shorten_middle(&s, w),
+                let text = String::from_utf8_lossy(&row[at..pos]);
+                cut = match s.fit {
+                    Fit::Words => shorten_words(&text, w),
+                    Fit::End => shorten_command(&text, w),
+                    _ => shorten_middle(&text, w),
                 };
                 (cut.as_bytes(), cut.len(), cut.width())
             } else {
                 (&row[at..], len, tw)
             };
             let fill = w.saturating_sub(tw);
-            if col.align == Align::Right {
+            if s.right {
                 n += fill;
             }
             if len > 0 {
-                out.room(n + len + sgr.len() + 2 * RESET.len() + 32);
                 let buf = &mut out.bytes[..];
-                let want = col.paint && !sgr.is_empty();
-                if painted && !want {
-                    put_at(buf, &mut n, RESET);
-                    painted = false;
-                }
-                if want && !painted {
-                    put_at(buf, &mut n, sgr);
-                    painted = true;
+                if !sgr.is_empty() {
+                    if painted && !s.paint {
+                        put_at(buf, &mut n, RESET);
+                        painted = false;
+                    }
+                    if s.paint && !painted {
+                        put_at(buf, &mut n, sgr);
+                        painted = true;
+                    }
                 }
                 if len <= 16 && src.len() >= 16 {
                     buf[n..n + 16].copy_from_slice(&src[..16]);
@@ -236,13 +285,13 @@ impl Grid {
                     buf[n..n + len].copy_from_slice(&src[..len]);
                 }
                 n += len;
-                if per_cell {
+                if per_cell && painted {
                     put_at(buf, &mut n, RESET);
                     painted = false;
                 }
                 end = n;
             }
-            if col.align == Align::Left {
+            if !s.right {
                 n += fill;
             }
         }
@@ -339,7 +388,7 @@ mod tests {
         let print = |paint| {
             let mut out = Lines::with_capacity(8);
             let mut under: &[u8] = b"";
-            g.packed_row(&plan, &b, paint, &mut under, &mut out);
+            g.packed_row(&g.slots(&plan), &b, paint, &mut under, &mut out);
             String::from_utf8(out.as_bytes().to_vec()).unwrap()
         };
         assert_eq!(print(RowPaint::None), "    4K  libc.so.6\n");
@@ -357,7 +406,13 @@ mod tests {
         let plan = g.plan(None);
         let mut out = Lines::with_capacity(8);
         let mut under: &[u8] = b"";
-        g.packed_row(&plan, &b, RowPaint::Row("\x1b[31m"), &mut under, &mut out);
+        g.packed_row(
+            &g.slots(&plan),
+            &b,
+            RowPaint::Row("\x1b[31m"),
+            &mut under,
+            &mut out,
+        );
         assert_eq!(
             String::from_utf8(out.as_bytes().to_vec()).unwrap(),
             format!("    \x1b[31m4K  a{}\x1b[0m◀ here\n", " ".repeat(21))
@@ -377,7 +432,7 @@ mod tests {
         let b = row(&[("4K", None), (name, None), ("", None), (words, None)]);
         let mut out = Lines::with_capacity(8);
         let mut under: &[u8] = b"";
-        g.packed_row(&plan, &b, RowPaint::None, &mut under, &mut out);
+        g.packed_row(&g.slots(&plan), &b, RowPaint::None, &mut under, &mut out);
         let line = String::from_utf8(out.as_bytes().to_vec()).unwrap();
         assert!(line.width() <= 41 && line.contains('…'), "{line:?}");
         assert!(line.ends_with("indeed.so.6\n"), "{line:?}");

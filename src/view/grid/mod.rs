@@ -29,7 +29,7 @@ mod cells;
 mod shorten;
 mod write;
 
-pub use cells::{Lines, RowPaint, begin_cell, end_cell, push_cell, take_cell};
+pub use cells::{Lines, RowPaint, Slot, Slots, begin_cell, end_cell, push_cell, take_cell};
 
 pub use shorten::{
     fit_lines, shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap,

@@ -267,6 +267,8 @@ impl<'o> Table<'o> {
         let text = explain.map(|e| e.text.as_str());
         let p = &mut self.packed;
         p.clear();
+        p.extend_from_slice(&[0; RowStore::FRAME]);
+        p.reserve(64 + r.name.len() * 4 + text.map_or(0, str::len) + mark.map_or(0, str::len));
         p.push(crate::view::color::paint_of(r) as u8 + 1);
         let sm = r.smaps.as_ref();
         for i in 0..self.shows.len() {
@@ -344,7 +346,7 @@ impl<'o> Table<'o> {
             end_cell(p, at, wide);
             self.grid.measure(i, w);
         }
-        let at = self.rows.push(&self.packed)?;
+        let at = self.rows.push_framed(&mut self.packed)?;
         if let Some(order) = &mut self.order {
             order.push((self.opts.select.sort.value(r), r.start, at));
         }

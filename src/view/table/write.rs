@@ -67,6 +67,7 @@ impl Table<'_> {
         let color = self.opts.color;
         let mut rows = std::mem::take(&mut self.rows);
         let grid = &self.grid;
+        let slots = grid.slots(&plan);
         let mut emit = |row: &[u8]| -> io::Result<()> {
             let Some((&paint, cells)) = row.split_first() else {
                 return Ok(());
@@ -83,7 +84,7 @@ impl Table<'_> {
                 _ => RowPaint::None,
             };
             let mut under: &[u8] = b"";
-            grid.packed_row(&plan, cells, paint, &mut under, &mut buf);
+            grid.packed_row(&slots, cells, paint, &mut under, &mut buf);
             if !under.is_empty() {
                 scratch.clear();
                 grid.under(
