@@ -161,6 +161,39 @@ struct Table<'o> {
     /// Some row had smaps figures: without any (a maps capture, a core), the totals row
     /// shows `-` under the figure columns, as the rows do, rather than sums of nothing.
     any_smaps: bool,
+    /// Which of the optional columns are there, from `shows`: [`Table::add`] makes the
+    /// cells in column order without a `match` per cell.
+    has: Has,
+}
+
+/// The optional columns a table has (see [`Table::add`]).
+#[derive(Debug, Clone, Default)]
+struct Has {
+    x: bool,
+    fields: Vec<(FieldId, bool)>,
+    in_core: bool,
+    device: bool,
+    vm_flags: bool,
+    explain: bool,
+}
+
+impl Has {
+    fn of(shows: &[Show]) -> Has {
+        Has {
+            x: shows.contains(&Show::Rss),
+            fields: shows
+                .iter()
+                .filter_map(|s| match *s {
+                    Show::Field(id, plain) => Some((id, plain)),
+                    _ => None,
+                })
+                .collect(),
+            in_core: shows.contains(&Show::InCore),
+            device: shows.contains(&Show::Offset),
+            vm_flags: shows.contains(&Show::VmFlags),
+            explain: shows.contains(&Show::Explain),
+        }
+    }
 }
 
 impl<'o> Table<'o> {
@@ -224,6 +257,7 @@ impl<'o> Table<'o> {
         }
         Table {
             opts,
+            has: Has::of(&shows),
             shows,
             sums: vec![0; n],
             fields,
@@ -271,81 +305,129 @@ impl<'o> Table<'o> {
         p.reserve(64 + r.name.len() * 4 + text.map_or(0, str::len) + mark.map_or(0, str::len));
         p.push(crate::view::color::paint_of(r) as u8 + 1);
         let sm = r.smaps.as_ref();
-        for i in 0..self.shows.len() {
-            let show = self.shows[i];
-            let at = begin_cell(p);
-            // The cell's width on a terminal when it is not its length in bytes.
-            let mut wide = None;
-            match show {
-                Show::Address => push_hex(p, r.start, 16),
-                Show::Size => kb_cell(p, Some(r.size_kb())),
-                Show::Rss => kb_cell(p, sm.map(|s| s.rss)),
-                Show::Pss => kb_cell(p, sm.map(|s| s.pss)),
-                Show::Dirty => kb_cell(p, sm.map(|s| s.dirty())),
-                Show::Swap => kb_cell(p, sm.map(|s| s.swap)),
-                Show::Field(id, plain) => {
-                    if let Some(v) = sm.and_then(|s| s.get(id)) {
-                        push_dec(p, v, 0);
-                        if !plain {
-                            p.push(b'K');
-                        }
-                    }
-                }
-                Show::Perm => {
-                    let letters = r.perm_letters();
-                    self.unknown_perms |= if letters == *b"????" {
-                        4
-                    } else {
-                        u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
-                    };
-                    p.extend_from_slice(&letters);
-                    // W+X is flagged in the text too, so it shows without colour.
-                    if r.perms.is_wx() {
-                        p.extend_from_slice(b" W+X");
-                    }
-                }
-                Show::InCore => p.extend_from_slice(in_core(r).as_bytes()),
-                Show::Offset => push_hex(p, r.offset, 8),
-                Show::Device => {
-                    push_hex(p, u64::from(r.dev_major), 2);
-                    p.push(b':');
-                    push_hex(p, u64::from(r.dev_minor), 2);
-                }
-                Show::Kind => {
-                    p.extend_from_slice(r.kind.label().as_bytes());
-                    // A kind a core dump did not record but vasmap inferred gets a `*`.
-                    if r.dumped.is_some_and(|d| d.kind_inferred) {
-                        p.push(b'*');
-                        self.inferred = true;
-                    }
-                }
-                Show::VmFlags => {
-                    let flags = sm.map_or(&[][..], |s| &s.vm_flags);
-                    for (j, f) in flags.iter().enumerate() {
-                        if j > 0 {
-                            p.push(b' ');
-                        }
-                        p.extend_from_slice(f);
-                    }
-                }
-                Show::Name => wide = push_name(p, r, self.opts.show_path),
-                Show::Mark => {
-                    if let Some(m) = mark.filter(|m| !m.is_empty()) {
-                        p.extend_from_slice("◀ ".as_bytes());
-                        p.extend_from_slice(m.as_bytes());
-                        wide = Some(2 + width_of(m.as_bytes()));
-                    }
-                }
-                Show::Explain => {
-                    let e = text.unwrap_or("");
-                    p.extend_from_slice(e.as_bytes());
-                    wide = Some(width_of(e.as_bytes()));
-                }
-            }
-            let w = wide.unwrap_or(p.len() - at - 1);
-            end_cell(p, at, wide);
-            self.grid.measure(i, w);
+        let (grid, has) = (&mut self.grid, &self.has);
+        let mut i = 0;
+        // One cell, in column order (the order `Table::new` adds the columns in):
+        // `$fill` appends its text and says its width when that is not its length.
+        macro_rules! cell {
+            ($fill:block) => {{
+                let at = begin_cell(p);
+                let wide: Option<usize> = $fill;
+                let w = wide.unwrap_or(p.len() - at - 1);
+                end_cell(p, at, wide);
+                grid.measure(i, w);
+                i += 1;
+            }};
         }
+        cell!({
+            push_hex(p, r.start, 16);
+            None
+        });
+        cell!({
+            kb_cell(p, Some(r.size_kb()));
+            None
+        });
+        if has.x {
+            cell!({
+                kb_cell(p, sm.map(|s| s.rss));
+                None
+            });
+            cell!({
+                kb_cell(p, sm.map(|s| s.pss));
+                None
+            });
+            cell!({
+                kb_cell(p, sm.map(|s| s.dirty()));
+                None
+            });
+            cell!({
+                kb_cell(p, sm.map(|s| s.swap));
+                None
+            });
+        }
+        for &(id, plain) in &has.fields {
+            cell!({
+                if let Some(v) = sm.and_then(|s| s.get(id)) {
+                    push_dec(p, v, 0);
+                    if !plain {
+                        p.push(b'K');
+                    }
+                }
+                None
+            });
+        }
+        cell!({
+            let letters = r.perm_letters();
+            self.unknown_perms |= if letters == *b"????" {
+                4
+            } else {
+                u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
+            };
+            p.extend_from_slice(&letters);
+            // W+X is flagged in the text too, so it shows without colour.
+            if r.perms.is_wx() {
+                p.extend_from_slice(b" W+X");
+            }
+            None
+        });
+        if has.in_core {
+            cell!({
+                p.extend_from_slice(in_core(r).as_bytes());
+                None
+            });
+        }
+        if has.device {
+            cell!({
+                push_hex(p, r.offset, 8);
+                None
+            });
+            cell!({
+                push_hex(p, u64::from(r.dev_major), 2);
+                p.push(b':');
+                push_hex(p, u64::from(r.dev_minor), 2);
+                None
+            });
+        }
+        cell!({
+            p.extend_from_slice(r.kind.label().as_bytes());
+            // A kind a core dump did not record but vasmap inferred gets a `*`.
+            if r.dumped.is_some_and(|d| d.kind_inferred) {
+                p.push(b'*');
+                self.inferred = true;
+            }
+            None
+        });
+        if has.vm_flags {
+            cell!({
+                let flags = sm.map_or(&[][..], |s| &s.vm_flags);
+                for (j, f) in flags.iter().enumerate() {
+                    if j > 0 {
+                        p.push(b' ');
+                    }
+                    p.extend_from_slice(f);
+                }
+                None
+            });
+        }
+        cell!({ push_name(p, r, self.opts.show_path) });
+        cell!({
+            match mark.filter(|m| !m.is_empty()) {
+                Some(m) => {
+                    p.extend_from_slice("◀ ".as_bytes());
+                    p.extend_from_slice(m.as_bytes());
+                    Some(2 + width_of(m.as_bytes()))
+                }
+                None => None,
+            }
+        });
+        if has.explain {
+            cell!({
+                let e = text.unwrap_or("");
+                p.extend_from_slice(e.as_bytes());
+                Some(width_of(e.as_bytes()))
+            });
+        }
+        debug_assert_eq!(i, self.shows.len(), "a cell for every column");
         let at = self.rows.push_framed(&mut self.packed)?;
         if let Some(order) = &mut self.order {
             order.push((self.opts.select.sort.value(r), r.start, at));
