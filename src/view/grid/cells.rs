@@ -32,14 +32,20 @@ pub fn begin_cell(buf: &mut Vec<u8>) -> usize {
 #[inline]
 pub fn end_cell(buf: &mut Vec<u8>, at: usize, width: Option<usize>) {
     let len = buf.len() - at - 1;
-    let wide = width.filter(|&w| w != len);
-    let head = (len as u64) << 1 | u64::from(wide.is_some());
-    if head < 0x80 && wide.is_none() {
-        buf[at] = head as u8;
+    if len < 0x40 && width.is_none_or(|w| w == len) {
+        buf[at] = (len << 1) as u8;
         return;
     }
-    // A long cell or a wide one: its header is more than the byte kept (rare: a long
-    // path, a name in another script, `--explain`'s sentence).
+    long_cell(buf, at, len, width);
+}
+
+/// [`end_cell`] of a long cell or a wide one, whose header is more than the byte kept
+/// (rare: a long path, a name in another script, `--explain`'s sentence).
+#[cold]
+#[inline(never)]
+fn long_cell(buf: &mut Vec<u8>, at: usize, len: usize, width: Option<usize>) {
+    let wide = width.filter(|&w| w != len);
+    let head = (len as u64) << 1 | u64::from(wide.is_some());
     let mut h = Vec::with_capacity(8);
     put_u64(&mut h, head);
     if let Some(w) = wide {
