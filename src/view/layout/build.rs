@@ -266,7 +266,6 @@ impl Builder {
             category: CATEGORIES[cat],
             blocks: 1,
             parts,
-            merged: None,
             later,
         };
         if let Some(m) = &self.mark {

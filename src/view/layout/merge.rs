@@ -66,8 +66,7 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
         names,
         blocks: merged,
         parts,
-        merged: Some(same_category),
-        later: super::Later::Done,
+        later: super::Later::Merged { same_category },
     }
 }
 

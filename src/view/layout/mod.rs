@@ -97,14 +97,13 @@ pub struct Block {
     blocks: usize,
     /// For merged rows: how many mappings of each of [`CATEGORIES`], for the summary name.
     parts: [usize; CATEGORIES.len()],
-    /// A merged row's name is made once, when the picture is finished
-    /// ([`Block::finish_name`]): compaction merges merged rows again and again.
-    merged: Option<bool>,
-    /// An unmerged row's name still to make.
+    /// The name still to make, when the picture is finished ([`Block::finish_name`]):
+    /// most rows are merged into others first, and compaction merges merged rows again
+    /// and again.
     later: Later,
 }
 
-/// What an unmerged row's name is, when [`Block::finish_name`] makes it.
+/// What a row's name is, when [`Block::finish_name`] makes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Later {
     /// Made already.
@@ -113,6 +112,9 @@ enum Later {
     Times,
     /// `(N mappings)`.
     Mappings,
+    /// A merged row: its blocks' names (`42 libraries: libc.so.6, ...`) when they were of
+    /// one category, else its parts (`593 mappings: 297 files, 296 anon`).
+    Merged { same_category: bool },
 }
 
 /// The categories rows merge under at the second level.
@@ -126,13 +128,15 @@ const CATEGORIES: [&str; 6] = [
 ];
 
 impl Block {
-    /// Write a merged row's name (`42 libraries: libc.so.6, ...`, `593 mappings: 297
-    /// files, 296 anon`); other rows have theirs already.
+    /// Make the row's name, if it is still to make ([`Later`]).
     pub(super) fn finish_name(&mut self) {
         let count = self.count;
-        match std::mem::replace(&mut self.later, Later::Done) {
-            Later::Done => {}
-            Later::Mappings => self.name = format!("({count} mappings)"),
+        let same_category = match std::mem::replace(&mut self.later, Later::Done) {
+            Later::Done => return,
+            Later::Mappings => {
+                self.name = format!("({count} mappings)");
+                return;
+            }
             Later::Times => {
                 let base = self.names.first().map_or("", String::as_str);
                 self.name = if count > 1 {
@@ -140,10 +144,9 @@ impl Block {
                 } else {
                     base.to_string()
                 };
+                return;
             }
-        }
-        let Some(same_category) = self.merged.take() else {
-            return;
+            Later::Merged { same_category } => same_category,
         };
         self.name = if same_category {
             if self.names.is_empty() {
