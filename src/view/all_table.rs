@@ -46,7 +46,7 @@ pub(crate) fn table(view: &mut AllView, out: &mut dyn Write) -> io::Result<()> {
         rows.get(at, &mut packed)?;
         let mut rd = PackedReader::new(&packed);
         let start = grid.line_start(&mut buf);
-        grid.number(&plan, PID, rd.u64(), b"", "", &mut buf);
+        grid.number(&plan, PID, rd.u64(), b"", &mut buf);
         let uid = u32::try_from(rd.u64()).unwrap_or(0);
         let user = match view.user(uid) {
             Some(name) => shown(name).into_owned(),
@@ -61,11 +61,11 @@ pub(crate) fn table(view: &mut AllView, out: &mut dyn Write) -> io::Result<()> {
             &mut buf,
         );
         for i in 0..5 {
-            grid.number(&plan, FIGURES + i, rd.u64(), b"K", "", &mut buf);
+            grid.number(&plan, FIGURES + i, rd.u64(), b"K", &mut buf);
         }
         let maps = rd.u64().checked_sub(1);
         match maps.filter(|_| show_maps) {
-            Some(n) => grid.number(&plan, MAPS, n, b"", "", &mut buf),
+            Some(n) => grid.number(&plan, MAPS, n, b"", &mut buf),
             None => grid.cell(&plan, MAPS, b"", 0, "", &mut buf),
         }
         let command = shown(rd.bytes());
@@ -82,10 +82,10 @@ pub(crate) fn table(view: &mut AllView, out: &mut dyn Write) -> io::Result<()> {
         grid.cell(&plan, PID, b"", 0, "", &mut buf);
         grid.cell(&plan, USER, b"", 0, "", &mut buf);
         for (i, v) in total_cells.iter().enumerate() {
-            grid.number(&plan, FIGURES + i, v.unwrap_or(0), b"K", "", &mut buf);
+            grid.number(&plan, FIGURES + i, v.unwrap_or(0), b"K", &mut buf);
         }
         match t.mappings {
-            Some(n) => grid.number(&plan, MAPS, n, b"", "", &mut buf),
+            Some(n) => grid.number(&plan, MAPS, n, b"", &mut buf),
             None => grid.cell(&plan, MAPS, b"", 0, "", &mut buf),
         }
         grid.cell(&plan, COMMAND, b"total", 5, "", &mut buf);

@@ -188,10 +188,10 @@ pub(crate) fn table_with(
             &mut buf,
         );
         if count {
-            grid.number(&plan, 1, x.regions, b"", "", &mut buf);
+            grid.number(&plan, 1, x.regions, b"", &mut buf);
         }
         for (i, v) in figures(x).into_iter().enumerate() {
-            grid.number(&plan, first + i, v, b"K", "", &mut buf);
+            grid.number(&plan, first + i, v, b"K", &mut buf);
         }
         line_end(&mut buf, start);
     }

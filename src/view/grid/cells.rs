@@ -6,8 +6,8 @@
 //! another varint) because it differs from the length (a name with non-ASCII letters,
 //! the mark's arrow). Formatting a number or an address once, as its row is read, and
 //! copying the text when printing, rather than packing the numbers and formatting them
-//! while printing: callgrind on the table of 60,000 mappings, 219 million instructions
-//! before, see `docs/performance.md` for after.
+//! while printing: callgrind on the table of 60,000 mappings, 221 million instructions
+//! before, 141 million after (`docs/performance.md`).
 //!
 //! A row is printed in one pass over spaces (see [`Grid::packed_row`]), with colour once
 //! per row: an SGR before the first coloured text, a reset at the end (or before an
@@ -52,24 +52,6 @@ fn long_cell(buf: &mut Vec<u8>, at: usize, len: usize, width: Option<usize>) {
         put_u64(&mut h, w as u64);
     }
     buf.splice(at..at + 1, h);
-}
-
-/// Append a cell of ASCII `text`.
-#[inline]
-pub fn push_cell(buf: &mut Vec<u8>, text: &[u8]) {
-    let at = begin_cell(buf);
-    buf.extend_from_slice(text);
-    end_cell(buf, at, None);
-}
-
-/// The next cell of a packed row: its text and width (empty past the end: the writer and
-/// reader agree on the layout, so that only happens on a bug).
-#[inline]
-pub fn take_cell<'a>(row: &mut &'a [u8]) -> (&'a [u8], usize) {
-    let (at, len, width) = cell_at(row, 0);
-    let (text, rest) = row[at..].split_at(len);
-    *row = rest;
-    (text, width)
 }
 
 /// The cell whose header is at `pos` in `row`: where its text starts, its length in
@@ -165,7 +147,7 @@ impl Lines {
 /// One column as [`Grid::packed_row`] prints it: what the plan and the column say, made
 /// once for the table ([`Grid::slots`]) rather than looked up for every cell.
 #[derive(Debug, Clone, Copy)]
-pub struct Slot {
+struct Slot {
     /// Its width; `None`: left out (or under the row).
     width: Option<usize>,
     /// Spaces before it (two, none for the first shown).
@@ -354,6 +336,14 @@ mod tests {
             ],
             true,
         )
+    }
+
+    /// The next cell of a packed row: its text and width (empty past the end).
+    fn take_cell<'a>(row: &mut &'a [u8]) -> (&'a [u8], usize) {
+        let (at, len, width) = cell_at(row, 0);
+        let (text, rest) = row[at..].split_at(len);
+        *row = rest;
+        (text, width)
     }
 
     fn row(cells: &[(&str, Option<usize>)]) -> Vec<u8> {

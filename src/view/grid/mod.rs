@@ -1,8 +1,9 @@
 //! Columns laid out to fit a width: the table's engine.
 //!
 //! The caller measures each cell as rows come ([`Grid::measure`]) and keeps the rows
-//! itself (the table keeps its rows packed: the cells it shows); once every row is in, [`Grid::plan`]
-//! decides what fits the width, and each row is printed cell by cell with [`Grid::cell`].
+//! itself (the table keeps each as its cells' text, `cells.rs`); once every row is in,
+//! [`Grid::plan`] decides what fits the width, and each row is printed through it: a
+//! kept row with [`Grid::packed_row`], any other cell by cell with [`Grid::cell`].
 //! When the natural widths do not fit, in this order:
 //! 1. a [`Fit::Wrap`] column (`--explain`'s words) that does not fit whole moves to an
 //!    indented line under its row, wrapped at spaces;
@@ -17,7 +18,8 @@
 //! column is left out. Without a width (a pipe) every column is as wide as it needs.
 //!
 //! Here: the columns, their measures and the [`Plan`]. Text fitted to a width is in
-//! `shorten.rs`; rows, the header and the notes written through a plan in `write.rs`.
+//! `shorten.rs`; cells, the header and the notes written through a plan in `write.rs`;
+//! kept rows and their printing in `cells.rs`.
 //!
 //! Why not comfy-table, which the first version used for every table (and which is no
 //! longer a dependency): it wraps a cell that does not fit onto several lines (splitting
@@ -29,7 +31,7 @@ mod cells;
 mod shorten;
 mod write;
 
-pub use cells::{Lines, RowPaint, Slot, Slots, begin_cell, end_cell, push_cell, take_cell};
+pub use cells::{Lines, RowPaint, Slots, begin_cell, end_cell};
 
 pub use shorten::{
     fit_lines, shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap,

@@ -95,34 +95,12 @@ impl Grid {
         }
     }
 
-    /// Print cell `i` as a number, right-aligned, with `suffix` (`K`), without formatting
-    /// it anywhere else first: the table's most common cell.
-    #[inline]
-    pub fn number(
-        &self,
-        plan: &Plan,
-        i: usize,
-        v: u64,
-        suffix: &[u8],
-        sgr: &str,
-        buf: &mut Vec<u8>,
-    ) {
-        let Some(w) = plan.widths.get(i).copied().flatten() else {
-            return;
-        };
-        if plan.first_shown != Some(i) {
-            buf.extend_from_slice(b"  ");
-        }
-        let digits = crate::view::numfmt::dec_width(v) + suffix.len();
-        pad(buf, w.saturating_sub(digits));
-        if !sgr.is_empty() {
-            buf.extend_from_slice(sgr.as_bytes());
-        }
-        crate::view::numfmt::push_dec(buf, v, 0);
-        buf.extend_from_slice(suffix);
-        if !sgr.is_empty() {
-            buf.extend_from_slice(b"\x1b[0m");
-        }
+    /// Print cell `i` as a number with `suffix` (`K`), as [`Grid::cell`] prints text.
+    pub fn number(&self, plan: &Plan, i: usize, v: u64, suffix: &[u8], buf: &mut Vec<u8>) {
+        let mut text = Vec::with_capacity(24);
+        crate::view::numfmt::push_dec(&mut text, v, 0);
+        text.extend_from_slice(suffix);
+        self.cell(plan, i, &text, text.len(), "", buf);
     }
 
     /// The lines under a row for the wrap column's `text`, when the plan puts it there.
