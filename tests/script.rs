@@ -801,6 +801,42 @@ fn no_colour_in_a_pipe_unless_asked() {
     assert_eq!(never, plain);
 }
 
+/// The table colours a row once (its padding takes the foreground colour, which shows
+/// nothing), but W+X's reverse video would paint the padding: that row is coloured cell
+/// by cell, the spaces between its cells left plain.
+#[test]
+fn a_row_is_coloured_once_but_reverse_video_never_paints_the_padding() {
+    let coloured = run_ok(&[
+        "--from",
+        "tests/fixtures/kinds-awkward.maps",
+        "--color",
+        "always",
+    ]);
+    let reverse = "\x1b[1;7;31m";
+    let (mut plain_rows, mut wx_rows) = (0, 0);
+    for line in coloured.lines().skip(2) {
+        if line.contains("W+X") {
+            wx_rows += 1;
+            // Every reverse-video run ends before the next gap between cells.
+            for run in line.split(reverse).skip(1) {
+                let (text, _) = run.split_once("\x1b[0m").expect("each run is reset");
+                assert!(!text.contains("  "), "reverse video over padding: {line:?}");
+            }
+            assert!(line.matches(reverse).count() >= 4, "{line:?}");
+        } else if line.starts_with(" \x1b[") {
+            plain_rows += 1;
+            assert_eq!(
+                line.matches("\x1b[").count(),
+                2,
+                "one SGR, one reset: {line:?}"
+            );
+            assert!(line.ends_with("\x1b[0m"), "{line:?}");
+        }
+    }
+    assert_eq!(wx_rows, 1, "{coloured}");
+    assert!(plain_rows >= 5, "{coloured}");
+}
+
 fn strip_sgr(s: &str) -> String {
     let mut out = String::new();
     let mut chars = s.chars().peekable();

@@ -115,6 +115,12 @@ pub fn sgr(paint: Paint) -> &'static str {
     }
 }
 
+/// True when a class's colour paints the background too (W+X's reverse video), so that
+/// spaces in it show: such text is coloured cell by cell, not as a whole row.
+pub fn paints_background(paint: Paint) -> bool {
+    paint == Paint::WriteExec
+}
+
 /// Wrap already-escaped text in a class's colour when `on`.
 pub fn paint(text: &str, paint: Paint, on: bool) -> String {
     let start = sgr(paint);

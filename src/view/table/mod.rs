@@ -274,10 +274,6 @@ impl<'o> Table<'o> {
         }
     }
 
-    fn x_columns(&self) -> bool {
-        self.opts.extended && self.opts.extra == 0
-    }
-
     fn add(
         &mut self,
         r: &Region,

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::{Show, Table, is_not_additive};
-use crate::view::color::{Paint, sgr};
+use crate::view::color::{Paint, paints_background, sgr};
 use crate::view::grid::{Lines, RowPaint, line_end};
 
 impl Table<'_> {
@@ -46,7 +46,7 @@ impl Table<'_> {
         width: Option<usize>,
         out: &mut dyn Write,
     ) -> io::Result<crate::view::grid::Plan> {
-        let totals = (!self.opts.quiet && (self.x_columns() || !self.fields.is_empty()))
+        let totals = (!self.opts.quiet && (self.has.x || !self.fields.is_empty()))
             .then(|| self.totals_cells());
         if let Some(cells) = &totals {
             for (i, c) in cells.iter().enumerate() {
@@ -74,8 +74,7 @@ impl Table<'_> {
             };
             let paint = match paint.checked_sub(1).map(Paint::from_code) {
                 Some(p) if color && !sgr(p).is_empty() => {
-                    // Reverse video paints the padding too: colour each cell, not the row.
-                    if p == Paint::WriteExec {
+                    if paints_background(p) {
                         RowPaint::Cells(sgr(p))
                     } else {
                         RowPaint::Row(sgr(p))
