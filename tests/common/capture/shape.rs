@@ -107,16 +107,26 @@ fn is_row(line: &str) -> bool {
 /// depends on how many digits its figures have this run (`1 present` or `16 present`),
 /// which is not its shape. A continuation is indented deeper than the first line of its
 /// paragraph, which is not a row (but for `diff`'s `=` line, whose figures wrap under it
-/// on a terminal), and follows no heading (a line that ends with `:`).
+/// on a terminal), and follows no heading (a line that ends with `:`, or a tour's `Step
+/// N: title`, whose body is indented under it: joined to it, a step's lines had gone
+/// with the first of them that comes and goes, `memory: no RSS ... changed`, and the
+/// step's shape with them).
 pub fn unwrapped(text: &str) -> Vec<String> {
     let indent = |l: &str| l.len() - l.trim_start().len();
+    let heading = |l: &str| {
+        l.trim_end().ends_with(':')
+            || l.strip_prefix("Step ").is_some_and(|rest| {
+                let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+                digits > 0 && rest[digits..].starts_with(": ")
+            })
+    };
     let mut out: Vec<String> = Vec::new();
     let (mut head, mut prev) = ("", "");
     for line in text.trim_end().lines() {
         let continues = !line.trim().is_empty()
             && !out.is_empty()
             && indent(line) > indent(head)
-            && !prev.trim_end().ends_with(':')
+            && !heading(prev)
             && (!is_row(head) || head.starts_with("= "))
             && !is_rule(head);
         match out.last_mut() {
@@ -218,6 +228,14 @@ fn normalizing_hides_numbers_only() {
 fn table_rows_are_set_aside() {
     let text = " Kind  RSS\n──────────\n heap  16K\n file  200K\n total 216K\n a note";
     assert_eq!(stable(text), [" Kind RSS", "─", " total #K", " a note"]);
+}
+
+#[test]
+fn a_steps_body_is_not_joined_to_its_heading() {
+    let with = "Step 3: the child writes\n  a call\n  memory (RSS, dirty, swap of the mappings involved):\n    libc.so.6: RSS 1K -> 2K\n  page faults: 3 minor, 0 major\n";
+    let without = "Step 3: the child writes\n  a call\n  memory: no RSS, dirty or swap figure changed\n  page faults: 3 minor, 0 major\n";
+    assert_eq!(stable(with), stable(without));
+    assert!(stable(without).iter().any(|l| l.contains("page faults")));
 }
 
 #[test]
