@@ -26,10 +26,11 @@ pub(crate) fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
         max_rows: usize::from(args.rows),
         svg: svg_to_stdout,
     };
-    if args.target() != Target::Myself {
+    let target = args.target();
+    if target != Target::Myself {
         hold_freed_memory();
     }
-    let (pids, files) = match &args.target() {
+    let (pids, files) = match &target {
         Target::Pid(pid) => (vec![*pid], vec![]),
         Target::Myself => (vec![std::process::id() as i32], vec![]),
         Target::File(path) => (vec![], vec![path.clone()]),

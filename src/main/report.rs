@@ -18,7 +18,8 @@ pub(crate) fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
     use vasmap::cli::Target;
     use vasmap::text::escape_path;
     use vasmap::view::report::{ReportOptions, data::FULL_BUDGET};
-    if !args.maps.is_empty() && args.target() != Target::Myself {
+    let target = args.target();
+    if !args.maps.is_empty() && target != Target::Myself {
         report(
             "--map maps a file into vasmap itself: it goes with `vasmap report self --map FILE`, \
              not with a pid or a saved file",
@@ -26,10 +27,10 @@ pub(crate) fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     let me = std::process::id() as i32;
-    if args.target() != Target::Myself {
+    if target != Target::Myself {
         hold_freed_memory();
     }
-    let source = match &args.target() {
+    let source = match &target {
         Target::Pid(pid) => format!("/proc/{pid}, a live process"),
         Target::Myself if args.maps.is_empty() => format!("/proc/{me}, vasmap itself"),
         Target::Myself => {
@@ -46,7 +47,7 @@ pub(crate) fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
         max_rows: usize::from(args.rows),
         read_at: None,
         full_budget: if args.full { usize::MAX } else { FULL_BUDGET },
-        pages_of: match &args.target() {
+        pages_of: match &target {
             _ if args.no_pages => None,
             Target::Pid(pid) => Some(*pid),
             Target::Myself => Some(me),
@@ -98,7 +99,7 @@ pub(crate) fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
         None => Box::new(io::BufWriter::new(stdout.lock())),
     };
     let mut all_mapped = true;
-    let shown: Result<(), InspectError> = match &args.target() {
+    let shown: Result<(), InspectError> = match &target {
         Target::Myself if !args.maps.is_empty() => {
             let opts = DemoOptions {
                 files: args.maps.clone(),

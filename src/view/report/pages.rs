@@ -23,7 +23,7 @@ use serde::Serialize;
 use crate::model::{Explanation, Region};
 use crate::read::pagemap::Pagemap;
 use crate::read::pageread::WalkHints;
-use crate::read::proc::{ProcDir, VisitError};
+use crate::read::proc::ProcDir;
 use crate::view::pages::Symbol;
 
 use super::data::{Regions, ScriptSafe};
@@ -120,14 +120,11 @@ pub fn write_pages(pid: i32, regions: &mut dyn Regions, out: &mut dyn Write) -> 
             .collect(),
         note: None,
     };
-    match read_strips(pid, regions, &mut element) {
-        Ok(()) => {}
-        Err(why) => {
-            element.regions.clear();
-            element.note = Some(format!(
-                "The pages were not read: {why}. `vasmap pages {pid} ADDR` reads them."
-            ));
-        }
+    if let Err(why) = read_strips(pid, regions, &mut element) {
+        element.regions.clear();
+        element.note = Some(format!(
+            "The pages were not read: {why}. `vasmap pages {pid} ADDR` reads them."
+        ));
     }
     out.write_all(b"<script type=\"application/json\" id=\"vasmap-pages\">\n")?;
     crate::text::json_to_writer(&mut ScriptSafe(out), &element)
@@ -144,13 +141,9 @@ fn read_strips(pid: i32, regions: &mut dyn Regions, element: &mut Element) -> Re
     element.page_size = ps;
     let mut used = 0usize;
     let mut over = 0usize;
-    let mut failed: Option<String> = None;
     let strips = &mut element.regions;
+    // A region that cannot be read ends the walk: its error, as text, is the note.
     let each = &mut |r: &Region, _: Option<&Explanation>| -> io::Result<()> {
-        if failed.is_some() {
-            strips.push(None);
-            return Ok(());
-        }
         let mut cells = Cells::new(r, ps);
         if used + cells.cells.len() > BUDGET {
             over += 1;
@@ -158,36 +151,26 @@ fn read_strips(pid: i32, regions: &mut dyn Regions, element: &mut Element) -> Re
             return Ok(());
         }
         used += cells.cells.len();
-        let read = pagemap.walk(r.start, r.end, WalkHints::for_region(r), &mut |run| {
-            cells.run(run.start, run.pages, Symbol::of(run.state));
-            Ok(())
-        });
-        match read {
-            Ok(read) => {
-                let c = read.counts;
-                strips.push(Some(Strip(
-                    cells.cells.iter().map(|s| s.char()).collect(),
-                    cells.cell_pages,
-                    c.pages,
-                    c.present,
-                    c.file,
-                    c.anonymous,
-                    c.exclusive,
-                    c.swapped,
-                )));
-            }
-            Err(VisitError::Source(e)) => {
-                failed = Some(e.to_string());
-                strips.push(None);
-            }
-            Err(VisitError::Output(e)) => return Err(e),
-        }
+        let c = pagemap
+            .walk(r.start, r.end, WalkHints::for_region(r), &mut |run| {
+                cells.run(run.start, run.pages, Symbol::of(run.state));
+                Ok(())
+            })
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .counts;
+        strips.push(Some(Strip(
+            cells.cells.iter().map(|s| s.char()).collect(),
+            cells.cell_pages,
+            c.pages,
+            c.present,
+            c.file,
+            c.anonymous,
+            c.exclusive,
+            c.swapped,
+        )));
         Ok(())
     };
     regions.each(each).map_err(|e| e.to_string())?;
-    if let Some(why) = failed {
-        return Err(why);
-    }
     // A process that exited during the reads cut them short: claim nothing.
     dir.ensure_whole(None).map_err(|e| e.to_string())?;
     if over > 0 {
