@@ -4,8 +4,7 @@
 
 use std::io::Write;
 
-pub(super) use super::scan::dec_at;
-use super::scan::{hex_digit, hex_to, hex8, word_at};
+use super::scan::{dec_at, hex_digit, hex_to, hex8, word_at};
 use crate::model::{Kind, Perms, Region};
 
 /// The columns before the inode: addresses, permissions, offset, device.
