@@ -4,8 +4,7 @@
 
 use std::io::Write;
 
-pub(super) use super::scan::dec_at;
-use super::scan::{hex_digit, hex_to, hex8, word_at};
+use super::scan::{dec_at, hex_digit, hex_to, hex8, word_at};
 use crate::model::{Kind, Perms, Region};
 
 /// The columns before the inode: addresses, permissions, offset, device.
@@ -43,10 +42,14 @@ fn perms_at(line: &[u8], i: usize) -> Option<Perms> {
     }
 }
 
+/// How long the kernel's columns before the inode are for a 64-bit process's user space:
+/// `SSSSSSSSSSSS-EEEEEEEEEEEE rwxp OOOOOOOO MM:mm ` (the inode follows).
+const KERNEL_COLUMNS: usize = 46;
+
 /// The columns before the inode exactly as the kernel lays them out for a 64-bit process's
 /// user space (`show_vma_header_prefix`, fs/proc/task_mmu.c: addresses of 12 hex digits,
 /// the offset of 8, the device of 2:2 — the widths `seq_put_hex_ll` pads to, for values
-/// below 2^48, 2^32 and 256), and the index of the inode; `None` for any other line, which
+/// below 2^48, 2^32 and 256), [`KERNEL_COLUMNS`] long; `None` for any other line, which
 /// [`columns`] then reads (and judges) digit by digit. Everything this accepts, [`columns`]
 /// reads to the same values: each field here is the digits up to the separator there.
 ///
@@ -55,9 +58,8 @@ fn perms_at(line: &[u8], i: usize) -> Option<Perms> {
 /// for the whole run); checked and converted eight bytes at a time ([`hex8`]) a line's
 /// columns cost about a third of that.
 #[inline]
-fn kernel_columns(line: &[u8]) -> Option<(Columns, usize)> {
-    // `SSSSSSSSSSSS-EEEEEEEEEEEE rwxp OOOOOOOO MM:mm ` is 46 bytes, the inode after it.
-    let sep = line.get(..46)?;
+fn kernel_columns(line: &[u8]) -> Option<Columns> {
+    let sep = line.get(..KERNEL_COLUMNS)?;
     if sep[12] != b'-' || sep[25] != b' ' || sep[39] != b' ' || sep[42] != b':' || sep[45] != b' ' {
         return None;
     }
@@ -88,7 +90,7 @@ fn kernel_columns(line: &[u8]) -> Option<(Columns, usize)> {
         dev_major: dev_major as u32,
         dev_minor: dev_minor as u32,
     };
-    Some((c, 46))
+    Some(c)
 }
 
 /// The columns before the inode of any line, and the index of the inode, or what is wrong.
@@ -133,7 +135,7 @@ fn columns(line: &[u8]) -> Result<(Columns, usize), &'static str> {
 /// letter), so the padding is every space before the name.
 pub fn parse_maps_line_into(line: &[u8], r: &mut Region) -> Result<(), &'static str> {
     let (c, mut i) = match kernel_columns(line) {
-        Some(fast) => fast,
+        Some(fast) => (fast, KERNEL_COLUMNS),
         None => columns(line)?,
     };
     // An anonymous line ends in the inode 0 and a space (and has no name).
@@ -270,7 +272,7 @@ mod tests {
                 prop_assert!(fast.is_some(), "{}", String::from_utf8_lossy(&line));
             }
             if let Some(fast) = fast {
-                prop_assert_eq!(columns(&line), Ok(fast));
+                prop_assert_eq!(columns(&line), Ok((fast, KERNEL_COLUMNS)));
             }
         }
     }

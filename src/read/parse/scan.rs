@@ -56,8 +56,8 @@ fn in_range(x: u64, ascii: u64, lo: u8, hi: u8) -> u64 {
     ge_lo & !gt_hi & ascii
 }
 
-/// How many of the bytes of `w` (the first on top) lead with a "not a digit" top bit clear
-/// in `digits`: the number of leading digits, 0 to 8.
+/// How many bytes, from the first (on top), have their top bit set in `digits` (the top
+/// bit of each byte that is a digit): the number of leading digits, 0 to 8.
 #[inline(always)]
 fn leading(digits: u64) -> usize {
     ((!digits & HIGH).leading_zeros() / 8) as usize

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use super::maps::dec_at;
+use super::scan::dec_at;
 use crate::model::{FieldId, SmapsRecord};
 
 /// Which named member of [`SmapsRecord`] a field fills.
