@@ -7,9 +7,15 @@
 
 use std::borrow::Cow;
 
+/// True when a maps name holds the kernel's escape of a newline, `\012` (a backslash is
+/// looked for first: almost no name has one, and it costs a `memchr`).
+pub fn has_kernel_newline(name: &[u8]) -> bool {
+    name.contains(&b'\\') && name.windows(4).any(|w| w == b"\\012")
+}
+
 /// Undo the kernel's only escape in maps names: `\012` back to a newline byte.
 pub fn unescape_kernel(name: &[u8]) -> Cow<'_, [u8]> {
-    if !name.windows(4).any(|w| w == b"\\012") {
+    if !has_kernel_newline(name) {
         return Cow::Borrowed(name);
     }
     let mut out = Vec::with_capacity(name.len());

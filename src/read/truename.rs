@@ -27,8 +27,6 @@ use crate::model::{NameLiteral, Region};
 
 /// What the kernel appends to an unlinked file's path.
 const DELETED: &[u8] = b" (deleted)";
-/// The kernel's escape for a newline in a maps name.
-const NEWLINE: &[u8] = b"\\012";
 
 /// True when `s` is the same file as the mapping: `mapped` (through `map_files`) when it
 /// could be looked at, else the region's own device and inode.
@@ -55,7 +53,7 @@ pub fn settle(r: &mut Region, dir: BorrowedFd<'_>) {
     r.literal = NameLiteral::default();
     // A backslash looked for first: most names have none, and comparing every window
     // costs several instructions a byte of every file mapping's name.
-    let escaped = r.name.contains(&b'\\') && r.name.windows(NEWLINE.len()).any(|w| w == NEWLINE);
+    let escaped = crate::text::has_kernel_newline(&r.name);
     let marked = r.name.ends_with(DELETED);
     if !(escaped || marked) || !r.is_path() || r.inode == 0 {
         return;

@@ -187,7 +187,7 @@ impl RegionIn {
         // has no newline too, which one flag cannot tell apart), and a ` (deleted)` of a
         // region not of a deleted kind is part of the file's name.
         let literal = NameLiteral {
-            escapes: !bytes.contains(&b'\n') && bytes.windows(4).any(|w| w == b"\\012"),
+            escapes: !bytes.contains(&b'\n') && crate::text::has_kernel_newline(&bytes),
             deleted_suffix: bytes.ends_with(b" (deleted)")
                 && matches!(
                     kind,
