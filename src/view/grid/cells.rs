@@ -165,6 +165,10 @@ pub struct Slots {
     /// Columns and separators, plus room for colour around every cell and a cut name's
     /// `…`: with the row's own bytes, a bound on the line's length.
     overhead: usize,
+    /// No cell can be cut (every column shown is at least as wide as its widest cell)
+    /// and nothing goes under the row: rows coloured once (or not at all) take
+    /// [`Grid::packed_row`]'s short loop.
+    whole: bool,
 }
 
 impl Grid {
@@ -193,7 +197,18 @@ impl Grid {
             .map(|s| s.width.map_or(0, |w| w + s.sep) + 2 * RESET.len() + 16)
             .sum::<usize>()
             + 32;
-        Slots { slots, overhead }
+        let whole = slots
+            .iter()
+            .zip(&self.natural)
+            .all(|(s, &nat)| match s.width {
+                Some(w) => w >= nat,
+                None => s.fit != Fit::Wrap,
+            });
+        Slots {
+            slots,
+            overhead,
+            whole,
+        }
     }
 
     /// Print a packed row through the plan's `slots`: one line, and the wrap column's
@@ -220,6 +235,24 @@ impl Grid {
             RowPaint::Row(s) => (s.as_bytes(), false),
             RowPaint::Cells(s) => (s.as_bytes(), true),
         };
+        if slots.whole && !per_cell {
+            whole_row(slots, row, sgr, out);
+        } else {
+            self.any_row(slots, row, sgr, per_cell, under, out);
+        }
+    }
+
+    /// [`Grid::packed_row`] of any row: cells cut to their column, the wrap column's text
+    /// put under the row, colour around each cell when `per_cell`.
+    fn any_row<'r>(
+        &self,
+        slots: &Slots,
+        row: &'r [u8],
+        sgr: &[u8],
+        per_cell: bool,
+        under: &mut &'r [u8],
+        out: &mut Lines,
+    ) {
         // Room for the whole line at once: nothing below writes past this bound.
         out.room(out.len + 1 + row.len() + slots.overhead + sgr.len() * slots.slots.len());
         // The position to write at, the end of the last text, and whether the text
@@ -291,6 +324,60 @@ impl Grid {
     }
 }
 
+/// [`Grid::packed_row`] of a row none of whose cells can be cut, with nothing under it,
+/// coloured once or not at all ([`Slots::whole`]): the same line by a shorter loop, with
+/// no test for a cut, a wrap or a per-cell colour. Every row of a table that fits its
+/// width (a pipe, or a terminal wide enough) goes through here: callgrind on the table
+/// of 60,000 mappings, 643 instructions a row in the general loop (docs/performance.md).
+fn whole_row(slots: &Slots, row: &[u8], sgr: &[u8], out: &mut Lines) {
+    out.room(out.len + 1 + row.len() + slots.overhead + sgr.len());
+    let buf = &mut out.bytes[..];
+    let mut n = out.len + 1;
+    let mut end = out.len;
+    let mut painted = false;
+    let mut pos = 0;
+    for s in &slots.slots {
+        // A short cell's header is its length, shifted (see `cell_at` for the others).
+        let (at, len, tw) = match row.get(pos) {
+            Some(&b) if b & 0x81 == 0 && pos + 1 + usize::from(b >> 1) <= row.len() => {
+                (pos + 1, usize::from(b >> 1), usize::from(b >> 1))
+            }
+            _ => cell_at(row, pos),
+        };
+        pos = at + len;
+        let Some(w) = s.width else { continue };
+        let fill = w.saturating_sub(tw);
+        n += s.sep;
+        if len == 0 {
+            n += fill;
+            continue;
+        }
+        if s.right {
+            n += fill;
+        }
+        if s.paint != painted && !sgr.is_empty() {
+            put_at(buf, &mut n, if painted { RESET } else { sgr });
+            painted = !painted;
+        }
+        if len <= 16 && row.len() - at >= 16 {
+            buf[n..n + 16].copy_from_slice(&row[at..at + 16]);
+            buf[n + len..n + len + 16].copy_from_slice(&SPACES[..16]);
+        } else {
+            buf[n..n + len].copy_from_slice(&row[at..at + len]);
+        }
+        n += len;
+        end = n;
+        if !s.right {
+            n += fill;
+        }
+    }
+    out.len = end;
+    if painted {
+        out.extend_from_slice(RESET);
+    }
+    out.extend_from_slice(b"\n");
+}
+
 /// Copy `s` to `buf` at `*n`, which has room for it, and move past it.
 #[inline]
 fn put_at(buf: &mut [u8], n: &mut usize, s: &[u8]) {
@@ -319,6 +406,7 @@ pub(super) fn pad(buf: &mut Vec<u8>, mut n: usize) {
 mod tests {
     use super::super::{Column, Grid};
     use super::*;
+    use proptest::prelude::Just;
 
     fn grid() -> Grid {
         let col = |h: &str, align, fit, paint| Column {
@@ -413,6 +501,56 @@ mod tests {
             String::from_utf8(out.as_bytes().to_vec()).unwrap(),
             format!("    \x1b[31m4K  a{}\x1b[0m◀ here\n", " ".repeat(21))
         );
+    }
+
+    proptest::proptest! {
+        /// The short loop prints what the general one prints, for any row it is used on:
+        /// short, long (a header of several bytes), wide (non-ASCII) and empty cells,
+        /// every colour, a column left out.
+        #[test]
+        fn whole_rows_print_as_the_general_loop_does(
+            cells in proptest::collection::vec(
+                proptest::prop_oneof![
+                    Just(String::new()),
+                    "[a-z0-9./-]{1,20}",
+                    "[a-z]{60,90}",
+                    "[a-zé◀ ]{1,12}",
+                ],
+                4,
+            ),
+            paint in 0usize..3,
+            dropped in proptest::option::of(0usize..3),
+        ) {
+            let mut g = grid();
+            let b = row(&cells.iter().map(|c| (c.as_str(), Some(c.width()))).collect::<Vec<_>>());
+            for (i, c) in cells.iter().enumerate() {
+                g.measure(i, c.width());
+            }
+            let mut plan = g.plan(None);
+            if let Some(d) = dropped {
+                plan.widths[d] = None;
+            }
+            let slots = g.slots(&plan);
+            proptest::prop_assume!(slots.whole);
+            let sgr: &[u8] = [&b""[..], b"\x1b[31m", b"\x1b[1;34m"][paint];
+            let (mut fast, mut slow) = (Lines::with_capacity(8), Lines::with_capacity(8));
+            whole_row(&slots, &b, sgr, &mut fast);
+            let mut under: &[u8] = b"";
+            g.any_row(&slots, &b, sgr, false, &mut under, &mut slow);
+            proptest::prop_assert_eq!(fast.as_bytes(), slow.as_bytes());
+            proptest::prop_assert!(under.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_cut_or_a_word_under_the_row_takes_the_general_loop() {
+        let mut g = grid();
+        for (i, w) in [(0, 5), (1, 30), (2, 0), (3, 40)] {
+            g.measure(i, w);
+        }
+        assert!(g.slots(&g.plan(None)).whole);
+        // Narrower than the name: it is cut; the words go under the row.
+        assert!(!g.slots(&g.plan(Some(40))).whole);
     }
 
     #[test]
