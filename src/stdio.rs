@@ -6,6 +6,12 @@ use std::io::Write;
 
 use crate::text::sanitize_message;
 
+/// The capacity of the buffer stdout is written through. A view that gathers its lines
+/// itself writes them out in pieces of at least this much: `BufWriter` passes such a
+/// write straight to stdout rather than copying it into its buffer first (2.9 MB copied
+/// for the table of 60,000 mappings, 2.9 million instructions by callgrind).
+pub const OUT_BUFFER: usize = 64 * 1024;
+
 /// Open `/dev/null` on any of descriptors 0, 1 and 2 that is closed (`vasmap >&-`), so
 /// that no file vasmap opens later (a `/proc` file, the demo's file) takes the number of a
 /// standard stream and gets written to by mistake. Output to a closed stdout is then

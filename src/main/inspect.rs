@@ -21,7 +21,7 @@ pub(crate) fn run_inspector(
     files: &[std::path::PathBuf],
 ) -> ExitCode {
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut out = io::BufWriter::with_capacity(vasmap::stdio::OUT_BUFFER, stdout.lock());
     let mut failed = false;
     let targets = pids
         .iter()
@@ -101,7 +101,7 @@ pub(crate) fn run_all(cli: &Cli) -> ExitCode {
         }
     }
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut out = io::BufWriter::with_capacity(vasmap::stdio::OUT_BUFFER, stdout.lock());
     if let Err(e) = view.finish(&mut out).and_then(|()| out.flush()) {
         return output_failed(&e);
     }

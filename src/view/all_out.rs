@@ -88,7 +88,7 @@ pub(crate) fn json(view: &mut AllView, out: &mut dyn Write) -> io::Result<()> {
             mappings: m.mappings,
         };
         json_to_writer(&mut buf, &row).map_err(json_err)?;
-        if buf.len() >= 60 * 1024 {
+        if buf.len() >= crate::stdio::OUT_BUFFER {
             out.write_all(&buf)?;
             buf.clear();
         }

@@ -72,7 +72,7 @@ pub(crate) fn table(view: &mut AllView, out: &mut dyn Write) -> io::Result<()> {
         let cw = width_of(command.as_bytes());
         grid.cell(&plan, COMMAND, command.as_bytes(), cw, "", &mut buf);
         line_end(&mut buf, start);
-        if buf.len() >= 60 * 1024 {
+        if buf.len() >= crate::stdio::OUT_BUFFER {
             out.write_all(&buf)?;
             buf.clear();
         }

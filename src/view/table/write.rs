@@ -56,7 +56,7 @@ impl Table<'_> {
             }
         }
         let plan = self.grid.plan(width);
-        // Small at first (it grows by doubling to the 60 KiB written at a time): spaces
+        // Small at first (it grows by doubling to the 64 KiB written at a time): spaces
         // for 64 KiB up front were 5% of a 124-mapping table's instructions.
         let mut buf = Lines::with_capacity(4096);
         let mut scratch: Vec<u8> = Vec::new();
@@ -93,7 +93,7 @@ impl Table<'_> {
                 );
                 buf.extend_from_slice(&scratch);
             }
-            if buf.len() >= 60 * 1024 {
+            if buf.len() >= crate::stdio::OUT_BUFFER {
                 out.write_all(buf.as_bytes())?;
                 buf.clear();
             }
