@@ -260,7 +260,7 @@ impl Region {
         if !self.is_path() {
             return &self.name;
         }
-        match self.name.iter().rposition(|&b| b == b'/') {
+        match memchr::memrchr(b'/', &self.name) {
             Some(i) => &self.name[i + 1..],
             None => &self.name,
         }

@@ -35,6 +35,11 @@ fn hex16(v: u64) -> [u8; 16] {
 #[inline]
 pub fn push_hex(buf: &mut Vec<u8>, v: u64, width: usize) {
     let all = hex16(v);
+    if width == 16 {
+        // An address: all sixteen, one fixed-size copy.
+        buf.extend_from_slice(&all);
+        return;
+    }
     let significant = hex_width(v);
     let shown = significant.max(width.min(16));
     buf.extend(std::iter::repeat_n(b'0', width.saturating_sub(16)));

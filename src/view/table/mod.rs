@@ -61,9 +61,7 @@ fn push_name(buf: &mut Vec<u8>, r: &Region, show_path: bool) -> Option<usize> {
 /// True for a name shown as it is: printable ASCII, no backslash, no space at either end.
 #[inline]
 fn is_plain(raw: &[u8]) -> bool {
-    raw.first() != Some(&b' ')
-        && raw.last() != Some(&b' ')
-        && raw.iter().all(|&b| (0x20..0x7f).contains(&b) && b != b'\\')
+    raw.first() != Some(&b' ') && raw.last() != Some(&b' ') && crate::text::is_plain_ascii(raw)
 }
 
 /// smaps fields whose values are plain numbers, not kB.

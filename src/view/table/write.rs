@@ -68,20 +68,29 @@ impl Table<'_> {
         let mut rows = std::mem::take(&mut self.rows);
         let grid = &self.grid;
         let slots = grid.slots(&plan);
+        // How each row's first byte (its class's code plus one, 0 for none) is painted:
+        // decided once here rather than for every row.
+        let paints: [RowPaint; 8] =
+            std::array::from_fn(
+                |i| match i.checked_sub(1).map(|c| Paint::from_code(c as u8)) {
+                    Some(p) if color && !sgr(p).is_empty() => {
+                        if paints_background(p) {
+                            RowPaint::Cells(sgr(p))
+                        } else {
+                            RowPaint::Row(sgr(p))
+                        }
+                    }
+                    _ => RowPaint::None,
+                },
+            );
         let mut emit = |row: &[u8]| -> io::Result<()> {
             let Some((&paint, cells)) = row.split_first() else {
                 return Ok(());
             };
-            let paint = match paint.checked_sub(1).map(Paint::from_code) {
-                Some(p) if color && !sgr(p).is_empty() => {
-                    if paints_background(p) {
-                        RowPaint::Cells(sgr(p))
-                    } else {
-                        RowPaint::Row(sgr(p))
-                    }
-                }
-                _ => RowPaint::None,
-            };
+            let paint = paints
+                .get(usize::from(paint))
+                .copied()
+                .unwrap_or(RowPaint::None);
             let mut under: &[u8] = b"";
             grid.packed_row(&slots, cells, paint, &mut under, &mut buf);
             if !under.is_empty() {
