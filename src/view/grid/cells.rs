@@ -39,6 +39,16 @@ pub fn end_cell(buf: &mut Vec<u8>, at: usize, width: Option<usize>) {
     long_cell(buf, at, len, width);
 }
 
+/// A whole short cell for one fixed-size append: `cell` is its header's byte (filled in
+/// here) then its `N - 1` bytes of text, fewer than 64 and as wide as they are long (an
+/// address, the permissions). The same bytes as [`begin_cell`], the text, [`end_cell`].
+#[inline]
+pub fn short_cell<const N: usize>(mut cell: [u8; N]) -> [u8; N] {
+    const { assert!(N >= 1 && N - 1 < 0x40) };
+    cell[0] = ((N - 1) << 1) as u8;
+    cell
+}
+
 /// [`end_cell`] of a long cell or a wide one, whose header is more than the byte kept
 /// (rare: a long path, a name in another script, `--explain`'s sentence).
 #[cold]
@@ -169,6 +179,9 @@ pub struct Slots {
     /// and nothing goes under the row: rows coloured once (or not at all) take
     /// [`Grid::packed_row`]'s short loop.
     whole: bool,
+    /// How many columns that loop looks at: up to the last one shown (the demo's mark,
+    /// empty in every row but the demo's, is left out at the end of most tables).
+    upto: usize,
 }
 
 impl Grid {
@@ -204,10 +217,15 @@ impl Grid {
                 Some(w) => w >= nat,
                 None => s.fit != Fit::Wrap,
             });
+        let upto = slots
+            .iter()
+            .rposition(|s| s.width.is_some())
+            .map_or(0, |i| i + 1);
         Slots {
             slots,
             overhead,
             whole,
+            upto,
         }
     }
 
@@ -336,7 +354,7 @@ fn whole_row(slots: &Slots, row: &[u8], sgr: &[u8], out: &mut Lines) {
     let mut end = out.len;
     let mut painted = false;
     let mut pos = 0;
-    for s in &slots.slots {
+    for s in &slots.slots[..slots.upto] {
         // A short cell's header is its length, shifted (see `cell_at` for the others).
         let (at, len, tw) = match row.get(pos) {
             Some(&b) if b & 0x81 == 0 && pos + 1 + usize::from(b >> 1) <= row.len() => {
@@ -442,6 +460,14 @@ mod tests {
             end_cell(&mut b, at, *w);
         }
         b
+    }
+
+    #[test]
+    fn a_short_cell_is_what_begin_and_end_make() {
+        let mut made = Vec::new();
+        made.extend_from_slice(&short_cell(*b"\0r-xp"));
+        assert_eq!(made, row(&[("r-xp", None)]));
+        assert_eq!(take_cell(&mut &made[..]), (b"r-xp".as_slice(), 4));
     }
 
     #[test]

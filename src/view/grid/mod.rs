@@ -31,7 +31,7 @@ mod cells;
 mod shorten;
 mod write;
 
-pub use cells::{Lines, RowPaint, Slots, begin_cell, end_cell};
+pub use cells::{Lines, RowPaint, Slots, begin_cell, end_cell, short_cell};
 
 pub use shorten::{
     fit_lines, shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap,

@@ -23,8 +23,8 @@ mod write;
 use std::io::{self, Write};
 
 use crate::model::{Explanation, FieldId, Kind, Region, Totals};
-use crate::view::grid::{Align, Column, Fit, Grid, begin_cell, end_cell, width_of};
-use crate::view::numfmt::{push_dec, push_hex};
+use crate::view::grid::{Align, Column, Fit, Grid, begin_cell, end_cell, short_cell, width_of};
+use crate::view::numfmt::{hex16, push_dec, push_hex};
 use crate::view::spool::RowStore;
 use crate::view::{Head, Rows, Stop, View, ViewOptions, Wants};
 
@@ -313,10 +313,12 @@ impl<'o> Table<'o> {
                 i += 1;
             }};
         }
-        cell!({
-            push_hex(p, r.start, 16);
-            None
-        });
+        // The address: always sixteen digits, header and text in one fixed-size append.
+        let mut addr = [0; 17];
+        addr[1..].copy_from_slice(&hex16(r.start));
+        p.extend_from_slice(&short_cell(addr));
+        grid.measure(i, 16);
+        i += 1;
         cell!({
             kb_cell(p, Some(r.size_kb()));
             None
@@ -350,20 +352,23 @@ impl<'o> Table<'o> {
                 None
             });
         }
-        cell!({
-            let letters = r.perm_letters();
-            self.unknown_perms |= if letters == *b"????" {
-                4
-            } else {
-                u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
-            };
-            p.extend_from_slice(&letters);
-            // W+X is flagged in the text too, so it shows without colour.
-            if r.perms.is_wx() {
-                p.extend_from_slice(b" W+X");
-            }
-            None
-        });
+        let letters = r.perm_letters();
+        self.unknown_perms |= if letters == *b"????" {
+            4
+        } else {
+            u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
+        };
+        // The permissions, header and text in one append; W+X is flagged in the text
+        // too, so it shows without colour.
+        let [a, b, c, d] = letters;
+        if r.perms.is_wx() {
+            p.extend_from_slice(&short_cell([0, a, b, c, d, b' ', b'W', b'+', b'X']));
+            grid.measure(i, 8);
+        } else {
+            p.extend_from_slice(&short_cell([0, a, b, c, d]));
+            grid.measure(i, 4);
+        }
+        i += 1;
         if has.in_core {
             cell!({
                 p.extend_from_slice(in_core(r).as_bytes());
