@@ -328,13 +328,28 @@ impl RowStore {
 
     /// Call `each` with every row, in the order pushed.
     pub fn each(&mut self, mut each: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        self.each_padded(|padded, n| each(&padded[..n]))
+    }
+
+    /// Call `each` with every row, in the order pushed, as `(padded, n)`: the row is
+    /// `padded[..n]`, and `padded` goes on past it (to the end of the rows kept in memory,
+    /// or by [`RowStore::PAD`] bytes read from the file), so that a short text near the
+    /// row's end can be copied 16 bytes at a time (`Grid::packed_row`, which looks at
+    /// what there is) rather than by a call to `memcpy`.
+    pub fn each_padded(
+        &mut self,
+        mut each: impl FnMut(&[u8], usize) -> io::Result<()>,
+    ) -> io::Result<()> {
         if let Some(mem) = self.spool.in_memory() {
             let mut rest = mem;
             while rest.len() >= 4 {
                 let n = u32::from_le_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-                let row = rest.get(4..4 + n).ok_or_else(short)?;
-                each(row)?;
-                rest = &rest[4 + n..];
+                let padded = &rest[4..];
+                if padded.len() < n {
+                    return Err(short());
+                }
+                each(padded, n)?;
+                rest = &padded[n..];
             }
             return Ok(());
         }
@@ -348,12 +363,16 @@ impl RowStore {
         for _ in 0..self.rows {
             let mut n = [0u8; 4];
             r.read_exact(&mut n)?;
-            buf.resize(u32::from_le_bytes(n) as usize, 0);
-            r.read_exact(&mut buf)?;
-            each(&buf)?;
+            let n = u32::from_le_bytes(n) as usize;
+            buf.resize(n + RowStore::PAD, 0);
+            r.read_exact(&mut buf[..n])?;
+            each(&buf, n)?;
         }
         Ok(())
     }
+
+    /// The bytes [`RowStore::each_padded`] puts after a row read back from the file.
+    pub const PAD: usize = 16;
 }
 
 #[cfg(test)]

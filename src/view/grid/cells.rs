@@ -240,10 +240,13 @@ impl Grid {
     /// `memcpy`: this loop prints every row of the table (issue 10).
     ///
     /// [`Column::paint`]: super::Column::paint
+    /// The row is `padded[..n]`; `padded` may go on past it (the next rows, see
+    /// `RowStore::each_padded`), which lets a short text near the row's end be copied as
+    /// 16 bytes too.
     pub fn packed_row<'r>(
         &self,
         slots: &Slots,
-        row: &'r [u8],
+        (padded, n): (&'r [u8], usize),
         paint: RowPaint<'_>,
         under: &mut &'r [u8],
         out: &mut Lines,
@@ -253,8 +256,9 @@ impl Grid {
             RowPaint::Row(s) => (s.as_bytes(), false),
             RowPaint::Cells(s) => (s.as_bytes(), true),
         };
+        let row = padded.get(..n).unwrap_or(padded);
         if slots.whole && !per_cell {
-            whole_row(slots, row, sgr, out);
+            whole_row(slots, row, padded, sgr, out);
         } else {
             self.any_row(slots, row, sgr, per_cell, under, out);
         }
@@ -347,7 +351,7 @@ impl Grid {
 /// no test for a cut, a wrap or a per-cell colour. Every row of a table that fits its
 /// width (a pipe, or a terminal wide enough) goes through here: callgrind on the table
 /// of 60,000 mappings, 643 instructions a row in the general loop (docs/performance.md).
-fn whole_row(slots: &Slots, row: &[u8], sgr: &[u8], out: &mut Lines) {
+fn whole_row(slots: &Slots, row: &[u8], padded: &[u8], sgr: &[u8], out: &mut Lines) {
     out.room(out.len + 1 + row.len() + slots.overhead + sgr.len());
     let buf = &mut out.bytes[..];
     let mut n = out.len + 1;
@@ -377,8 +381,8 @@ fn whole_row(slots: &Slots, row: &[u8], sgr: &[u8], out: &mut Lines) {
             put_at(buf, &mut n, if painted { RESET } else { sgr });
             painted = !painted;
         }
-        if len <= 16 && row.len() - at >= 16 {
-            buf[n..n + 16].copy_from_slice(&row[at..at + 16]);
+        if len <= 16 && padded.len().saturating_sub(at) >= 16 {
+            buf[n..n + 16].copy_from_slice(&padded[at..at + 16]);
             buf[n + len..n + len + 16].copy_from_slice(&SPACES[..16]);
         } else {
             buf[n..n + len].copy_from_slice(&row[at..at + len]);
@@ -498,7 +502,7 @@ mod tests {
         let print = |paint| {
             let mut out = Lines::with_capacity(8);
             let mut under: &[u8] = b"";
-            g.packed_row(&g.slots(&plan), &b, paint, &mut under, &mut out);
+            g.packed_row(&g.slots(&plan), (&b, b.len()), paint, &mut under, &mut out);
             String::from_utf8(out.as_bytes().to_vec()).unwrap()
         };
         assert_eq!(print(RowPaint::None), "    4K  libc.so.6\n");
@@ -518,7 +522,7 @@ mod tests {
         let mut under: &[u8] = b"";
         g.packed_row(
             &g.slots(&plan),
-            &b,
+            (&b, b.len()),
             RowPaint::Row("\x1b[31m"),
             &mut under,
             &mut out,
@@ -532,7 +536,7 @@ mod tests {
     proptest::proptest! {
         /// The short loop prints what the general one prints, for any row it is used on:
         /// short, long (a header of several bytes), wide (non-ASCII) and empty cells,
-        /// every colour, a column left out.
+        /// every colour, a column left out, any bytes after the row.
         #[test]
         fn whole_rows_print_as_the_general_loop_does(
             cells in proptest::collection::vec(
@@ -546,6 +550,7 @@ mod tests {
             ),
             paint in 0usize..3,
             dropped in proptest::option::of(0usize..3),
+            after in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
         ) {
             let mut g = grid();
             let b = row(&cells.iter().map(|c| (c.as_str(), Some(c.width()))).collect::<Vec<_>>());
@@ -560,7 +565,9 @@ mod tests {
             proptest::prop_assume!(slots.whole);
             let sgr: &[u8] = [&b""[..], b"\x1b[31m", b"\x1b[1;34m"][paint];
             let (mut fast, mut slow) = (Lines::with_capacity(8), Lines::with_capacity(8));
-            whole_row(&slots, &b, sgr, &mut fast);
+            // Whatever follows the row (the next rows) is never printed.
+            let padded = [&b[..], &after].concat();
+            whole_row(&slots, &b, &padded, sgr, &mut fast);
             let mut under: &[u8] = b"";
             g.any_row(&slots, &b, sgr, false, &mut under, &mut slow);
             proptest::prop_assert_eq!(fast.as_bytes(), slow.as_bytes());
@@ -592,7 +599,13 @@ mod tests {
         let b = row(&[("4K", None), (name, None), ("", None), (words, None)]);
         let mut out = Lines::with_capacity(8);
         let mut under: &[u8] = b"";
-        g.packed_row(&g.slots(&plan), &b, RowPaint::None, &mut under, &mut out);
+        g.packed_row(
+            &g.slots(&plan),
+            (&b, b.len()),
+            RowPaint::None,
+            &mut under,
+            &mut out,
+        );
         let line = String::from_utf8(out.as_bytes().to_vec()).unwrap();
         assert!(line.width() <= 41 && line.contains('…'), "{line:?}");
         assert!(line.ends_with("indeed.so.6\n"), "{line:?}");

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use super::{Show, Table, is_not_additive};
 use crate::view::color::{Paint, paints_background, sgr};
 use crate::view::grid::{Lines, RowPaint, line_end};
+use crate::view::spool::RowStore;
 
 impl Table<'_> {
     /// The cells of the totals row under the smaps columns (`None`: an empty cell).
@@ -83,10 +84,12 @@ impl Table<'_> {
                     _ => RowPaint::None,
                 },
             );
-        let mut emit = |row: &[u8]| -> io::Result<()> {
-            let Some((&paint, cells)) = row.split_first() else {
+        // A row is its paint's byte then its cells; `padded` goes on past it.
+        let mut emit = |padded: &[u8], n: usize| -> io::Result<()> {
+            let (Some(&paint), Some(cells), true) = (padded.first(), padded.get(1..), n > 0) else {
                 return Ok(());
             };
+            let cells = (cells, n.saturating_sub(1));
             let paint = paints
                 .get(usize::from(paint))
                 .copied()
@@ -115,10 +118,12 @@ impl Table<'_> {
                 let mut row = Vec::with_capacity(256);
                 for &(_, _, at) in &order {
                     rows.get(at, &mut row)?;
-                    emit(&row)?;
+                    let n = row.len();
+                    row.extend_from_slice(&[0; RowStore::PAD]);
+                    emit(&row, n)?;
                 }
             }
-            None => rows.each(&mut emit)?,
+            None => rows.each_padded(&mut emit)?,
         }
         if let Some(cells) = totals {
             let mut line = Vec::new();
