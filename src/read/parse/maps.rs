@@ -9,13 +9,13 @@ use crate::model::{Kind, Perms, Region};
 
 /// The columns before the inode: addresses, permissions, offset, device.
 #[derive(Debug, PartialEq)]
-struct Columns {
-    start: u64,
-    end: u64,
-    perms: Perms,
-    offset: u64,
-    dev_major: u32,
-    dev_minor: u32,
+pub(super) struct Columns {
+    pub(super) start: u64,
+    pub(super) end: u64,
+    pub(super) perms: Perms,
+    pub(super) offset: u64,
+    pub(super) dev_major: u32,
+    pub(super) dev_minor: u32,
 }
 
 /// The permissions at `line[i..i + 5]` (four letters and a space). Each letter or a `-` in
@@ -44,7 +44,7 @@ fn perms_at(line: &[u8], i: usize) -> Option<Perms> {
 
 /// How long the kernel's columns before the inode are for a 64-bit process's user space:
 /// `SSSSSSSSSSSS-EEEEEEEEEEEE rwxp OOOOOOOO MM:mm ` (the inode follows).
-const KERNEL_COLUMNS: usize = 46;
+pub(super) const KERNEL_COLUMNS: usize = 46;
 
 /// The columns before the inode exactly as the kernel lays them out for a 64-bit process's
 /// user space (`show_vma_header_prefix`, fs/proc/task_mmu.c: addresses of 12 hex digits,
@@ -58,7 +58,7 @@ const KERNEL_COLUMNS: usize = 46;
 /// for the whole run); checked and converted eight bytes at a time ([`hex8`]) a line's
 /// columns cost about a third of that.
 #[inline]
-fn kernel_columns(line: &[u8]) -> Option<Columns> {
+pub(super) fn kernel_columns(line: &[u8]) -> Option<Columns> {
     let sep = line.get(..KERNEL_COLUMNS)?;
     if sep[12] != b'-' || sep[25] != b' ' || sep[39] != b' ' || sep[42] != b':' || sep[45] != b' ' {
         return None;
