@@ -42,6 +42,32 @@ fn perms_at(line: &[u8], i: usize) -> Option<Perms> {
     }
 }
 
+/// [`perms_at`] for the four letters as one word (the first on top), four bytes at once:
+/// each byte must be the letter of its place (`rwxs`) or the one for "not" (`---p`).
+///
+/// Why: the byte-by-byte match cost 38 instructions a line (callgrind, `vasmap --pmap` of
+/// 60,000 mappings); with this the whole run went from 67.0 to 66.2 million. The test
+/// below checks it against [`perms_at`].
+#[inline(always)]
+fn perms_word(v: u32) -> Option<Perms> {
+    /// The top bit of each byte of `x` that is zero (carry-free: no byte's sum reaches the next).
+    #[inline(always)]
+    fn zero_bytes(x: u32) -> u32 {
+        !(((x & 0x7f7f_7f7f) + 0x7f7f_7f7f) | x) & 0x8080_8080
+    }
+    let on = zero_bytes(v ^ u32::from_be_bytes(*b"rwxs"));
+    let off = zero_bytes(v ^ u32::from_be_bytes(*b"---p"));
+    if on | off != 0x8080_8080 {
+        return None;
+    }
+    Some(Perms {
+        read: on & 0x8000_0000 != 0,
+        write: on & 0x0080_0000 != 0,
+        exec: on & 0x0000_8000 != 0,
+        shared: on & 0x0000_0080 != 0,
+    })
+}
+
 /// How long the kernel's columns before the inode are for a 64-bit process's user space:
 /// `SSSSSSSSSSSS-EEEEEEEEEEEE rwxp OOOOOOOO MM:mm ` (the inode follows).
 pub(super) const KERNEL_COLUMNS: usize = 46;
@@ -76,7 +102,10 @@ pub(super) fn kernel_columns(line: &[u8]) -> Option<Columns> {
     if end < start {
         return None;
     }
-    let perms = perms_at(line, 26)?;
+    if sep[30] != b' ' {
+        return None;
+    }
+    let perms = perms_word(u32::from_be_bytes(*sep.get(26..)?.first_chunk()?))?;
     let offset = hex8(word_at(line, 31)?)?;
     let byte = |at: usize| hex_digit(sep[at]);
     let dev_major = (byte(40)? << 4) | byte(41)?;
@@ -273,6 +302,24 @@ mod tests {
             }
             if let Some(fast) = fast {
                 prop_assert_eq!(columns(&line), Ok((fast, KERNEL_COLUMNS)));
+            }
+        }
+    }
+
+    /// The word-at-a-time permissions read as the byte match does, for every mix of the
+    /// bytes that matter (and some that are near them).
+    #[test]
+    fn perms_word_reads_as_perms_at() {
+        let bytes = b"rwxsp-qRWXSP\0\x80\xf2 ";
+        for &a in bytes {
+            for &b in bytes {
+                for &c in bytes {
+                    for &d in bytes {
+                        let line = [a, b, c, d, b' '];
+                        let word = u32::from_be_bytes([a, b, c, d]);
+                        assert_eq!(perms_word(word), perms_at(&line, 0), "{line:?}");
+                    }
+                }
             }
         }
     }
