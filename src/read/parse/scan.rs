@@ -151,6 +151,12 @@ pub(super) fn dec_at(s: &[u8], i: &mut usize) -> Option<u64> {
         if k < 8 {
             return (n > 0).then_some(v);
         }
+        // Eight digits and then none (an inode of eight digits, common on ext4): done,
+        // without a second word that holds no digit (35 instructions; callgrind,
+        // `vasmap --pmap` of 60,000 mappings: the run from 59.9 to 59.5 million).
+        if !s.get(*i).is_some_and(u8::is_ascii_digit) {
+            return Some(v);
+        }
     }
     while let Some(&b) = s.get(*i) {
         if !b.is_ascii_digit() {
