@@ -4,25 +4,26 @@
 
 use std::io::Write;
 
-use super::scan::{dec_at, hex_digit, hex_to, hex8, word_at};
+use super::kernel::{KERNEL_COLUMNS, kernel_columns};
+use super::scan::{dec_at, hex_to};
 use crate::model::{Kind, Perms, Region};
 
 /// The columns before the inode: addresses, permissions, offset, device.
 #[derive(Debug, PartialEq)]
-struct Columns {
-    start: u64,
-    end: u64,
-    perms: Perms,
-    offset: u64,
-    dev_major: u32,
-    dev_minor: u32,
+pub(super) struct Columns {
+    pub(super) start: u64,
+    pub(super) end: u64,
+    pub(super) perms: Perms,
+    pub(super) offset: u64,
+    pub(super) dev_major: u32,
+    pub(super) dev_minor: u32,
 }
 
 /// The permissions at `line[i..i + 5]` (four letters and a space). Each letter or a `-` in
 /// its place, and `s` or `p` last: nothing else is read as a permission (a capture saying
 /// `zzzz` is not `---p`).
 #[inline]
-fn perms_at(line: &[u8], i: usize) -> Option<Perms> {
+pub(super) fn perms_at(line: &[u8], i: usize) -> Option<Perms> {
     match line.get(i..i + 5) {
         Some(
             [
@@ -42,59 +43,8 @@ fn perms_at(line: &[u8], i: usize) -> Option<Perms> {
     }
 }
 
-/// How long the kernel's columns before the inode are for a 64-bit process's user space:
-/// `SSSSSSSSSSSS-EEEEEEEEEEEE rwxp OOOOOOOO MM:mm ` (the inode follows).
-const KERNEL_COLUMNS: usize = 46;
-
-/// The columns before the inode exactly as the kernel lays them out for a 64-bit process's
-/// user space (`show_vma_header_prefix`, fs/proc/task_mmu.c: addresses of 12 hex digits,
-/// the offset of 8, the device of 2:2 — the widths `seq_put_hex_ll` pads to, for values
-/// below 2^48, 2^32 and 256), [`KERNEL_COLUMNS`] long; `None` for any other line, which
-/// [`columns`] then reads (and judges) digit by digit. Everything this accepts, [`columns`]
-/// reads to the same values: each field here is the digits up to the separator there.
-///
-/// Why: scanning the hex columns digit by digit was the biggest part of `vasmap --pmap`
-/// of a process with 60,000 mappings (callgrind: about 300 instructions a line of 1,650
-/// for the whole run); checked and converted eight bytes at a time ([`hex8`]) a line's
-/// columns cost about a third of that.
-#[inline]
-fn kernel_columns(line: &[u8]) -> Option<Columns> {
-    let sep = line.get(..KERNEL_COLUMNS)?;
-    if sep[12] != b'-' || sep[25] != b' ' || sep[39] != b' ' || sep[42] != b':' || sep[45] != b' ' {
-        return None;
-    }
-    // The first eight digits of each address as a word, and the last four of both as one.
-    let word = |at: usize| hex8(word_at(line, at)?);
-    let tail = |at: usize| {
-        Some(u64::from(u32::from_be_bytes(
-            *sep.get(at..)?.first_chunk()?,
-        )))
-    };
-    let tails = hex8((tail(8)? << 32) | tail(21)?)?;
-    let start = (word(0)? << 16) | (tails >> 16);
-    let end = (word(13)? << 16) | (tails & 0xffff);
-    if end < start {
-        return None;
-    }
-    let perms = perms_at(line, 26)?;
-    let offset = hex8(word_at(line, 31)?)?;
-    let byte = |at: usize| hex_digit(sep[at]);
-    let dev_major = (byte(40)? << 4) | byte(41)?;
-    let dev_minor = (byte(43)? << 4) | byte(44)?;
-    let c = Columns {
-        start,
-        end,
-        perms,
-        offset,
-        // Two hex digits: below 256.
-        dev_major: dev_major as u32,
-        dev_minor: dev_minor as u32,
-    };
-    Some(c)
-}
-
 /// The columns before the inode of any line, and the index of the inode, or what is wrong.
-fn columns(line: &[u8]) -> Result<(Columns, usize), &'static str> {
+pub(super) fn columns(line: &[u8]) -> Result<(Columns, usize), &'static str> {
     if line.is_empty() {
         return Err("empty line");
     }
@@ -223,59 +173,6 @@ pub fn print_maps(regions: &[Region]) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::read::parse::parse_maps;
-    use proptest::prelude::*;
-
-    proptest! {
-        /// Whatever the fixed-layout reader accepts, the digit-by-digit one reads the same,
-        /// for the kernel's lines and for them with bytes changed anywhere in the columns.
-        #[test]
-        fn kernel_columns_read_as_the_general_reader_does(
-            start in 0u64..1 << 48,
-            len in 0u64..1 << 40,
-            offset in 0u64..1 << 36,
-            major in 0u32..300,
-            minor in 0u32..300,
-            perms in 0u8..16,
-            inode in any::<u64>(),
-            named in any::<bool>(),
-            changes in proptest::collection::vec(
-                (0usize..50, proptest::sample::select(b"0123456789abcdefABCDEFgG@` -:\x80\xe6".to_vec())),
-                0..3,
-            ),
-        ) {
-            let r = Region {
-                start,
-                end: start.saturating_add(len),
-                perms: Perms {
-                    read: perms & 1 != 0,
-                    write: perms & 2 != 0,
-                    exec: perms & 4 != 0,
-                    shared: perms & 8 != 0,
-                },
-                offset,
-                dev_major: major,
-                dev_minor: minor,
-                inode,
-                name: if named { b"/lib/x.so".to_vec() } else { Vec::new() },
-                ..Region::blank()
-            };
-            let mut line = Vec::new();
-            to_maps_line(&r, &mut line);
-            let kernels = changes.is_empty();
-            for (at, b) in changes {
-                if let Some(place) = line.get_mut(at) {
-                    *place = b;
-                }
-            }
-            let fast = kernel_columns(&line);
-            if kernels && start >= 1 << 44 && r.end < 1 << 48 && offset < 1 << 32 && major < 256 && minor < 256 {
-                prop_assert!(fast.is_some(), "{}", String::from_utf8_lossy(&line));
-            }
-            if let Some(fast) = fast {
-                prop_assert_eq!(columns(&line), Ok((fast, KERNEL_COLUMNS)));
-            }
-        }
-    }
 
     #[test]
     fn anonymous_line_has_empty_name() {

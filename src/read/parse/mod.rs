@@ -16,6 +16,7 @@
 //! name and field buffers, so streaming a process of 60,000 mappings allocates nothing per
 //! mapping.
 
+mod kernel;
 mod maps;
 mod scan;
 mod smaps;

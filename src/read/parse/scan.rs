@@ -64,7 +64,9 @@ fn leading(digits: u64) -> usize {
 }
 
 /// The value of the eight bytes of `w` (the first on top) when all eight are hex digits.
-#[inline]
+/// Always inlined: `kernel_columns` calls it for each of a line's four words, and a call
+/// (it was not inlined) cost about as much as a fifth of its work.
+#[inline(always)]
 pub(super) fn hex8(w: u64) -> Option<u64> {
     let x = w & !HIGH;
     let ascii = !w & HIGH;
@@ -148,6 +150,12 @@ pub(super) fn dec_at(s: &[u8], i: &mut usize) -> Option<u64> {
         *i += k;
         if k < 8 {
             return (n > 0).then_some(v);
+        }
+        // Eight digits and then none (an inode of eight digits, common on ext4): done,
+        // without a second word that holds no digit (35 instructions; callgrind,
+        // `vasmap --pmap` of 60,000 mappings: the run from 59.9 to 59.5 million).
+        if !s.get(*i).is_some_and(u8::is_ascii_digit) {
+            return Some(v);
         }
     }
     while let Some(&b) = s.get(*i) {

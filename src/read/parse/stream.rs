@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read};
 
+use super::kernel::kernel_line;
 use super::maps::parse_maps_line_into;
 use super::smaps::{FieldTable, Named, clear_record, parse_field_into, same_bytes};
 use super::{ParseError, err, is_header};
@@ -169,6 +170,17 @@ impl<R: Read> RegionStream<R> {
     /// The kind is left as [`Kind::Anon`](crate::model::Kind::Anon): classify it with
     /// [`crate::read::classify::kind_of`].
     pub fn next_into(&mut self, r: &mut Region) -> Result<bool, StreamError> {
+        // The kernel's own line, whole in the buffer, in one pass (see `kernel_line`); a
+        // line it accepts is a header, so the smaps test below is not needed for it.
+        if let Some(nl) = kernel_line(&self.buf[self.pos..self.len], r) {
+            let end = self.pos + nl;
+            self.consume(end);
+            if !self.smaps {
+                r.smaps = None;
+                return Ok(true);
+            }
+            return self.fields(r);
+        }
         // The header line (skipping empty lines).
         let end = loop {
             match self.line_end()? {
@@ -185,6 +197,12 @@ impl<R: Read> RegionStream<R> {
         }
         parse_maps_line_into(line, r).map_err(|e| err(n, e))?;
         self.consume(end);
+        self.fields(r)
+    }
+
+    /// After a header line: the smaps record's field lines, up to the next header or the
+    /// end, into `r.smaps` (or no record, for maps). Always `Ok(true)` when it succeeds.
+    fn fields(&mut self, r: &mut Region) -> Result<bool, StreamError> {
         if !self.smaps {
             r.smaps = None;
             return Ok(true);
