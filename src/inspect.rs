@@ -192,6 +192,7 @@ impl Inspector {
             process: &info,
             has_smaps: smaps,
             notes: &[],
+            live: Some(&dir),
         };
         let mut explainer = Explainer::new();
         let ex: Option<&mut dyn Explain> = if self.explains() {
@@ -225,6 +226,7 @@ impl Inspector {
             process: &info,
             has_smaps: true,
             notes: &[],
+            live: Some(dir),
         };
         crate::view::totals::render_totals(&head, &t, self.opts.width, out)?;
         Ok(true)
@@ -242,6 +244,7 @@ impl Inspector {
             process: &snap.process,
             has_smaps: snap.has_smaps,
             notes: &notes,
+            live: None,
         };
         // `--addr fault`: the core's fault address, resolved for this snapshot.
         if let Task::Lookup(addrs) = &self.task

@@ -378,6 +378,7 @@ fn views_show_the_explanations_they_are_given_and_read_no_file() {
                 process: &ProcessInfo::default(),
                 has_smaps: false,
                 notes: &[],
+                live: None,
             };
             let mut out = Vec::new();
             let plan = Plan::default();

@@ -75,6 +75,7 @@ fn an_output_error_stops_the_pipeline() {
             process: &info,
             has_smaps: false,
             notes: &[],
+            live: None,
         };
         let opts = ViewOptions {
             format,

@@ -47,12 +47,7 @@ pub(crate) fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
         max_rows: usize::from(args.rows),
         read_at: None,
         full_budget: if args.full { usize::MAX } else { FULL_BUDGET },
-        pages_of: match &target {
-            _ if args.no_pages => None,
-            Target::Pid(pid) => Some(*pid),
-            Target::Myself => Some(me),
-            Target::File(_) => None,
-        },
+        pages: !args.no_pages && !matches!(target, Target::File(_)),
     });
     let view = ViewOptions {
         explain: !args.no_explain,

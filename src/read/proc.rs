@@ -62,6 +62,7 @@ pub struct ReadOptions {
 }
 
 /// An open `/proc/PID` directory.
+#[derive(Debug)]
 pub struct ProcDir {
     pid: i32,
     dir: OwnedFd,

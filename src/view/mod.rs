@@ -131,6 +131,12 @@ pub struct Head<'a> {
     /// Lines the views print under their first line, each with a key for JSON: for a
     /// core dump, the signal and where its fault address is (`crate::teach::fault`).
     pub notes: &'a [Note],
+    /// The live process's `/proc/PID`, as the rows were read from it (`None` for a saved
+    /// file or a core). A view that reads more of the process (the report's page strips)
+    /// reads through this opening rather than `/proc/PID` again: a pid that a new process
+    /// took since cannot be read in its place (the opening stays the old process's, and
+    /// its files fail once it is gone).
+    pub live: Option<&'a crate::read::proc::ProcDir>,
 }
 
 /// A line under a view's first line (see [`Head::notes`]).
@@ -333,6 +339,7 @@ pub fn render(snap: &Snapshot, opts: &ViewOptions, out: &mut dyn Write) -> io::R
         process: &snap.process,
         has_smaps: snap.has_smaps,
         notes: &[],
+        live: None,
     };
     match view.show(&head, &mut SnapshotRows::new(snap), out) {
         Ok(()) => Ok(()),

@@ -374,6 +374,7 @@ pub fn render_text(snap: &Snapshot, opts: &LayoutOptions, out: &mut dyn Write) -
         process: &snap.process,
         has_smaps: snap.has_smaps,
         notes: &[],
+        live: None,
     };
     write_text(&head, &rows, (n, kb), opts, out)
 }

@@ -51,9 +51,9 @@ pub struct ReportOptions {
     /// Embed every smaps figure while the JSON stays under this many bytes (see
     /// [`data`]); `usize::MAX` always.
     pub full_budget: usize,
-    /// The live process whose page strips the page embeds ([`pages`]); `None` for a
-    /// saved capture or core (no page states) or with `--no-pages`.
-    pub pages_of: Option<i32>,
+    /// Embed the page strips of a live process ([`pages`]); false with `--no-pages`. A
+    /// saved capture or a core has no page states: no strips whatever this says.
+    pub pages: bool,
 }
 
 impl Default for ReportOptions {
@@ -63,7 +63,7 @@ impl Default for ReportOptions {
             max_rows: 48,
             read_at: None,
             full_budget: data::FULL_BUDGET,
-            pages_of: None,
+            pages: false,
         }
     }
 }
@@ -273,8 +273,9 @@ impl ReportView {
             },
             out,
         )?;
-        if let Some(pid) = self.opts.pages_of {
-            pages::write_pages(pid, kept, out)?;
+        // The strips are read through the opening the rows came from (`Head::live`).
+        if let (true, Some(dir)) = (self.opts.pages, head.live) {
+            pages::write_pages(dir, kept, out)?;
         }
         write!(out, "<script>\n{JS}</script>\n</body>\n</html>\n")
     }

@@ -96,7 +96,12 @@ impl Cells {
 /// Read the pages of every region of the page from process `pid` and write the
 /// `vasmap-pages` element. A process that cannot be read (gone, or pagemap refused) gets
 /// an element with no strip and a note saying why; only a failed write is an error.
-pub fn write_pages(pid: i32, regions: &mut dyn Regions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_pages(
+    dir: &ProcDir,
+    regions: &mut dyn Regions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let pid = dir.pid();
     let mut element = Element {
         pid,
         page_size: 4096,
@@ -120,7 +125,7 @@ pub fn write_pages(pid: i32, regions: &mut dyn Regions, out: &mut dyn Write) -> 
             .collect(),
         note: None,
     };
-    if let Err(why) = read_strips(pid, regions, &mut element) {
+    if let Err(why) = read_strips(dir, regions, &mut element) {
         element.regions.clear();
         element.note = Some(format!(
             "The pages were not read: {why}. `vasmap pages {pid} ADDR` reads them."
@@ -134,9 +139,13 @@ pub fn write_pages(pid: i32, regions: &mut dyn Regions, out: &mut dyn Write) -> 
 
 /// Fill `element` with a strip per region, as far as the budget goes; `Err` says why the
 /// pages could not be read at all.
-fn read_strips(pid: i32, regions: &mut dyn Regions, element: &mut Element) -> Result<(), String> {
-    let dir = ProcDir::open(pid).map_err(|e| e.to_string())?;
-    let mut pagemap = Pagemap::open(&dir, None).map_err(|e| e.to_string())?;
+fn read_strips(
+    dir: &ProcDir,
+    regions: &mut dyn Regions,
+    element: &mut Element,
+) -> Result<(), String> {
+    let pid = dir.pid();
+    let mut pagemap = Pagemap::open(dir, None).map_err(|e| e.to_string())?;
     let ps = pagemap.page_size();
     element.page_size = ps;
     let mut used = 0usize;
