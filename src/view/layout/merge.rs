@@ -5,25 +5,30 @@ use std::borrow::Cow;
 
 use super::{BIG_GAP, Block, CATEGORIES, NAMES_KEPT, PermClass};
 
-/// Merge neighbouring blocks into one summary row.
-fn merge(blocks: &[Block], same_category: bool) -> Block {
-    let first = &blocks[0];
-    let last = &blocks[blocks.len() - 1];
+/// Merge neighbouring blocks into one summary row. The blocks are spent: their names move
+/// into the merged row (cloning them was most of a merge's allocations).
+fn merge(blocks: &mut [Block], same_category: bool) -> Block {
     let count = blocks.iter().map(|b| b.count).sum();
     let mapped = blocks.iter().fold(0u64, |a, b| a.saturating_add(b.mapped));
     let merged: usize = blocks.iter().map(|b| b.blocks).sum();
     let mut parts = [0; CATEGORIES.len()];
-    let mut names: Vec<String> = Vec::new();
-    for b in blocks {
+    // The first block's list (at most NAMES_KEPT already) is the start of the merged one.
+    let mut names: Vec<String> = std::mem::take(&mut blocks[0].names);
+    for b in blocks.iter_mut() {
         for (p, n) in parts.iter_mut().zip(b.parts) {
             *p += n;
         }
-        for n in &b.names {
-            if names.len() < NAMES_KEPT {
-                names.push(n.clone());
+    }
+    for b in blocks[1..].iter_mut() {
+        for n in b.names.drain(..) {
+            if names.len() >= NAMES_KEPT {
+                break;
             }
+            names.push(n);
         }
     }
+    let first = &blocks[0];
+    let last = &blocks[blocks.len() - 1];
     let perms = if blocks.iter().all(|b| b.perms == first.perms) {
         first.perms
     } else {
@@ -74,39 +79,50 @@ fn merge(blocks: &[Block], same_category: bool) -> Block {
 /// gaps between them are under [`BIG_GAP`] (and, with `same_category`, when they are of
 /// one category). Merged blocks merge again as their parts (the picture's compaction
 /// merges early what the end merges anyway).
+///
+/// In place: the rows out are written over the blocks in, `w` behind the block read,
+/// the open run being `blocks[run..w]`. A second vector for the run and one for the
+/// rows out moved every block twice and grew the run's from nothing at every call
+/// (callgrind, 60,000 mappings: 3M instructions of memcpy and realloc).
 pub(super) fn merge_runs(
-    blocks: Vec<Block>,
+    mut blocks: Vec<Block>,
     same_category: bool,
     keep: &dyn Fn(&Block) -> bool,
 ) -> Vec<Block> {
-    let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
-    let mut run: Vec<Block> = Vec::new();
-    let flush = |run: &mut Vec<Block>, out: &mut Vec<Block>| match run.len() {
-        0 => {}
-        1 => out.append(run),
-        _ => {
-            out.push(merge(run, same_category));
-            run.clear();
-        }
-    };
-    for b in blocks {
-        let fixed = b.landmark || keep(&b);
-        let joins = !fixed
-            && run.last().is_some_and(|p: &Block| {
-                b.start.saturating_sub(p.end) < BIG_GAP
-                    && (!same_category || p.category == b.category)
-            });
+    let mut w = 0;
+    let mut run = 0;
+    for i in 0..blocks.len() {
+        let b = &blocks[i];
+        let fixed = b.landmark || keep(b);
+        let joins = !fixed && w > run && {
+            let p = &blocks[w - 1];
+            b.start.saturating_sub(p.end) < BIG_GAP
+                && (!same_category || p.category == b.category)
+        };
         if !joins {
-            flush(&mut run, &mut out);
+            w = flush(&mut blocks, run, w, same_category);
+            run = w;
         }
+        blocks.swap(w, i);
+        w += 1;
         if fixed {
-            out.push(b);
-        } else {
-            run.push(b);
+            run = w;
         }
     }
-    flush(&mut run, &mut out);
-    out
+    w = flush(&mut blocks, run, w, same_category);
+    blocks.truncate(w);
+    blocks
+}
+
+/// Close the run `blocks[run..w]`: two or more become one merged block at `run`. Returns
+/// where the next row goes.
+fn flush(blocks: &mut [Block], run: usize, w: usize, same_category: bool) -> usize {
+    if w - run >= 2 {
+        blocks[run] = merge(&mut blocks[run..w], same_category);
+        run + 1
+    } else {
+        w
+    }
 }
 
 /// The mapped sizes of the blocks that may merge (not the landmarks), largest first.
