@@ -13,7 +13,7 @@ fn merge(blocks: &mut [Block], same_category: bool) -> Block {
     let merged: usize = blocks.iter().map(|b| b.blocks).sum();
     let mut parts = [0; CATEGORIES.len()];
     // The first block's list (at most NAMES_KEPT already) is the start of the merged one.
-    let mut names: Vec<String> = std::mem::take(&mut blocks[0].names);
+    let mut names = std::mem::take(&mut blocks[0].names);
     for b in blocks.iter_mut() {
         for (p, n) in parts.iter_mut().zip(b.parts) {
             *p += n;
@@ -96,8 +96,7 @@ pub(super) fn merge_runs(
         let fixed = b.landmark || keep(b);
         let joins = !fixed && w > run && {
             let p = &blocks[w - 1];
-            b.start.saturating_sub(p.end) < BIG_GAP
-                && (!same_category || p.category == b.category)
+            b.start.saturating_sub(p.end) < BIG_GAP && (!same_category || p.category == b.category)
         };
         if !joins {
             w = flush(&mut blocks, run, w, same_category);

@@ -22,11 +22,12 @@ mod text;
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::model::{Kind, Region, Snapshot};
 use crate::view::{Head, Rows, Stop, View, Wants};
 
-use build::{Builder, Key, has_key, key_of};
+use build::{Builder, Key, Shown, has_key, key_of};
 use merge::{merge_but_largest, merge_runs};
 pub use rows::{mark_fault, rows};
 pub use text::write_text;
@@ -93,7 +94,7 @@ pub struct Block {
     category: &'static str,
     /// The names of what a merged block holds (at most [`NAMES_KEPT`]), and how many
     /// blocks it merged.
-    names: Vec<String>,
+    names: Vec<Arc<str>>,
     blocks: usize,
     /// For merged rows: how many mappings of each of [`CATEGORIES`], for the summary name.
     parts: [usize; CATEGORIES.len()],
@@ -138,7 +139,7 @@ impl Block {
                 return;
             }
             Later::Times => {
-                let base = self.names.first().map_or("", String::as_str);
+                let base = self.names.first().map_or("", |n| &**n);
                 self.name = if count > 1 {
                     format!("{base} ×{count}")
                 } else {
@@ -269,8 +270,10 @@ pub struct Picture {
     highest: u64,
     /// The main stack's size limit (`RLIMIT_STACK`), to say how far it can grow.
     stack_limit: Option<u64>,
-    /// A finished builder's region, to copy the next block's first region into.
-    spare: Option<Box<Region>>,
+    /// A finished builder's name buffer, to copy the next file block's name into.
+    spare: Vec<u8>,
+    /// The last name made for a block named after its first region.
+    shown: Shown,
 }
 
 impl Picture {
@@ -318,7 +321,7 @@ impl Picture {
     fn place(&mut self, r: &Region, next: Option<&Region>, mark: Option<String>) {
         let joins = mark.is_none()
             && self.building.as_ref().is_some_and(|b| {
-                r.start.saturating_sub(b.end) < SMALL_GAP && has_key(&b.key, &b.first, r, next)
+                r.start.saturating_sub(b.end) < SMALL_GAP && has_key(&b.key, &b.name, r, next)
             });
         if joins {
             if let Some(b) = &mut self.building {
@@ -330,17 +333,18 @@ impl Picture {
             Some(_) => Key::Marked(r.start),
             None => key_of(r, next),
         };
-        // The finished builder's copy of its first region is reused for the next one.
-        let mut first = self
-            .spare
-            .take()
-            .unwrap_or_else(|| Box::new(Region::blank()));
-        (*first).clone_from(r);
-        let mut fresh = Builder::new(r, first, key);
+        // The finished builder's name buffer is reused for the next one.
+        let mut name = std::mem::take(&mut self.spare);
+        name.clear();
+        if matches!(key, Key::File(..)) {
+            name.extend_from_slice(&r.name);
+        }
+        let display = Builder::named_by_first(&key).then(|| self.shown.of(r));
+        let mut fresh = Builder::new(r, key, name, display);
         fresh.mark = mark;
         if let Some(done) = self.building.replace(fresh) {
             self.blocks.push(done.block());
-            self.spare = Some(done.first);
+            self.spare = done.name;
             if self.blocks.len() >= COMPACT_AT {
                 self.compact();
             }
