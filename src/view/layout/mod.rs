@@ -27,7 +27,7 @@ use std::sync::Arc;
 use crate::model::{Kind, Region, Snapshot};
 use crate::view::{Head, Rows, Stop, View, Wants};
 
-use build::{Builder, Key, Shown, has_key, key_of};
+use build::{Builder, Key, Shown, has_key, key_of, needs_next};
 use merge::{merge_but_largest, merge_runs};
 pub use rows::{mark_fault, rows};
 pub use text::write_text;
@@ -260,8 +260,11 @@ const NAMES_KEPT: usize = 8;
 pub struct Picture {
     blocks: Vec<Block>,
     building: Option<Builder>,
-    /// The region before the one being added: its key needs the next region.
+    /// The region before the one being added, when its key needs the next region
+    /// ([`needs_next`]).
     held: Option<Box<Region>>,
+    /// The box a region was last held in, for the next one.
+    held_spare: Option<Box<Region>>,
     /// Its mark, if the demo marked it.
     held_mark: Option<String>,
     regions: u64,
@@ -305,16 +308,23 @@ impl Picture {
         if let Some(prev) = self.held.take() {
             let prev_mark = self.held_mark.take();
             self.place(&prev, Some(r), prev_mark);
-            self.held = Some(prev);
+            self.held_spare = Some(prev);
         }
-        // Boxed, as a builder's first region is: a region is ~250 bytes, and moving it in
-        // and out of its Option for every mapping was 7M of layout's 206M instructions
-        // (callgrind, 60,000 mappings).
-        match &mut self.held {
-            Some(h) => (**h).clone_from(r),
-            None => self.held = Some(Box::new(r.clone())),
+        let mark = mark.map(str::to_string);
+        // A marked region is a row of its own, whatever comes next.
+        if mark.is_some() || !needs_next(r) {
+            self.place(r, None, mark);
+            return;
         }
-        self.held_mark = mark.map(str::to_string);
+        // Boxed, as a region is ~250 bytes: moving it in and out of its Option for every
+        // mapping was 7M of layout's 206M instructions (callgrind, 60,000 mappings).
+        let mut held = self
+            .held_spare
+            .take()
+            .unwrap_or_else(|| Box::new(Region::blank()));
+        (*held).clone_from(r);
+        self.held = Some(held);
+        self.held_mark = mark;
     }
 
     /// Put `r` (whose successor is `next`) into the block being built, or start one.
