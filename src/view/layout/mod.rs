@@ -22,11 +22,12 @@ mod text;
 
 use std::borrow::Cow;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use crate::model::{Kind, Region, Snapshot};
 use crate::view::{Head, Rows, Stop, View, Wants};
 
-use build::{Builder, Key, has_key, key_of};
+use build::{Builder, Key, Shown, has_key, key_of, needs_next};
 use merge::{merge_but_largest, merge_runs};
 pub use rows::{mark_fault, rows};
 pub use text::write_text;
@@ -93,7 +94,7 @@ pub struct Block {
     category: &'static str,
     /// The names of what a merged block holds (at most [`NAMES_KEPT`]), and how many
     /// blocks it merged.
-    names: Vec<String>,
+    names: Vec<Arc<str>>,
     blocks: usize,
     /// For merged rows: how many mappings of each of [`CATEGORIES`], for the summary name.
     parts: [usize; CATEGORIES.len()],
@@ -138,7 +139,7 @@ impl Block {
                 return;
             }
             Later::Times => {
-                let base = self.names.first().map_or("", String::as_str);
+                let base = self.names.first().map_or("", |n| &**n);
                 self.name = if count > 1 {
                     format!("{base} ×{count}")
                 } else {
@@ -259,8 +260,11 @@ const NAMES_KEPT: usize = 8;
 pub struct Picture {
     blocks: Vec<Block>,
     building: Option<Builder>,
-    /// The region before the one being added: its key needs the next region.
+    /// The region before the one being added, when its key needs the next region
+    /// ([`needs_next`]).
     held: Option<Box<Region>>,
+    /// The box a region was last held in, for the next one.
+    held_spare: Option<Box<Region>>,
     /// Its mark, if the demo marked it.
     held_mark: Option<String>,
     regions: u64,
@@ -269,8 +273,10 @@ pub struct Picture {
     highest: u64,
     /// The main stack's size limit (`RLIMIT_STACK`), to say how far it can grow.
     stack_limit: Option<u64>,
-    /// A finished builder's region, to copy the next block's first region into.
-    spare: Option<Box<Region>>,
+    /// A finished builder's name buffer, to copy the next file block's name into.
+    spare: Vec<u8>,
+    /// The last name made for a block named after its first region.
+    shown: Shown,
 }
 
 impl Picture {
@@ -302,23 +308,30 @@ impl Picture {
         if let Some(prev) = self.held.take() {
             let prev_mark = self.held_mark.take();
             self.place(&prev, Some(r), prev_mark);
-            self.held = Some(prev);
+            self.held_spare = Some(prev);
         }
-        // Boxed, as a builder's first region is: a region is ~250 bytes, and moving it in
-        // and out of its Option for every mapping was 7M of layout's 206M instructions
-        // (callgrind, 60,000 mappings).
-        match &mut self.held {
-            Some(h) => (**h).clone_from(r),
-            None => self.held = Some(Box::new(r.clone())),
+        let mark = mark.map(str::to_string);
+        // A marked region is a row of its own, whatever comes next.
+        if mark.is_some() || !needs_next(r) {
+            self.place(r, None, mark);
+            return;
         }
-        self.held_mark = mark.map(str::to_string);
+        // Boxed, as a region is ~250 bytes: moving it in and out of its Option for every
+        // mapping was 7M of layout's 206M instructions (callgrind, 60,000 mappings).
+        let mut held = self
+            .held_spare
+            .take()
+            .unwrap_or_else(|| Box::new(Region::blank()));
+        (*held).clone_from(r);
+        self.held = Some(held);
+        self.held_mark = mark;
     }
 
     /// Put `r` (whose successor is `next`) into the block being built, or start one.
     fn place(&mut self, r: &Region, next: Option<&Region>, mark: Option<String>) {
         let joins = mark.is_none()
             && self.building.as_ref().is_some_and(|b| {
-                r.start.saturating_sub(b.end) < SMALL_GAP && has_key(&b.key, &b.first, r, next)
+                r.start.saturating_sub(b.end) < SMALL_GAP && has_key(&b.key, &b.name, r, next)
             });
         if joins {
             if let Some(b) = &mut self.building {
@@ -330,17 +343,18 @@ impl Picture {
             Some(_) => Key::Marked(r.start),
             None => key_of(r, next),
         };
-        // The finished builder's copy of its first region is reused for the next one.
-        let mut first = self
-            .spare
-            .take()
-            .unwrap_or_else(|| Box::new(Region::blank()));
-        (*first).clone_from(r);
-        let mut fresh = Builder::new(r, first, key);
+        // The finished builder's name buffer is reused for the next one.
+        let mut name = std::mem::take(&mut self.spare);
+        name.clear();
+        if matches!(key, Key::File(..)) {
+            name.extend_from_slice(&r.name);
+        }
+        let display = Builder::named_by_first(&key).then(|| self.shown.of(r));
+        let mut fresh = Builder::new(r, key, name, display);
         fresh.mark = mark;
         if let Some(done) = self.building.replace(fresh) {
             self.blocks.push(done.block());
-            self.spare = Some(done.first);
+            self.spare = done.name;
             if self.blocks.len() >= COMPACT_AT {
                 self.compact();
             }
