@@ -18,7 +18,7 @@
 
 use super::maps::Columns;
 use super::scan::{dec_at, hex_digit, hex8, word_at};
-use crate::model::{Kind, Perms, Region};
+use crate::model::{Perms, Region};
 
 /// [`perms_at`] for the four letters as one word (the first on top), four bytes at once:
 /// each byte must be the letter of its place (`rwxs`) or the one for "not" (`---p`).
@@ -133,17 +133,8 @@ pub(super) fn kernel_line(text: &[u8], r: &mut Region) -> Option<usize> {
             _ => return None,
         }
     };
-    r.start = c.start;
-    r.end = c.end;
-    r.perms = c.perms;
-    r.offset = c.offset;
-    r.dev_major = c.dev_major;
-    r.dev_minor = c.dev_minor;
-    r.inode = inode;
-    r.name.clear();
     let nl = name.end;
-    r.name.extend_from_slice(&text[name]);
-    r.kind = Kind::Anon;
+    c.fill(r, inode, &text[name]);
     Some(nl)
 }
 

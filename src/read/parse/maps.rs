@@ -19,6 +19,24 @@ pub(super) struct Columns {
     pub(super) dev_minor: u32,
 }
 
+impl Columns {
+    /// Set `r` to these columns, `inode` and `name`, of kind [`Kind::Anon`] (the kind is
+    /// set later by [`crate::read::classify`]).
+    #[inline(always)]
+    pub(super) fn fill(self, r: &mut Region, inode: u64, name: &[u8]) {
+        r.start = self.start;
+        r.end = self.end;
+        r.perms = self.perms;
+        r.offset = self.offset;
+        r.dev_major = self.dev_major;
+        r.dev_minor = self.dev_minor;
+        r.inode = inode;
+        r.name.clear();
+        r.name.extend_from_slice(name);
+        r.kind = Kind::Anon;
+    }
+}
+
 /// The permissions at `line[i..i + 5]` (four letters and a space). Each letter or a `-` in
 /// its place, and `s` or `p` last: nothing else is read as a permission (a capture saying
 /// `zzzz` is not `---p`).
@@ -106,16 +124,7 @@ pub fn parse_maps_line_into(line: &[u8], r: &mut Region) -> Result<(), &'static 
     while line.get(i) == Some(&b' ') {
         i += 1;
     }
-    r.start = c.start;
-    r.end = c.end;
-    r.perms = c.perms;
-    r.offset = c.offset;
-    r.dev_major = c.dev_major;
-    r.dev_minor = c.dev_minor;
-    r.inode = inode;
-    r.name.clear();
-    r.name.extend_from_slice(&line[i..]);
-    r.kind = Kind::Anon;
+    c.fill(r, inode, &line[i..]);
     Ok(())
 }
 

@@ -138,6 +138,17 @@ impl Lines {
         self.len += b.len();
     }
 
+    /// End a row's line whose last text ends at `end`: the reset when its colour is
+    /// still on, and the newline.
+    #[inline]
+    fn end_line(&mut self, end: usize, painted: bool) {
+        self.len = end;
+        if painted {
+            self.extend_from_slice(RESET);
+        }
+        self.extend_from_slice(b"\n");
+    }
+
     /// Forget what was written (spaces again).
     pub fn clear(&mut self) {
         self.bytes[..self.len].fill(b' ');
@@ -321,12 +332,7 @@ impl Grid {
                         painted = true;
                     }
                 }
-                if len <= 16 && src.len() >= 16 {
-                    buf[n..n + 16].copy_from_slice(&src[..16]);
-                    buf[n + len..n + len + 16].copy_from_slice(&SPACES[..16]);
-                } else {
-                    buf[n..n + len].copy_from_slice(&src[..len]);
-                }
+                put_text(buf, n, src, len);
                 n += len;
                 if per_cell && painted {
                     put_at(buf, &mut n, RESET);
@@ -338,11 +344,7 @@ impl Grid {
                 n += fill;
             }
         }
-        out.len = end;
-        if painted {
-            out.extend_from_slice(RESET);
-        }
-        out.extend_from_slice(b"\n");
+        out.end_line(end, painted);
     }
 }
 
@@ -381,23 +383,27 @@ fn whole_row(slots: &Slots, row: &[u8], padded: &[u8], sgr: &[u8], out: &mut Lin
             put_at(buf, &mut n, if painted { RESET } else { sgr });
             painted = !painted;
         }
-        if len <= 16 && padded.len().saturating_sub(at) >= 16 {
-            buf[n..n + 16].copy_from_slice(&padded[at..at + 16]);
-            buf[n + len..n + len + 16].copy_from_slice(&SPACES[..16]);
-        } else {
-            buf[n..n + len].copy_from_slice(&row[at..at + len]);
-        }
+        put_text(buf, n, padded.get(at..).unwrap_or(&[]), len);
         n += len;
         end = n;
         if !s.right {
             n += fill;
         }
     }
-    out.len = end;
-    if painted {
-        out.extend_from_slice(RESET);
+    out.end_line(end, painted);
+}
+
+/// Put the first `len` bytes of `src` at `buf[n..]`, which has room for them and 16 bytes
+/// more. Up to 16 bytes are copied as 16 when `src` has them (what follows the text, then
+/// 16 spaces over it): two fixed-size copies rather than a call to `memcpy`.
+#[inline]
+fn put_text(buf: &mut [u8], n: usize, src: &[u8], len: usize) {
+    if len <= 16 && src.len() >= 16 {
+        buf[n..n + 16].copy_from_slice(&src[..16]);
+        buf[n + len..n + len + 16].copy_from_slice(&SPACES[..16]);
+    } else {
+        buf[n..n + len].copy_from_slice(&src[..len]);
     }
-    out.extend_from_slice(b"\n");
 }
 
 /// Copy `s` to `buf` at `*n`, which has room for it, and move past it.
