@@ -145,40 +145,35 @@ struct PipeRows<'s, 'e> {
 impl PipeRows<'_, '_> {
     /// Read from the source until the ring's next region can be handed on; false when
     /// there is none left.
+    ///
+    /// Only for rows that need the ring: `--explain`'s window, or `--sort`'s packing
+    /// (every other row comes straight from the source, [`PipeRows::next_direct`]).
     fn fill(&mut self) -> Result<bool, Stop> {
         while !self.ring.ended && self.ring.filled <= self.ring.center + self.ring.near {
-            match self.src.advance() {
-                Ok(true) => {
-                    // Without an explainer the source's own region is the row: no copy.
-                    if self.explainer.is_some() || self.sort != SortKey::Addr {
-                        let n = self.ring.slots.len();
-                        self.ring.slots[self.ring.filled % n].clone_from(self.src.region());
-                    }
-                    self.ring.filled += 1;
-                }
-                Ok(false) => {
-                    self.ring.ended = true;
-                    // The source checked that what it read was whole.
-                    if self.sort == SortKey::Addr {
-                        self.done.complete();
-                    }
-                }
-                Err(e) => {
-                    self.error = Some(e);
-                    return Err(Stop::Input);
-                }
+            if self.advance()? {
+                let n = self.ring.slots.len();
+                self.ring.slots[self.ring.filled % n].clone_from(self.src.region());
+                self.ring.filled += 1;
+            } else if self.sort == SortKey::Addr {
+                // The source checked that what it read was whole.
+                self.done.complete();
             }
         }
         Ok(self.ring.center < self.ring.filled)
     }
 
-    /// The region at absolute index `at`: in the ring, or, without an explainer, the
-    /// source's current one (see [`PipeRows::fill`]).
-    fn at(&self, at: usize) -> &Region {
-        if self.explainer.is_some() || self.sort != SortKey::Addr {
-            self.ring.slot(at)
-        } else {
-            self.src.region()
+    /// Move the source on: false at its end (`ring.ended` then set); its error is kept
+    /// for the caller ([`Stop::Input`]).
+    fn advance(&mut self) -> Result<bool, Stop> {
+        match self.src.advance() {
+            Ok(more) => {
+                self.ring.ended |= !more;
+                Ok(more)
+            }
+            Err(e) => {
+                self.error = Some(e);
+                Err(Stop::Input)
+            }
         }
     }
 
@@ -201,10 +196,10 @@ impl PipeRows<'_, '_> {
         let mut order = Vec::new();
         let mut buf = Vec::new();
         while self.fill()? {
-            let keep = self.keeps(self.at(self.ring.center));
+            let keep = self.keeps(self.ring.slot(self.ring.center));
             if keep {
                 let explained = self.explain_center();
-                let r = self.at(self.ring.center);
+                let r = self.ring.slot(self.ring.center);
                 buf.clear();
                 crate::view::packed::encode_region(
                     &mut buf,
@@ -230,7 +225,7 @@ impl PipeRows<'_, '_> {
     /// The next row the filters keep, straight from the source: what [`Rows::next_row`]
     /// does in address order without an explainer (no window, so no ring to keep).
     ///
-    /// Why a path of its own: going through [`PipeRows::fill`] and [`PipeRows::at`] cost
+    /// Why a path of its own: going through [`PipeRows::fill`] and the ring cost
     /// about 64 instructions a row in calls and tests, for a ring of one slot that is never
     /// used (callgrind, `vasmap --pmap` of 60,000 mappings: 66.2 million for the run before,
     /// 62.4 after).
@@ -239,18 +234,10 @@ impl PipeRows<'_, '_> {
             if self.ring.ended {
                 return Ok(None);
             }
-            match self.src.advance() {
-                Ok(true) => {}
-                Ok(false) => {
-                    self.ring.ended = true;
-                    // The source checked that what it read was whole.
-                    self.done.complete();
-                    return Ok(None);
-                }
-                Err(e) => {
-                    self.error = Some(e);
-                    return Err(Stop::Input);
-                }
+            if !self.advance()? {
+                // The source checked that what it read was whole.
+                self.done.complete();
+                return Ok(None);
             }
             if self.keeps(self.src.region()) {
                 break;
@@ -313,13 +300,13 @@ impl Rows for PipeRows<'_, '_> {
                 return Ok(None);
             }
             let at = self.ring.center;
-            if !self.keeps(self.at(at)) {
+            if !self.keeps(self.ring.slot(at)) {
                 self.ring.center += 1;
                 continue;
             }
             let explained = self.explain_center();
             self.ring.center += 1;
-            let r = self.at(at);
+            let r = self.ring.slot(at);
             return Ok(Some(Row {
                 region: r,
                 fields: self.src.field_names(),
