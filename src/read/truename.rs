@@ -52,15 +52,12 @@ fn is_at(path: &[u8], mapped: Option<&Stat>, r: &Region) -> bool {
 pub fn settle(r: &mut Region, dir: BorrowedFd<'_>) {
     r.literal = NameLiteral::default();
     // Only a file's regions can be ambiguous: the cheap tests first (three mappings in
-    // four are anonymous). Then a backslash looked for with `memchr` (vectorised, where
-    // the slice's own `contains` goes a byte or a word at a time): most names have none.
-    // Callgrind, `vasmap --pmap` of 60,000 mappings: 61.8 million for the run before,
-    // 61.6 with the tests reordered, 61.2 with `memchr` too.
+    // four are anonymous). Callgrind, `vasmap --pmap` of 60,000 mappings: 61.8 million for
+    // the run before, 61.6 with the tests reordered, 61.2 with `memchr` for the backslash.
     if r.inode == 0 || !r.is_path() {
         return;
     }
-    let escaped =
-        memchr::memchr(b'\\', &r.name).is_some() && crate::text::has_kernel_newline(&r.name);
+    let escaped = crate::text::has_kernel_newline(&r.name);
     let marked = r.name.ends_with(DELETED);
     if !(escaped || marked) {
         return;

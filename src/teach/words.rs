@@ -92,15 +92,22 @@ fn anon_no_access(r: &Region) -> bool {
     matches!(r.kind, Kind::Guard | Kind::Reserved)
 }
 
-/// True when `head` (read-write) and `tail` (no access, right above) are one heap of a
-/// glibc malloc arena.
-pub(crate) fn arena_heap(head: &Region, tail: &Region) -> bool {
+/// True when `head` can begin a heap of a glibc malloc arena: read-write anonymous memory
+/// at a multiple of [`ARENA_HEAP_MAX`]. Whether it does depends on the region above it
+/// ([`arena_heap`]).
+pub(crate) fn arena_head(head: &Region) -> bool {
     head.kind == Kind::Anon
         && head.perms.read
         && head.perms.write
+        && head.start.is_multiple_of(ARENA_HEAP_MAX)
+}
+
+/// True when `head` (read-write) and `tail` (no access, right above) are one heap of a
+/// glibc malloc arena.
+pub(crate) fn arena_heap(head: &Region, tail: &Region) -> bool {
+    arena_head(head)
         && anon_no_access(tail)
         && head.end == tail.start
-        && head.start.is_multiple_of(ARENA_HEAP_MAX)
         && tail.end.wrapping_sub(head.start) == ARENA_HEAP_MAX
 }
 

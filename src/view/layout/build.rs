@@ -93,15 +93,7 @@ pub(super) fn key_of(r: &Region, next: Option<&Region>) -> Key {
 /// any other region is placed as it comes, without waiting for the next (keeping a copy
 /// of every region until the next came was 5M of layout's 81M instructions).
 pub(super) fn needs_next(r: &Region) -> bool {
-    match r.kind {
-        Kind::Guard => true,
-        Kind::Anon => {
-            r.perms.read
-                && r.perms.write
-                && r.start.is_multiple_of(crate::teach::words::ARENA_HEAP_MAX)
-        }
-        _ => false,
-    }
+    r.kind == Kind::Guard || crate::teach::words::arena_head(r)
 }
 
 /// The category a row merges under at the second level: its index in [`CATEGORIES`].
