@@ -71,7 +71,7 @@ impl Table<'_> {
         let slots = grid.slots(&plan);
         // How each row's first byte (its class's code plus one, 0 for none) is painted:
         // decided once here rather than for every row.
-        let paints: [RowPaint; 8] =
+        let paints: [RowPaint; Paint::ALL.len() + 1] =
             std::array::from_fn(
                 |i| match i.checked_sub(1).map(|c| Paint::from_code(c as u8)) {
                     Some(p) if color && !sgr(p).is_empty() => {
@@ -86,10 +86,10 @@ impl Table<'_> {
             );
         // A row is its paint's byte then its cells; `padded` goes on past it.
         let mut emit = |padded: &[u8], n: usize| -> io::Result<()> {
-            let (Some(&paint), Some(cells), true) = (padded.first(), padded.get(1..), n > 0) else {
+            let (Some((&paint, cells)), true) = (padded.split_first(), n > 0) else {
                 return Ok(());
             };
-            let cells = (cells, n.saturating_sub(1));
+            let cells = (cells, n - 1);
             let paint = paints
                 .get(usize::from(paint))
                 .copied()
