@@ -134,6 +134,19 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    #[command(flatten)]
+    pub targets: Targets,
+
+    #[command(flatten)]
+    pub view: ViewArgs,
+
+    #[command(flatten)]
+    pub inspect: InspectArgs,
+}
+
+/// What the inspector shows (an argument of [`Cli`] and [`PlainLine`]).
+#[derive(Debug, Args, Clone)]
+pub struct Targets {
     /// Processes to show, one block each, in the order given: a pid, or a name (every
     /// process whose command name or program file is NAME, in pid order).
     #[arg(
@@ -142,6 +155,18 @@ pub struct Cli {
         value_parser = ProcessParser
     )]
     pub pids: Vec<ProcessArg>,
+}
+
+/// [`Cli`] without its subcommands: what a line that names none is parsed with first
+/// (`entry::parse_line`). Building the subcommands' definitions was about 90,000 of the
+/// 1,040,000 instructions of the table of a small process (docs/performance.md). The
+/// same arguments, flattened from the same structs; any error, `-h` or `--version` is
+/// parsed again with [`Cli`]'s definition, which says it as before.
+#[derive(Debug, Parser)]
+#[command(name = "vasmap")]
+pub struct PlainLine {
+    #[command(flatten)]
+    pub targets: Targets,
 
     #[command(flatten)]
     pub view: ViewArgs,

@@ -20,7 +20,7 @@ fn from_snapshot(args: &[&str]) -> Vec<u8> {
     argv.extend_from_slice(args);
     let cli = Cli::parse_from(&argv);
     let opts = cli.view.to_options();
-    let vasmap::cli::ProcessArg::Pid(pid) = cli.pids[0] else {
+    let vasmap::cli::ProcessArg::Pid(pid) = cli.targets.pids[0] else {
         panic!("a pid, not a name: {args:?}");
     };
     let smaps =

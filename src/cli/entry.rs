@@ -142,6 +142,14 @@ pub fn parse_line(args: Vec<OsString>) -> Result<Cli, u8> {
         let _ = std::io::stderr().write_all(short_usage().as_bytes());
         return Err(2);
     }
+    if let Some(cli) = parse_plain(&args) {
+        return Ok(cli);
+    }
+    parse_whole(args)
+}
+
+/// [`parse_line`] with the whole definition, subcommands and all.
+fn parse_whole(args: Vec<OsString>) -> Result<Cli, u8> {
     // One definition for both steps: building it is a quarter of vasmap's start-up.
     let mut cmd = if asks_for_help(&args) {
         super::command()
@@ -160,8 +168,84 @@ pub fn parse_line(args: Vec<OsString>) -> Result<Cli, u8> {
     Ok(cli)
 }
 
+/// A line that names no subcommand (no argument is one of [`super::SUBCOMMANDS`]) and
+/// may not ask for help, parsed without the subcommands' definitions
+/// ([`super::PlainLine`]): `None` for any other line, and for one this parse refuses
+/// (an error, `--version`, a flag its view does not use), which [`parse_line`] then
+/// parses with the whole definition and reports as it always did.
+fn parse_plain(args: &[OsString]) -> Option<Cli> {
+    let names_one = args.iter().skip(1).any(|a| {
+        super::SUBCOMMANDS
+            .iter()
+            .any(|s| s.as_bytes() == a.as_encoded_bytes())
+    });
+    if names_one || asks_for_help(args) {
+        return None;
+    }
+    let mut cmd = <super::PlainLine as clap::CommandFactory>::command();
+    let matches = cmd.try_get_matches_from_mut(args).ok()?;
+    if super::unused::check(&matches).is_some() {
+        return None;
+    }
+    let line = super::PlainLine::from_arg_matches(&matches).ok()?;
+    Some(Cli {
+        command: None,
+        targets: line.targets,
+        view: line.view,
+        inspect: line.inspect,
+    })
+}
+
 /// Write a generated text (completions, the man page) made in memory to stdout; the
 /// exit status. (clap_complete panics when its writer fails: it is handed a buffer.)
 pub fn write_generated(text: &[u8]) -> u8 {
     write_stdout(text, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(words: &[&str]) -> Vec<OsString> {
+        std::iter::once("vasmap")
+            .chain(words.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    #[test]
+    fn a_line_without_a_subcommand_parses_as_the_whole_definition_parses_it() {
+        for words in [
+            &["123"][..],
+            &["-x", "--color", "always", "1", "2"],
+            &["--from", "f.smaps", "--sort", "rss", "-x"],
+            &["--all", "--json"],
+            &["-XX", "-q", "-p", "--width", "70", "sleep"],
+            &["1", "--addr", "0x7f00", "--addr", "400000"],
+            &["--name", "libc", "--output", "csv", "1"],
+            &["--kind", "heap", "--perms", "rw", "--explain", "1"],
+            &["-d", "--legend", "1", "--", "2"],
+        ] {
+            let args = line(words);
+            let plain = parse_plain(&args).expect("parsed without the subcommands");
+            let whole = parse_whole(args).expect("parsed whole");
+            assert_eq!(format!("{plain:?}"), format!("{whole:?}"), "{words:?}");
+        }
+    }
+
+    #[test]
+    fn a_line_the_plain_parse_refuses_goes_to_the_whole_definition() {
+        for words in [
+            &["--version"][..],
+            &["-h"],
+            &["--bogus", "1"],
+            &["layout", "1"],
+            &["-x", "self"],
+            &["--summary", "-d", "1"],
+            &["--width", "wide", "1"],
+            &[],
+        ] {
+            assert!(parse_plain(&line(words)).is_none(), "{words:?}");
+        }
+    }
 }

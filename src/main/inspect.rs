@@ -168,7 +168,7 @@ pub(crate) fn inspect(cli: &Cli) -> ExitCode {
         report(why);
         return ExitCode::from(2);
     }
-    if !cli.pids.is_empty()
+    if !cli.targets.pids.is_empty()
         && cli
             .inspect
             .addrs
@@ -189,7 +189,7 @@ pub(crate) fn inspect(cli: &Cli) -> ExitCode {
         Task::View
     };
     let mut failed = false;
-    let pids = resolve(&cli.pids, &mut failed);
+    let pids = resolve(&cli.targets.pids, &mut failed);
     let mut inspector = Inspector::new(opts, task, Vec::new());
     let code = run_inspector(&mut inspector, &pids, &cli.inspect.from);
     if failed && code == ExitCode::SUCCESS {
