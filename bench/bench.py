@@ -18,8 +18,8 @@ Cases (each a set of processes started for it, then every command of the case in
 Rounds run each command once, in a fixed order (A B C A B C ...), so slow drifts of a
 shared machine hit every command alike. A case of fewer mappings runs more rounds
 (`rounds_for`), and each ratio is given with the first and third quartiles of its rounds:
-a target is met only when three rounds in four are within it. Each run goes through bench/spawn (fork, exec with
-stdout to /dev/null, wait4): wall time, CPU time (user + system, the kernel's work of
+a target is met only when three rounds in four are within it. Each run goes through
+bench/spawn (fork, exec with stdout to /dev/null, wait4): wall time, CPU time (user + system, the kernel's work of
 making the /proc files included) and peak memory (max RSS). A ratio to the floor is the
 median over rounds of the CPU time of vasmap's run divided by the floor's in the same
 round (paired runs); wall-time medians are given beside. With --callgrind, each vasmap
@@ -116,7 +116,7 @@ def summarize(rows, samples, peak, use_callgrind):
         v, f = samples[tuple(r.vasmap)], samples[tuple(r.floor)]
         p = samples.get(tuple(r.pmap)) if r.pmap else None
         paired = [vc / max(fc, 1e-9) for (_, vc), (_, fc) in zip(v, f)]
-        q1, _, q3 = quartiles(paired)
+        q1, ratio, q3 = quartiles(paired)
         res = {
             "view": r.view,
             "command": " ".join(r.vasmap_display),
@@ -124,7 +124,7 @@ def summarize(rows, samples, peak, use_callgrind):
             "floor_ms": statistics.median(c for _, c in f) * 1e3,
             "vasmap_ms": statistics.median(c for _, c in v) * 1e3,
             "vasmap_wall_ms": statistics.median(w for w, _ in v) * 1e3,
-            "ratio": statistics.median(paired),
+            "ratio": ratio,
             "q1": q1,
             "q3": q3,
             "wall_ratio": statistics.median(w for w, _ in v)
@@ -145,7 +145,8 @@ def summarize(rows, samples, peak, use_callgrind):
 
 
 def quartiles(xs):
-    """The first quartile, the median and the third quartile of xs."""
+    """The first quartile, the median and the third quartile of xs (the median is
+    `statistics.median`'s: the inclusive method's middle cut)."""
     if len(xs) < 2:
         x = xs[0] if xs else 0.0
         return x, x, x
@@ -280,13 +281,12 @@ def size_case(args, n, tmp):
             r = vasmap_row(args, name, flags, [file], pid, f"cat {file}", pflags, t)
             r.memory = n >= 60000
             rows.append(r)
-        samples, peak = measure(
-            args.spawn, rows, rounds_for(args.rounds, count), args.warmup, f"{count} mappings"
-        )
+        rounds = rounds_for(args.rounds, count)
+        samples, peak = measure(args.spawn, rows, rounds, args.warmup, f"{count} mappings")
         res = summarize(rows, samples, peak, args.callgrind)
         for r, x in zip(rows, res):
             x["memory"] = getattr(r, "memory", False)
-        return f"{count} mappings (bench/mapper {n})", res, skipped
+        return f"{count} mappings (bench/mapper {n}, {rounds} rounds)", res, skipped
     finally:
         stop([mapper])
 
@@ -399,8 +399,8 @@ def write_markdown(args, results, load):
         f"Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on: {machine()}.",
         "",
         f"Command: `ROUNDS={args.rounds} bench/run.sh` ({args.rounds} interleaved rounds after "
-        f"{args.warmup} warm-up rounds; {4 * args.rounds} rounds at 100 mappings and "
-        f"{2 * args.rounds} at 10,000, whose commands take a few milliseconds). Times are "
+        f"{args.warmup} warm-up rounds; a case of fewer mappings, whose commands take a few "
+        "milliseconds, more: its heading says how many). Times are "
         "CPU time (user + system) medians; a ratio is "
         "the median over rounds of vasmap's CPU time over the floor's in the same round, with "
         "the first and third quartiles of those rounds in brackets (the middle half); a target "

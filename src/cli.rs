@@ -135,18 +135,12 @@ pub struct Cli {
     pub command: Option<Command>,
 
     #[command(flatten)]
-    pub targets: Targets,
-
-    #[command(flatten)]
-    pub view: ViewArgs,
-
-    #[command(flatten)]
-    pub inspect: InspectArgs,
+    pub line: Line,
 }
 
-/// What the inspector shows (an argument of [`Cli`] and [`PlainLine`]).
+/// What a line without a subcommand says: the processes (or files) to show and how.
 #[derive(Debug, Args, Clone)]
-pub struct Targets {
+pub struct Line {
     /// Processes to show, one block each, in the order given: a pid, or a name (every
     /// process whose command name or program file is NAME, in pid order).
     #[arg(
@@ -155,24 +149,24 @@ pub struct Targets {
         value_parser = ProcessParser
     )]
     pub pids: Vec<ProcessArg>,
-}
-
-/// [`Cli`] without its subcommands: what a line that names none is parsed with first
-/// (`entry::parse_line`). Building the subcommands' definitions was about 90,000 of the
-/// 1,040,000 instructions of the table of a small process (docs/performance.md). The
-/// same arguments, flattened from the same structs; any error, `-h` or `--version` is
-/// parsed again with [`Cli`]'s definition, which says it as before.
-#[derive(Debug, Parser)]
-#[command(name = "vasmap")]
-pub struct PlainLine {
-    #[command(flatten)]
-    pub targets: Targets,
 
     #[command(flatten)]
     pub view: ViewArgs,
 
     #[command(flatten)]
     pub inspect: InspectArgs,
+}
+
+/// [`Cli`] without its subcommands: what a line that names none is parsed with first
+/// (`entry::parse_line`). Building the subcommands' definitions was about 90,000 of the
+/// 1,040,000 instructions of the table of a small process (docs/performance.md). The
+/// same [`Line`]; any error, `-h` or `--version` is parsed again with [`Cli`]'s
+/// definition, which says it as before.
+#[derive(Debug, Parser)]
+#[command(name = "vasmap")]
+pub struct PlainLine {
+    #[command(flatten)]
+    pub line: Line,
 }
 
 /// The inspector's options beside the view: lookups, saved files, totals.

@@ -90,6 +90,6 @@ fn main() -> ExitCode {
             Ok(page) => ExitCode::from(vasmap::cli::write_generated(&page)),
             Err(e) => output_failed(&e),
         },
-        None => inspect(&cli),
+        None => inspect(&cli.line),
     }
 }

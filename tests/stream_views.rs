@@ -19,8 +19,8 @@ fn from_snapshot(args: &[&str]) -> Vec<u8> {
     let mut argv = vec!["vasmap"];
     argv.extend_from_slice(args);
     let cli = Cli::parse_from(&argv);
-    let opts = cli.view.to_options();
-    let vasmap::cli::ProcessArg::Pid(pid) = cli.targets.pids[0] else {
+    let opts = cli.line.view.to_options();
+    let vasmap::cli::ProcessArg::Pid(pid) = cli.line.pids[0] else {
         panic!("a pid, not a name: {args:?}");
     };
     let smaps =

@@ -4,7 +4,7 @@
 
 use clap::ValueEnum;
 
-use super::{Cli, FormatArg, terminal_width};
+use super::{FormatArg, Line, terminal_width};
 use crate::filter::SortKey;
 use crate::view::all::AllSort;
 
@@ -69,7 +69,7 @@ impl SortArg {
     }
 }
 
-impl Cli {
+impl Line {
     /// What clap cannot check: `--count` and `--user` go with `--all` (clap counts a
     /// flag's default as given), and `--sort`'s word fits the view: `pid` only with
     /// `--all`, `addr`, `size` and `dirty` not with it. The message for a usage error

@@ -187,12 +187,10 @@ fn parse_plain(args: &[OsString]) -> Option<Cli> {
     if super::unused::check(&matches).is_some() {
         return None;
     }
-    let line = super::PlainLine::from_arg_matches(&matches).ok()?;
+    let plain = super::PlainLine::from_arg_matches(&matches).ok()?;
     Some(Cli {
         command: None,
-        targets: line.targets,
-        view: line.view,
-        inspect: line.inspect,
+        line: plain.line,
     })
 }
 

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use vasmap::cli::{Cli, ProcessArg};
+use vasmap::cli::{Line, ProcessArg};
 use vasmap::inspect::{InspectError, Inspector, Task};
 use vasmap::read::saved::SavedError;
 use vasmap::stdio::report;
@@ -67,10 +67,10 @@ pub(crate) fn run_inspector(
 /// `vasmap --all`: every process `/proc` lists, read one after the other into one view.
 /// A process that cannot be read is counted, not reported (the view says how many and
 /// why); only an unexpected failure makes the exit status 1.
-pub(crate) fn run_all(cli: &Cli) -> ExitCode {
+pub(crate) fn run_all(line: &Line) -> ExitCode {
     use vasmap::read::all::{Skipped, pids, read_process};
     use vasmap::view::all::AllView;
-    let (read, show) = match cli.all_options() {
+    let (read, show) = match line.all_options() {
         Ok(o) => o,
         Err(why) => {
             report(why);
@@ -152,24 +152,24 @@ pub(crate) fn matched(pids: &[i32]) -> String {
     }
 }
 
-pub(crate) fn inspect(cli: &Cli) -> ExitCode {
-    if let Err(why) = cli.check_usage() {
+pub(crate) fn inspect(line: &Line) -> ExitCode {
+    if let Err(why) = line.check_usage() {
         report(why);
         return ExitCode::from(2);
     }
     hold_freed_memory();
-    if cli.inspect.all {
-        return run_all(cli);
+    if line.inspect.all {
+        return run_all(line);
     }
-    let opts = cli.view.to_options();
+    let opts = line.view.to_options();
     if opts.format == OutputFormat::Pmap
         && let Some(why) = pmap::conflict(&opts)
     {
         report(why);
         return ExitCode::from(2);
     }
-    if !cli.targets.pids.is_empty()
-        && cli
+    if !line.pids.is_empty()
+        && line
             .inspect
             .addrs
             .iter()
@@ -181,17 +181,17 @@ pub(crate) fn inspect(cli: &Cli) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let task = if !cli.inspect.addrs.is_empty() {
-        Task::Lookup(cli.inspect.addrs.clone())
-    } else if cli.inspect.totals {
+    let task = if !line.inspect.addrs.is_empty() {
+        Task::Lookup(line.inspect.addrs.clone())
+    } else if line.inspect.totals {
         Task::Totals
     } else {
         Task::View
     };
     let mut failed = false;
-    let pids = resolve(&cli.targets.pids, &mut failed);
+    let pids = resolve(&line.pids, &mut failed);
     let mut inspector = Inspector::new(opts, task, Vec::new());
-    let code = run_inspector(&mut inspector, &pids, &cli.inspect.from);
+    let code = run_inspector(&mut inspector, &pids, &line.inspect.from);
     if failed && code == ExitCode::SUCCESS {
         ExitCode::from(1)
     } else {
