@@ -270,11 +270,23 @@ impl Write for HoldBack<'_> {
 
 /// Rows of bytes kept in a [`Spool`], each prefixed with its length, read back in order
 /// ([`RowStore::each`]) or by the offset [`RowStore::push`] returned ([`RowStore::get`]).
+///
+/// A row is made in place at the end of `tail` ([`RowStore::begin_row`]), and `tail` goes
+/// to the spool [`TAIL`] bytes at a time: one copy of 64 KiB rather than a copy and an
+/// append (a call to `memcpy`) for every row. Callgrind on the table of 60,000 mappings:
+/// 104.27 million instructions with rows made in a buffer of their own and appended,
+/// 104.01 million made in place (callgrind counts a bulk copy's `rep movsb` a byte at a
+/// time, so the 64 KiB copies weigh more there than they cost).
 #[derive(Debug, Default)]
 pub struct RowStore {
     spool: Spool,
     rows: usize,
+    /// Whole rows, framed, not in the spool yet: they follow its bytes.
+    tail: Vec<u8>,
 }
+
+/// How much [`RowStore`] gathers before it appends to its spool.
+const TAIL: usize = 64 * 1024;
 
 impl RowStore {
     /// An empty store.
@@ -294,32 +306,69 @@ impl RowStore {
 
     /// Append a row; returns where it starts, for [`RowStore::get`].
     pub fn push(&mut self, row: &[u8]) -> io::Result<u64> {
-        let at = self.spool.len();
-        self.spool.append(&(row.len() as u32).to_le_bytes())?;
-        self.spool.append(row)?;
-        self.rows += 1;
-        Ok(at)
+        let (buf, start) = self.begin_row();
+        buf.extend_from_slice(row);
+        self.end_row(start)
     }
 
-    /// Append a row made after [`RowStore::FRAME`] bytes kept at the start of `framed`
-    /// (which this fills): one append, not two, for a caller that builds its rows in a
-    /// buffer of its own (the table).
-    pub fn push_framed(&mut self, framed: &mut [u8]) -> io::Result<u64> {
-        let Some((len, row)) = framed.split_first_chunk_mut::<4>() else {
+    /// Begin a row: the buffer to append its bytes to, and where it starts in that buffer
+    /// for [`RowStore::end_row`]. Nothing but the row's bytes may be appended before then,
+    /// and nothing before `start` changed.
+    #[inline]
+    pub fn begin_row(&mut self) -> (&mut Vec<u8>, usize) {
+        let start = self.tail.len();
+        self.tail.extend_from_slice(&[0; 4]);
+        (&mut self.tail, start)
+    }
+
+    /// End the row [`RowStore::begin_row`] began at `start`; returns where it starts, for
+    /// [`RowStore::get`].
+    #[inline]
+    pub fn end_row(&mut self, start: usize) -> io::Result<u64> {
+        let row = self.tail.get_mut(start..).ok_or_else(short)?;
+        let Some((len, bytes)) = row.split_first_chunk_mut::<4>() else {
             return Err(short());
         };
-        *len = (row.len() as u32).to_le_bytes();
-        let at = self.spool.len();
-        self.spool.append(framed)?;
+        *len = u32::try_from(bytes.len())
+            .map_err(|_| short())?
+            .to_le_bytes();
+        let at = self.spool.len() + start as u64;
         self.rows += 1;
+        if self.tail.len() >= TAIL {
+            self.settle()?;
+        }
         Ok(at)
     }
 
-    /// The bytes [`RowStore::push_framed`] wants kept for it before a row.
-    pub const FRAME: usize = 4;
+    /// Move the rows gathered in `tail` to the spool.
+    fn settle(&mut self) -> io::Result<()> {
+        if !self.tail.is_empty() {
+            self.spool.append(&self.tail)?;
+            self.tail.clear();
+        }
+        Ok(())
+    }
 
     /// The row that starts at `at`, into `buf`.
     pub fn get(&self, at: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        let in_spool = self.spool.len();
+        if at >= in_spool {
+            // Gathered, not in the spool yet (a row is wholly in one or the other).
+            let start = usize::try_from(at - in_spool).map_err(|_| short())?;
+            let len = self
+                .tail
+                .get(start..start + 4)
+                .and_then(|n| n.try_into().ok())
+                .map(u32::from_le_bytes)
+                .ok_or_else(short)? as usize;
+            let row = self
+                .tail
+                .get(start + 4..start + 4 + len)
+                .ok_or_else(short)?;
+            buf.clear();
+            buf.extend_from_slice(row);
+            return Ok(());
+        }
         let mut n = [0u8; 4];
         self.spool.read_at(at, &mut n)?;
         buf.resize(u32::from_le_bytes(n) as usize, 0);
@@ -340,6 +389,7 @@ impl RowStore {
         &mut self,
         mut each: impl FnMut(&[u8], usize) -> io::Result<()>,
     ) -> io::Result<()> {
+        self.settle()?;
         if let Some(mem) = self.spool.in_memory() {
             let mut rest = mem;
             while rest.len() >= 4 {
@@ -412,18 +462,23 @@ mod tests {
         let mut store = RowStore {
             spool: Spool::with_limit(0),
             rows: 0,
+            tail: Vec::new(),
         };
-        // 300 rows of up to 1,500 bytes: several writes of PENDING, and a pending tail.
+        // 300 rows of up to 1,500 bytes: several writes of PENDING, then rows gathered.
         let rows: Vec<Vec<u8>> = (0..300u32)
             .map(|i| vec![(i % 251) as u8; (i as usize * 37) % 1500])
             .collect();
         let at: Vec<u64> = rows.iter().map(|r| store.push(r).unwrap()).collect();
-        assert!(!store.spool.pending.is_empty() && store.spool.len() > 2 * PENDING as u64);
+        assert!(!store.tail.is_empty() && store.spool.len() > 2 * PENDING as u64);
         let mut buf = Vec::new();
-        for (i, &a) in at.iter().enumerate().rev() {
-            store.get(a, &mut buf).unwrap();
-            assert_eq!(buf, rows[i], "row {i}");
-        }
+        let every = |store: &RowStore, buf: &mut Vec<u8>| {
+            for (i, &a) in at.iter().enumerate().rev() {
+                store.get(a, buf).unwrap();
+                assert_eq!(*buf, rows[i], "row {i}");
+            }
+        };
+        // In the file and gathered.
+        every(&store, &mut buf);
         let mut n = 0;
         store
             .each(|r| {
@@ -433,6 +488,27 @@ mod tests {
             })
             .unwrap();
         assert_eq!(n, rows.len());
+        // All in the file.
+        assert!(store.tail.is_empty() && store.spool.pending.is_empty());
+        every(&store, &mut buf);
+    }
+
+    #[test]
+    fn a_spilled_spool_reads_across_its_file_and_its_pending_bytes() {
+        let mut s = Spool::with_limit(0);
+        let bytes: Vec<u8> = (0..PENDING as u32 + 5000)
+            .map(|i| (i % 253) as u8)
+            .collect();
+        for chunk in bytes.chunks(3000) {
+            s.append(chunk).unwrap();
+        }
+        assert!(!s.pending.is_empty() && s.len() > PENDING as u64);
+        let mut buf = vec![0; 9000];
+        for at in [0, PENDING - 4000, bytes.len() - 9000] {
+            s.read_at(at as u64, &mut buf).unwrap();
+            assert_eq!(buf, bytes[at..at + 9000]);
+        }
+        assert!(s.read_at(bytes.len() as u64 - 10, &mut buf).is_err());
     }
 
     #[test]
@@ -441,9 +517,10 @@ mod tests {
             let mut store = RowStore {
                 spool: Spool::with_limit(limit),
                 rows: 0,
+                tail: Vec::new(),
             };
             let rows: Vec<Vec<u8>> = (0..50u8).map(|i| vec![i; usize::from(i % 7)]).collect();
-            // Every other row framed by its maker, as the table pushes them.
+            // Every other row made in place, as the table makes them.
             let at: Vec<u64> = rows
                 .iter()
                 .enumerate()
@@ -451,16 +528,19 @@ mod tests {
                     if i % 2 == 0 {
                         store.push(r).unwrap()
                     } else {
-                        let mut framed = vec![0xff; RowStore::FRAME];
-                        framed.extend_from_slice(r);
-                        store.push_framed(&mut framed).unwrap()
+                        let (buf, start) = store.begin_row();
+                        buf.extend_from_slice(r);
+                        store.end_row(start).unwrap()
                     }
                 })
                 .collect();
-            assert!(
-                store.push_framed(&mut [0; 3]).is_err(),
-                "no room for the frame"
-            );
+            assert!(store.end_row(usize::MAX).is_err(), "no row begun there");
+            // Read back while still gathered, before the spool has them.
+            let mut buf = Vec::new();
+            for (i, &a) in at.iter().enumerate() {
+                store.get(a, &mut buf).unwrap();
+                assert_eq!(buf, rows[i]);
+            }
             let mut back = Vec::new();
             store
                 .each(|r| {
@@ -469,7 +549,6 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(back, rows);
-            let mut buf = Vec::new();
             store.get(at[33], &mut buf).unwrap();
             assert_eq!(buf, rows[33]);
             assert_eq!(store.spool.is_spilled(), limit < (1 << 20));

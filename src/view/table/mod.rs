@@ -149,8 +149,6 @@ struct Table<'o> {
     totals: Totals,
     shared_kb: u64,
     writeable_kb: u64,
-    /// Scratch: one packed row.
-    packed: Vec<u8>,
     /// Some kind was inferred from a core dump, not recorded: say so under the table.
     inferred: bool,
     /// Which permission letters were `?` (a core does not record them), to say why
@@ -265,7 +263,6 @@ impl<'o> Table<'o> {
             totals: Totals::default(),
             shared_kb: 0,
             writeable_kb: 0,
-            packed: Vec::with_capacity(256),
             inferred: false,
             unknown_perms: 0,
             any_smaps: false,
@@ -293,9 +290,7 @@ impl<'o> Table<'o> {
             }
         }
         let text = explain.map(|e| e.text.as_str());
-        let p = &mut self.packed;
-        p.clear();
-        p.extend_from_slice(&[0; RowStore::FRAME]);
+        let (p, start) = self.rows.begin_row();
         p.reserve(64 + r.name.len() * 4 + text.map_or(0, str::len) + mark.map_or(0, str::len));
         p.push(crate::view::color::paint_of(r) as u8 + 1);
         let sm = r.smaps.as_ref();
@@ -427,7 +422,7 @@ impl<'o> Table<'o> {
             });
         }
         debug_assert_eq!(i, self.shows.len(), "a cell for every column");
-        let at = self.rows.push_framed(&mut self.packed)?;
+        let at = self.rows.end_row(start)?;
         if let Some(order) = &mut self.order {
             order.push((self.opts.select.sort.value(r), r.start, at));
         }
