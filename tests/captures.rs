@@ -40,7 +40,9 @@
 //! What is compared (the block's shape): every line but the rows of a map or a picture
 //! (a line that starts with an address), with each number turned into `#`, wrapped lines
 //! joined, and the lines that the kernel's state decides (a fault-around note, the
-//! pages an experiment's own code faulted in) left out. A capture that cannot run here
+//! pages an experiment's own code faulted in) left out, as is the smaps field
+//! `ProtectionKey`, which the kernel prints only on a CPU with memory protection keys
+//! (the docs were captured on one without). A capture that cannot run here
 //! (not root, no `script`, no core) is skipped with the reason, and regeneration keeps
 //! its block as it was.
 

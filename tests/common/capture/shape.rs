@@ -84,6 +84,14 @@ const VARIABLE: &[&str] = &[
 const OPTIONAL: &[&str] = &[
     // `diff`'s count of mappings whose figures alone changed: libc's RSS, say.
     ", # with new figures only",
+    // The smaps field the kernel prints only on a CPU with memory protection keys
+    // (`arch_pkeys_enabled()`, fs/proc/task_mmu.c): in JSON, in the list of columns `-X`
+    // leaves out, in a header.
+    ",\"ProtectionKey\":#",
+    ",\"ProtectionKey\"",
+    "ProtectionKey, ",
+    " ProtectionKey",
+    ",ProtectionKey",
 ];
 
 /// Sentences that come and go at the end of a paragraph, with all that follows them.
@@ -128,7 +136,9 @@ pub fn unwrapped(text: &str) -> Vec<String> {
             && indent(line) > indent(head)
             && !heading(prev)
             && (!is_row(head) || head.starts_with("= "))
-            && !is_rule(head);
+            && !is_rule(head)
+            // A cut's `...`: what follows it is the block's tail, not its continuation.
+            && head.trim() != "...";
         match out.last_mut() {
             Some(joined) if continues => {
                 joined.push(' ');
@@ -156,7 +166,7 @@ fn is_rule(line: &str) -> bool {
 /// data (the summary is sorted by RSS, `--all` lists what the machine runs).
 pub fn stable(text: &str) -> Vec<String> {
     let mut in_table = false;
-    unwrapped(text)
+    without_optional_csv_column(unwrapped(text))
         .iter()
         .filter(|l| {
             if in_table {
@@ -173,6 +183,44 @@ pub fn stable(text: &str) -> Vec<String> {
         .map(|l| normalize(l))
         .filter(|l| !VARIABLE.iter().any(|v| l.contains(v)) && !own_code(l))
         .collect()
+}
+
+/// CSV lines without the `ProtectionKey` column (see [`OPTIONAL`]): from a header that
+/// names it, the field at its place in every line with as many fields as the header.
+fn without_optional_csv_column(lines: Vec<String>) -> Vec<String> {
+    let mut column: Option<(usize, usize)> = None;
+    lines
+        .into_iter()
+        .map(|l| {
+            let fields: Vec<&str> = l.split(',').collect();
+            if let Some(i) = fields.iter().position(|f| *f == "ProtectionKey") {
+                column = Some((i, fields.len()));
+            }
+            match column {
+                Some((i, n)) if fields.len() == n => {
+                    let mut kept = fields;
+                    kept.remove(i);
+                    kept.join(",")
+                }
+                _ => l,
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn the_protection_key_column_comes_and_goes() {
+    let with = "$ vasmap --csv 1\nstart,Rss,ProtectionKey,name\n0x1,4,0,a\n0x2,8,0,b\n";
+    let without = "$ vasmap --csv 1\nstart,Rss,name\n0x1,4,a\n0x2,8,b\n";
+    assert_eq!(stable(with), stable(without));
+    assert_ne!(
+        stable(with),
+        stable("$ vasmap --csv 1\nstart,name\n0x1,a\n0x2,b\n")
+    );
+    assert_eq!(
+        normalize(r#""smaps_fields":["Locked","THPeligible","ProtectionKey"]"#),
+        normalize(r#""smaps_fields":["Locked","THPeligible"]"#)
+    );
 }
 
 /// An experiment's line for the memory of vasmap's own code or of the C library and
