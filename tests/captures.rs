@@ -42,7 +42,9 @@
 //! joined, and the lines that the kernel's state decides (a fault-around note, the
 //! pages an experiment's own code faulted in) left out, as is the smaps field
 //! `ProtectionKey`, which the kernel prints only on a CPU with memory protection keys
-//! (the docs were captured on one without). A capture that cannot run here
+//! (the docs were captured on one without), and which optional columns of a map table fit
+//! the terminal (they depend on how many digits the figures have: the header keeps the
+//! columns every table has, and the line naming those left out is set aside). A capture that cannot run here
 //! (not root, no `script`, no core) is skipped with the reason, and regeneration keeps
 //! its block as it was.
 

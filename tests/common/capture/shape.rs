@@ -166,7 +166,7 @@ fn is_rule(line: &str) -> bool {
 /// data (the summary is sorted by RSS, `--all` lists what the machine runs).
 pub fn stable(text: &str) -> Vec<String> {
     let mut in_table = false;
-    without_optional_csv_column(unwrapped(text))
+    columns_that_fit(without_optional_csv_column(unwrapped(text)))
         .iter()
         .filter(|l| {
             if in_table {
@@ -183,6 +183,46 @@ pub fn stable(text: &str) -> Vec<String> {
         .map(|l| normalize(l))
         .filter(|l| !VARIABLE.iter().any(|v| l.contains(v)) && !own_code(l))
         .collect()
+}
+
+/// A map table on a terminal shows the optional columns that fit its width (`RSS`,
+/// `Swap`, the `-X` fields...), which depends on how many digits this run's figures have:
+/// its header keeps only the columns every table has, and the line that says which were
+/// left out is set aside.
+fn columns_that_fit(lines: Vec<String>) -> Vec<String> {
+    const ALWAYS: &[&str] = &[
+        "Address", "Size", "Perm", "Kind", "Name", "What", "it", "is",
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.contains(" left out to fit ") {
+            continue;
+        }
+        // The header (joined to the title above it, when indented under it).
+        let header = l
+            .find(" Address ")
+            .filter(|_| lines.get(i + 1).is_some_and(|next| is_rule(next)));
+        match header {
+            Some(at) => {
+                let kept: Vec<&str> = l[at..]
+                    .split_whitespace()
+                    .filter(|w| ALWAYS.contains(w))
+                    .collect();
+                out.push(format!("{} {}", &l[..at], kept.join("  ")));
+            }
+            None => out.push(l.clone()),
+        }
+    }
+    out
+}
+
+#[test]
+fn which_optional_columns_fit_is_not_the_shape() {
+    let narrow = "1:   sleep\n Address  Size  RSS  Perm  Name\n─────\n total 4K\n Swap left out to fit 80 columns: --width=81 (or a pipe) shows every column\n";
+    let wide = "1:   sleep\n Address  Size  RSS  Swap  Perm  Name\n─────\n total 4K\n";
+    assert_eq!(stable(narrow), stable(wide));
+    let no_perm = "1:   sleep\n Address  Size  RSS  Swap  Name\n─────\n total 4K\n";
+    assert_ne!(stable(wide), stable(no_perm));
 }
 
 /// CSV lines without the `ProtectionKey` column (see [`OPTIONAL`]): from a header that
