@@ -19,8 +19,9 @@ Rounds run each command once, in a fixed order (A B C A B C ...), so slow drifts
 shared machine hit every command alike. A case of fewer mappings runs more rounds
 (`rounds_for`), and each ratio is given with the first and third quartiles of its rounds:
 a target is met only when three rounds in four are within it. Each run goes through
-bench/spawn (fork, exec with stdout to /dev/null, wait4): wall time, CPU time (user + system, the kernel's work of
-making the /proc files included) and peak memory (max RSS). A ratio to the floor is the
+bench/spawn (fork, exec with stdout to /dev/null, wait4): wall time, CPU time (user +
+system, the kernel's work of making the /proc files included) and peak memory (max
+RSS). A ratio to the floor is the
 median over rounds of the CPU time of vasmap's run divided by the floor's in the same
 round (paired runs); wall-time medians are given beside. With --callgrind, each vasmap
 command is also run once under valgrind's callgrind: instructions executed in user space,

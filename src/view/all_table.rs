@@ -38,7 +38,7 @@ pub(crate) fn table(view: &mut AllView, out: &mut dyn Write) -> io::Result<()> {
         view.grid.header(&plan, &mut buf);
     }
     let show_maps = view.opts.mappings;
-    let rows = std::mem::take(&mut view.rows);
+    let mut rows = std::mem::take(&mut view.rows);
     let grid = std::mem::replace(&mut view.grid, Grid::new(Vec::new(), false));
     let index = std::mem::take(&mut view.index);
     let mut packed = Vec::new();

@@ -349,26 +349,9 @@ impl RowStore {
         Ok(())
     }
 
-    /// The row that starts at `at`, into `buf`.
-    pub fn get(&self, at: u64, buf: &mut Vec<u8>) -> io::Result<()> {
-        let in_spool = self.spool.len();
-        if at >= in_spool {
-            // Gathered, not in the spool yet (a row is wholly in one or the other).
-            let start = usize::try_from(at - in_spool).map_err(|_| short())?;
-            let len = self
-                .tail
-                .get(start..start + 4)
-                .and_then(|n| n.try_into().ok())
-                .map(u32::from_le_bytes)
-                .ok_or_else(short)? as usize;
-            let row = self
-                .tail
-                .get(start + 4..start + 4 + len)
-                .ok_or_else(short)?;
-            buf.clear();
-            buf.extend_from_slice(row);
-            return Ok(());
-        }
+    /// The row that starts at `at`, into `buf` (the rows gathered go to the spool first).
+    pub fn get(&mut self, at: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        self.settle()?;
         let mut n = [0u8; 4];
         self.spool.read_at(at, &mut n)?;
         buf.resize(u32::from_le_bytes(n) as usize, 0);
@@ -471,14 +454,15 @@ mod tests {
         let at: Vec<u64> = rows.iter().map(|r| store.push(r).unwrap()).collect();
         assert!(!store.tail.is_empty() && store.spool.len() > 2 * PENDING as u64);
         let mut buf = Vec::new();
-        let every = |store: &RowStore, buf: &mut Vec<u8>| {
+        let every = |store: &mut RowStore, buf: &mut Vec<u8>| {
             for (i, &a) in at.iter().enumerate().rev() {
                 store.get(a, buf).unwrap();
                 assert_eq!(*buf, rows[i], "row {i}");
             }
         };
-        // In the file and gathered.
-        every(&store, &mut buf);
+        // Read by offset with rows still gathered (`get` settles them).
+        every(&mut store, &mut buf);
+        assert!(store.tail.is_empty());
         let mut n = 0;
         store
             .each(|r| {
@@ -490,7 +474,7 @@ mod tests {
         assert_eq!(n, rows.len());
         // All in the file.
         assert!(store.tail.is_empty() && store.spool.pending.is_empty());
-        every(&store, &mut buf);
+        every(&mut store, &mut buf);
     }
 
     #[test]
@@ -535,7 +519,7 @@ mod tests {
                 })
                 .collect();
             assert!(store.end_row(usize::MAX).is_err(), "no row begun there");
-            // Read back while still gathered, before the spool has them.
+            // Read back by offset while still gathered.
             let mut buf = Vec::new();
             for (i, &a) in at.iter().enumerate() {
                 store.get(a, &mut buf).unwrap();

@@ -85,13 +85,12 @@ const OPTIONAL: &[&str] = &[
     // `diff`'s count of mappings whose figures alone changed: libc's RSS, say.
     ", # with new figures only",
     // The smaps field the kernel prints only on a CPU with memory protection keys
-    // (`arch_pkeys_enabled()`, fs/proc/task_mmu.c): in JSON, in the list of columns `-X`
-    // leaves out, in a header.
+    // (`arch_pkeys_enabled()`, fs/proc/task_mmu.c): in JSON and in pmap's `-X` header.
+    // (A map table's header and its left-out line: [`columns_that_fit`]; CSV:
+    // [`without_optional_csv_column`].)
     ",\"ProtectionKey\":#",
     ",\"ProtectionKey\"",
-    "ProtectionKey, ",
     " ProtectionKey",
-    ",ProtectionKey",
 ];
 
 /// Sentences that come and go at the end of a paragraph, with all that follows them.
