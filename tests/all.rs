@@ -10,8 +10,8 @@ use std::process::{Child, Command, Stdio};
 use common::{Helper, run_vasmap, vasmap_as_nobody};
 use serde_json::Value;
 
-/// The tests of this file one at a time: each runs vasmap, and every vasmap maps libc,
-/// which changes every process's share of libc's pages (the libc test compares two runs).
+/// The tests of this file one at a time: each starts processes and reads every process
+/// on the machine, and the totals tests compare one `--all` run with the rows of another.
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
@@ -223,38 +223,62 @@ fn name_sums_exactly_the_matching_mappings() {
     }
 }
 
+/// The path of the libc this test runs on, from its own maps.
+fn own_libc() -> std::path::PathBuf {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    maps.lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .find(|n| n.ends_with("/libc.so.6"))
+        .map(std::path::PathBuf::from)
+        .expect("the test links libc.so.6")
+}
+
 #[test]
 fn name_libc_is_each_process_s_share_of_libc() {
     let _one = one_at_a_time();
-    let sleep = Sleep::start(&mut Command::new("env"));
+    // Two sleeps share a copy of libc no other process maps (the dynamic loader takes it
+    // from LD_LIBRARY_PATH), so each one's share of its pages stays put while the test
+    // reads it, whatever else the machine starts and ends (the system's libc is shared
+    // with every process, vasmap and the compilers of a build beside it included).
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("libc.so.6");
+    std::fs::copy(own_libc(), &copy).unwrap();
+    let start = || {
+        Sleep::start(Command::new("env").arg(format!("LD_LIBRARY_PATH={}", dir.path().display())))
+    };
+    let (sleep, _other) = (start(), start());
     let pid = sleep.0.id();
-    // libc's shared pages are divided among every process mapping it, vasmap included,
-    // so the figures are compared between two vasmap runs (each the only vasmap mapping
-    // libc while it reads); another process of the machine starting or ending in between
-    // changes them: retry.
-    for _ in 0..30 {
-        let (out, _, _) = run_vasmap(&["--json", &pid.to_string()]);
-        let one: Value = serde_json::from_slice(&out).unwrap();
-        let libc: Vec<&Value> = one["regions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["name"].as_str().is_some_and(|n| n.contains("libc.so.6")))
-            .collect();
-        assert!(!libc.is_empty(), "sleep maps libc");
-        let pss: u64 = libc
-            .iter()
-            .map(|r| r["smaps"]["Pss"].as_u64().unwrap())
-            .sum();
-        let doc = all_json(&["--name", "libc.so.6"]);
-        let r = row(&doc, pid).expect("sleep maps libc.so.6");
-        assert_eq!(r["mappings"].as_u64(), Some(libc.len() as u64));
-        if r["pss_kb"].as_u64() == Some(pss) {
-            assert!(r["rss_kb"].as_u64().unwrap() >= pss);
-            return;
-        }
-    }
-    panic!("the --all --name libc.so.6 PSS never equalled the sum of libc's Pss");
+    let (out, _, _) = run_vasmap(&["--json", &pid.to_string()]);
+    let one: Value = serde_json::from_slice(&out).unwrap();
+    let libc: Vec<&Value> = one["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["name"].as_str().is_some_and(|n| n.ends_with("libc.so.6")))
+        .collect();
+    assert!(!libc.is_empty(), "sleep maps libc");
+    let copy = copy.to_str().unwrap();
+    assert!(
+        libc.iter().all(|r| r["name"] == copy),
+        "sleep maps the copy only: {libc:?}"
+    );
+    let sum = |field: &str| -> u64 {
+        libc.iter()
+            .map(|r| r["smaps"][field].as_u64().unwrap())
+            .sum()
+    };
+    let doc = all_json(&["--name", "libc.so.6"]);
+    let r = row(&doc, pid).expect("sleep maps libc.so.6");
+    assert_eq!(r["mappings"].as_u64(), Some(libc.len() as u64));
+    assert_eq!(r["pss_kb"].as_u64(), Some(sum("Pss")));
+    assert_eq!(r["rss_kb"].as_u64(), Some(sum("Rss")));
+    // Its pages are shared with the other sleep: a share is less than what is resident.
+    assert!(
+        sum("Pss") < sum("Rss"),
+        "{} against {}",
+        sum("Pss"),
+        sum("Rss")
+    );
 }
 
 #[test]
