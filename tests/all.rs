@@ -11,7 +11,7 @@ use common::{Helper, run_vasmap, vasmap_as_nobody};
 use serde_json::Value;
 
 /// The tests of this file one at a time: each starts processes and reads every process
-/// on the machine, and the totals tests compare one `--all` run with the rows of another.
+/// on the machine, so one at a time a test sees only its own processes come and go.
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
