@@ -19,7 +19,7 @@
 //!
 //! Here: the columns, their measures and the [`Plan`]. Text fitted to a width is in
 //! `shorten.rs`; cells, the header and the notes written through a plan in `write.rs`;
-//! kept rows and their printing in `cells.rs`.
+//! kept rows in `cells.rs` and their printing in `print.rs`.
 //!
 //! Why not comfy-table, which the first version used for every table (and which is no
 //! longer a dependency): it wraps a cell that does not fit onto several lines (splitting
@@ -28,10 +28,12 @@
 //! 8.6x `cat maps` in CPU) where the table keeps its rows packed (issue 10).
 
 mod cells;
+mod print;
 mod shorten;
 mod write;
 
-pub use cells::{Lines, RowPaint, Slots, begin_cell, end_cell, short_cell};
+pub use cells::{begin_cell, end_cell, short_cell};
+pub use print::{Lines, RowPaint, Slots};
 
 pub use shorten::{
     fit_lines, shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap,

@@ -4,7 +4,7 @@
 
 use unicode_width::UnicodeWidthStr;
 
-use super::cells::pad;
+use super::print::pad;
 use super::{
     Align, Column, Fit, Grid, Plan, shorten_command, shorten_middle, shorten_words, width_of, wrap,
 };

@@ -1,0 +1,222 @@
+//! Making a row of the table: each cell's text formatted once, in column order, at the
+//! end of the [`RowStore`](crate::view::spool::RowStore) (see the module docs of
+//! [`super`]), each measured for its column as it is made.
+
+use std::io;
+
+use super::Table;
+use crate::model::{Explanation, Kind, Region};
+use crate::view::grid::{begin_cell, end_cell, short_cell, width_of};
+use crate::view::numfmt::{hex16, push_dec, push_hex};
+
+/// Append the name cell: printable ASCII as it is (most names), anything else escaped; an
+/// unnamed thread stack shows its thread. Returns its width when that is not its length.
+fn push_name(buf: &mut Vec<u8>, r: &Region, show_path: bool) -> Option<usize> {
+    let raw = if show_path { &r.name[..] } else { r.basename() };
+    if raw.is_empty() {
+        if let Kind::ThreadStack { tid } = r.kind {
+            buf.extend_from_slice(b"(tid ");
+            crate::view::numfmt::push_idec(buf, i64::from(tid), 0);
+            buf.push(b')');
+        }
+        None
+    } else if is_plain(raw) {
+        buf.extend_from_slice(raw);
+        None
+    } else {
+        let e = r.escape_name_part(raw);
+        buf.extend_from_slice(e.as_bytes());
+        Some(width_of(e.as_bytes()))
+    }
+}
+
+/// True for a name shown as it is: printable ASCII, no backslash, no space at either end.
+#[inline]
+pub(super) fn is_plain(raw: &[u8]) -> bool {
+    raw.first() != Some(&b' ') && raw.last() != Some(&b' ') && crate::text::is_plain_ascii(raw)
+}
+
+/// A figure in kB (`123K`; `None`: no figure was read, a `-`).
+#[inline]
+fn kb_cell(p: &mut Vec<u8>, v: Option<u64>) {
+    match v {
+        Some(v) => {
+            push_dec(p, v, 0);
+            p.push(b'K');
+        }
+        None => p.push(b'-'),
+    }
+}
+
+/// How much of a mapping a core dump holds.
+fn in_core(r: &Region) -> &'static str {
+    match r.dumped {
+        Some(d) if d.bytes == 0 => "none",
+        Some(d) if d.bytes >= r.size() => "all",
+        Some(_) => "part",
+        None => "",
+    }
+}
+
+impl Table<'_> {
+    /// Add a row for `r`: its totals, and its cells' text measured and kept.
+    pub(super) fn add(
+        &mut self,
+        r: &Region,
+        mark: Option<&str>,
+        explain: Option<&Explanation>,
+    ) -> io::Result<()> {
+        self.totals.add(r);
+        if r.perms.shared {
+            self.shared_kb = self.shared_kb.saturating_add(r.size_kb());
+        } else if r.perms.write {
+            self.writeable_kb = self.writeable_kb.saturating_add(r.size_kb());
+        }
+        if let Some(s) = &r.smaps {
+            self.any_smaps = true;
+            for (i, (_, id)) in self.fields.iter().enumerate() {
+                if let Some(v) = s.get(*id) {
+                    self.sums[i] = self.sums[i].saturating_add(v);
+                }
+            }
+        }
+        let text = explain.map(|e| e.text.as_str());
+        let (p, start) = self.rows.begin_row();
+        p.reserve(64 + r.name.len() * 4 + text.map_or(0, str::len) + mark.map_or(0, str::len));
+        p.push(crate::view::color::paint_of(r) as u8 + 1);
+        let sm = r.smaps.as_ref();
+        let (grid, has) = (&mut self.grid, &self.has);
+        let mut i = 0;
+        // One cell, in column order (the order `Table::new` adds the columns in):
+        // `$fill` appends its text and says its width when that is not its length.
+        macro_rules! cell {
+            ($fill:block) => {{
+                let at = begin_cell(p);
+                let wide: Option<usize> = $fill;
+                let w = wide.unwrap_or(p.len() - at - 1);
+                end_cell(p, at, wide);
+                grid.measure(i, w);
+                i += 1;
+            }};
+        }
+        // The address: always sixteen digits, header and text in one fixed-size append.
+        let mut addr = [0; 17];
+        addr[1..].copy_from_slice(&hex16(r.start));
+        p.extend_from_slice(&short_cell(addr));
+        grid.measure(i, 16);
+        i += 1;
+        cell!({
+            kb_cell(p, Some(r.size_kb()));
+            None
+        });
+        if has.x {
+            cell!({
+                kb_cell(p, sm.map(|s| s.rss));
+                None
+            });
+            cell!({
+                kb_cell(p, sm.map(|s| s.pss));
+                None
+            });
+            cell!({
+                kb_cell(p, sm.map(|s| s.dirty()));
+                None
+            });
+            cell!({
+                kb_cell(p, sm.map(|s| s.swap));
+                None
+            });
+        }
+        for &(id, plain) in &has.fields {
+            cell!({
+                if let Some(v) = sm.and_then(|s| s.get(id)) {
+                    push_dec(p, v, 0);
+                    if !plain {
+                        p.push(b'K');
+                    }
+                }
+                None
+            });
+        }
+        let letters = r.perm_letters();
+        self.unknown_perms |= if letters == *b"????" {
+            4
+        } else {
+            u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
+        };
+        // The permissions, header and text in one append; W+X is flagged in the text
+        // too, so it shows without colour.
+        let [a, b, c, d] = letters;
+        if r.perms.is_wx() {
+            p.extend_from_slice(&short_cell([0, a, b, c, d, b' ', b'W', b'+', b'X']));
+            grid.measure(i, 8);
+        } else {
+            p.extend_from_slice(&short_cell([0, a, b, c, d]));
+            grid.measure(i, 4);
+        }
+        i += 1;
+        if has.in_core {
+            cell!({
+                p.extend_from_slice(in_core(r).as_bytes());
+                None
+            });
+        }
+        if has.device {
+            cell!({
+                push_hex(p, r.offset, 8);
+                None
+            });
+            cell!({
+                push_hex(p, u64::from(r.dev_major), 2);
+                p.push(b':');
+                push_hex(p, u64::from(r.dev_minor), 2);
+                None
+            });
+        }
+        cell!({
+            p.extend_from_slice(r.kind.label().as_bytes());
+            // A kind a core dump did not record but vasmap inferred gets a `*`.
+            if r.dumped.is_some_and(|d| d.kind_inferred) {
+                p.push(b'*');
+                self.inferred = true;
+            }
+            None
+        });
+        if has.vm_flags {
+            cell!({
+                let flags = sm.map_or(&[][..], |s| &s.vm_flags);
+                for (j, f) in flags.iter().enumerate() {
+                    if j > 0 {
+                        p.push(b' ');
+                    }
+                    p.extend_from_slice(f);
+                }
+                None
+            });
+        }
+        cell!({ push_name(p, r, self.opts.show_path) });
+        cell!({
+            match mark.filter(|m| !m.is_empty()) {
+                Some(m) => {
+                    p.extend_from_slice("◀ ".as_bytes());
+                    p.extend_from_slice(m.as_bytes());
+                    Some(2 + width_of(m.as_bytes()))
+                }
+                None => None,
+            }
+        });
+        if has.explain {
+            cell!({
+                let e = text.unwrap_or("");
+                p.extend_from_slice(e.as_bytes());
+                Some(width_of(e.as_bytes()))
+            });
+        }
+        debug_assert_eq!(i, self.shows.len(), "a cell for every column");
+        let at = self.rows.end_row(start)?;
+        if let Some(order) = &mut self.order {
+            order.push((self.opts.select.sort.value(r), r.start, at));
+        }
+        Ok(())
+    }
+}
