@@ -1176,3 +1176,47 @@ fn hostile_arguments_are_escaped_in_usage_errors() {
         assert!(text(&err).starts_with("error: "), "{}", text(&err));
     }
 }
+
+/// A thread id stands for its process, in vasmap's own views as in pmap's: its threads
+/// share one address space. The header and the document name the process, the rows are
+/// the process's, and stderr says which thread was given (pmap's mode, like pmap, says
+/// nothing).
+#[test]
+fn a_thread_id_shows_its_process_and_says_so() {
+    let Some(threads) = Helper::start("threads", &["2"]) else {
+        return;
+    };
+    let pid = threads.pid;
+    let tid = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .find(|&t| t != pid)
+        .expect("a thread besides the main one");
+    let json = |who: i32| {
+        let (out, err, code) = run_vasmap(&["--json", &who.to_string()]);
+        assert_eq!(code, 0, "{}", text(&err));
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        (doc, text(&err))
+    };
+    let (by_tid, said) = json(tid);
+    let (by_pid, quiet) = json(pid);
+    assert_eq!(by_tid["process"]["pid"], pid);
+    assert_eq!(
+        by_tid["regions"].as_array().map(Vec::len),
+        by_pid["regions"].as_array().map(Vec::len)
+    );
+    assert_eq!(
+        said.trim(),
+        format!(
+            "vasmap: {tid} is a thread of process {pid}, whose address space it shares: \
+             showing process {pid}"
+        )
+    );
+    assert!(quiet.is_empty(), "{quiet}");
+    let (out, _, _) = run_vasmap(&[&tid.to_string()]);
+    assert!(text(&out).starts_with(&format!("{pid}:")), "{}", text(&out));
+    let (out, err, code) = run_vasmap(&["--pmap", &tid.to_string()]);
+    assert_eq!(code, 0);
+    assert!(text(&out).starts_with(&format!("{pid}:")), "{}", text(&out));
+    assert!(err.is_empty(), "{}", text(&err));
+}

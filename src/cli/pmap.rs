@@ -46,7 +46,7 @@ mod run;
 
 use getopt::{GetoptError, Item};
 use options::{Key, SPEC};
-pub use run::{Plan, Prepared, tgid_of};
+pub use run::{Plan, Prepared};
 
 /// How the pmap mode was entered: it decides the usage line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

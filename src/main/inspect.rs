@@ -118,7 +118,18 @@ pub(crate) fn resolve(processes: &[ProcessArg], failed: &mut bool) -> Vec<i32> {
     let mut pids = Vec::with_capacity(processes.len());
     for p in processes {
         match p {
-            ProcessArg::Pid(pid) => pids.push(*pid),
+            // A thread id stands for its process, as in pmap: the threads of a process
+            // share its address space. Said on stderr, as a name's pids are.
+            ProcessArg::Pid(pid) => match vasmap::read::procfile::tgid_of(*pid) {
+                Some(tgid) if tgid != *pid => {
+                    report(format_args!(
+                        "{pid} is a thread of process {tgid}, whose address space it shares: \
+                         showing process {tgid}"
+                    ));
+                    pids.push(tgid);
+                }
+                _ => pids.push(*pid),
+            },
             ProcessArg::Name(name) => {
                 match vasmap::read::byname::find_by_name(name.as_encoded_bytes()) {
                     Ok(found) => {
@@ -202,7 +213,8 @@ pub(crate) fn inspect(line: &Line) -> ExitCode {
 /// The pmap mode (`vasmap --pmap ...`, or vasmap run as `pmap`): the command line read as
 /// pmap reads it (`vasmap::cli::pmap`), then the inspector's loop.
 pub(crate) fn run_pmap(inv: vasmap::cli::pmap::Invocation) -> ExitCode {
-    use vasmap::cli::pmap::{Prepared, tgid_of};
+    use vasmap::cli::pmap::Prepared;
+    use vasmap::read::procfile::tgid_of;
     hold_freed_memory();
     let home = std::env::var_os("HOME");
     let prepared = inv.prepare(

@@ -74,3 +74,24 @@ pub fn is_process(pid: i32) -> bool {
     let r = unsafe { libc::syscall(libc::SYS_tgkill, pid, pid, 0) };
     r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
+
+/// The thread group (process) a thread id belongs to, from `Tgid:` in
+/// `/proc/TID/status`; a process's own pid gives itself. pmap shows a thread id as its
+/// process: the header says the tgid, and the rows are the process's (all its threads
+/// share one address space); vasmap's own views do the same, and say so. `None` when the file cannot be read (no such task).
+pub fn tgid_of(pid: i32) -> Option<i32> {
+    // A process's own pid, told by one system call (most pids given are processes).
+    if is_process(pid) {
+        return Some(pid);
+    }
+    let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
+    let line = status
+        .split(|&b| b == b'\n')
+        .find_map(|l| l.strip_prefix(b"Tgid:"))?;
+    std::str::from_utf8(line)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .filter(|&t| t > 0)
+}

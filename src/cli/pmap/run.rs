@@ -87,27 +87,6 @@ pub struct Plan {
     pub files: Vec<PathBuf>,
 }
 
-/// The thread group (process) a thread id belongs to, from `Tgid:` in
-/// `/proc/TID/status`; a process's own pid gives itself. pmap shows a thread id as its
-/// process: the header says the tgid, and the rows are the process's (all its threads
-/// share one address space). `None` when the file cannot be read (no such task).
-pub fn tgid_of(pid: i32) -> Option<i32> {
-    // A process's own pid, told by one system call (most pids given are processes).
-    if crate::read::proc::is_process(pid) {
-        return Some(pid);
-    }
-    let status = std::fs::read(format!("/proc/{pid}/status")).ok()?;
-    let line = status
-        .split(|&b| b == b'\n')
-        .find_map(|l| l.strip_prefix(b"Tgid:"))?;
-    std::str::from_utf8(line)
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-        .filter(|&t| t > 0)
-}
-
 /// pmap's pid: `/proc/` and a digit, or a digit, then `strtoul(s, &end, 0)` from 1 to
 /// 0x7fffffff with nothing after it. `Ok(None)`: a `/proc/...` that pmap skips.
 /// `Err(())`: pmap prints its usage and exits 1.
