@@ -1213,8 +1213,14 @@ fn a_thread_id_shows_its_process_and_says_so() {
         )
     );
     assert!(quiet.is_empty(), "{quiet}");
-    let (out, _, _) = run_vasmap(&[&tid.to_string()]);
-    assert!(text(&out).starts_with(&format!("{pid}:")), "{}", text(&out));
+    for args in [&[][..], &["layout"]] {
+        let mut args = args.to_vec();
+        let t = tid.to_string();
+        args.push(&t);
+        let (out, err, _) = run_vasmap(&args);
+        assert!(text(&out).starts_with(&format!("{pid}:")), "{}", text(&out));
+        assert_eq!(text(&err).trim(), said.trim());
+    }
     let (out, err, code) = run_vasmap(&["--pmap", &tid.to_string()]);
     assert_eq!(code, 0);
     assert!(text(&out).starts_with(&format!("{pid}:")), "{}", text(&out));

@@ -57,7 +57,7 @@ pub(crate) fn run_watch(args: &vasmap::cli::WatchArgs) -> ExitCode {
         ));
     }
     let opts = WatchOptions {
-        pid: args.pid,
+        pid: super::inspect::process_of(args.pid),
         interval: args.interval,
         show_path: args.show_path,
         color: vasmap::view::color::enabled(args.color),

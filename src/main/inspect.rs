@@ -118,18 +118,7 @@ pub(crate) fn resolve(processes: &[ProcessArg], failed: &mut bool) -> Vec<i32> {
     let mut pids = Vec::with_capacity(processes.len());
     for p in processes {
         match p {
-            // A thread id stands for its process, as in pmap: the threads of a process
-            // share its address space. Said on stderr, as a name's pids are.
-            ProcessArg::Pid(pid) => match vasmap::read::procfile::tgid_of(*pid) {
-                Some(tgid) if tgid != *pid => {
-                    report(format_args!(
-                        "{pid} is a thread of process {tgid}, whose address space it shares: \
-                         showing process {tgid}"
-                    ));
-                    pids.push(tgid);
-                }
-                _ => pids.push(*pid),
-            },
+            ProcessArg::Pid(pid) => pids.push(process_of(*pid)),
             ProcessArg::Name(name) => {
                 match vasmap::read::byname::find_by_name(name.as_encoded_bytes()) {
                     Ok(found) => {
@@ -149,6 +138,23 @@ pub(crate) fn resolve(processes: &[ProcessArg], failed: &mut bool) -> Vec<i32> {
         }
     }
     pids
+}
+
+/// The process a pid given on the command line stands for: itself, or for a thread id
+/// the process it belongs to, as in pmap (a process's threads share its address space),
+/// said on stderr as a name's pids are. A pid that cannot be looked at is left as it is
+/// (reading it then says why).
+pub(crate) fn process_of(pid: i32) -> i32 {
+    match vasmap::read::procfile::tgid_of(pid) {
+        Some(tgid) if tgid != pid => {
+            report(format_args!(
+                "{pid} is a thread of process {tgid}, whose address space it shares: \
+                 showing process {tgid}"
+            ));
+            tgid
+        }
+        _ => pid,
+    }
 }
 
 /// `1 process (pid 12)`, `3 processes (pids 12, 40, 41)`: at most ten pids listed.

@@ -31,7 +31,7 @@ pub(crate) fn run_layout(args: &vasmap::cli::LayoutArgs) -> ExitCode {
         hold_freed_memory();
     }
     let (pids, files) = match &target {
-        Target::Pid(pid) => (vec![*pid], vec![]),
+        Target::Pid(pid) => (vec![super::inspect::process_of(*pid)], vec![]),
         Target::Myself => (vec![std::process::id() as i32], vec![]),
         Target::File(path) => (vec![], vec![path.clone()]),
     };

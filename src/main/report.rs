@@ -18,7 +18,10 @@ pub(crate) fn run_report(args: &vasmap::cli::ReportArgs) -> ExitCode {
     use vasmap::cli::Target;
     use vasmap::text::escape_path;
     use vasmap::view::report::{ReportOptions, data::FULL_BUDGET};
-    let target = args.target();
+    let target = match args.target() {
+        Target::Pid(pid) => Target::Pid(super::inspect::process_of(pid)),
+        other => other,
+    };
     if !args.maps.is_empty() && target != Target::Myself {
         report(
             "--map maps a file into vasmap itself: it goes with `vasmap report self --map FILE`, \

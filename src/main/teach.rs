@@ -31,7 +31,8 @@ pub(crate) fn run_pages(args: &vasmap::cli::PagesArgs) -> ExitCode {
     use vasmap::teach::pages::{PagesError, show_pages};
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let shown = show_pages(args.pid, &args.where_, &args.to_options(), &mut out);
+    let pid = super::inspect::process_of(args.pid);
+    let shown = show_pages(pid, &args.where_, &args.to_options(), &mut out);
     let flushed = out.flush();
     match shown {
         // Pages without a pagemap entry are shown as such; that is not a failure.
