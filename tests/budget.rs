@@ -96,10 +96,10 @@ fn each_pid_costs_no_more_system_calls_than_the_budget() {
     // maps file of one read (3.6 KB) and a smaps file of about 20 KB (6 reads).
     let budgets: [(&[&str], f64); 5] = [
         (&["--pmap"], 11.0),
-        (&[], 15.0),
+        (&[], 16.0),
         (&["--pmap", "-x"], 18.0),
-        (&["-x"], 22.0),
-        (&["--json"], 23.0),
+        (&["-x"], 23.0),
+        (&["--json"], 24.0),
     ];
     for (flags, budget) in budgets {
         let Some(n) = per_pid(&sleepers, flags) else {
