@@ -65,8 +65,47 @@ impl Kind {
         }
     }
 
+    /// [`Kind::label`] then spaces, 16 bytes: for a row printed by fixed-size copies
+    /// (`view::table::basic`). Every label is shorter (checked as this compiles), so a
+    /// `*` fits after it too.
+    pub fn label16(&self) -> &'static [u8; 16] {
+        const fn pad(label: &str) -> [u8; 16] {
+            let b = label.as_bytes();
+            assert!(b.len() < 16, "a kind's label is shorter than 16 bytes");
+            let mut out = [b' '; 16];
+            let mut i = 0;
+            while i < b.len() {
+                out[i] = b[i];
+                i += 1;
+            }
+            out
+        }
+        use Kind::*;
+        match self {
+            Program => const { &pad(Program.label()) },
+            Loader => const { &pad(Loader.label()) },
+            Library => const { &pad(Library.label()) },
+            File => const { &pad(File.label()) },
+            DeletedFile => const { &pad(DeletedFile.label()) },
+            Heap => const { &pad(Heap.label()) },
+            Stack => const { &pad(Stack.label()) },
+            ThreadStack { .. } => const { &pad(ThreadStack { tid: 0 }.label()) },
+            Guard => const { &pad(Guard.label()) },
+            Reserved => const { &pad(Reserved.label()) },
+            Anon => const { &pad(Anon.label()) },
+            NamedAnon => const { &pad(NamedAnon.label()) },
+            SharedAnon => const { &pad(SharedAnon.label()) },
+            Memfd => const { &pad(Memfd.label()) },
+            SysvShm { .. } => const { &pad(SysvShm { shmid: 0 }.label()) },
+            Vdso => const { &pad(Vdso.label()) },
+            Vvar => const { &pad(Vvar.label()) },
+            Vsyscall => const { &pad(Vsyscall.label()) },
+            Special => const { &pad(Special.label()) },
+        }
+    }
+
     /// A short lower-case label for tables: `program`, `thread stack`, ...
-    pub fn label(&self) -> &'static str {
+    pub const fn label(&self) -> &'static str {
         match self {
             Kind::Program => "program",
             Kind::Loader => "loader",

@@ -33,7 +33,7 @@ mod shorten;
 mod write;
 
 pub use cells::{begin_cell, end_cell, short_cell};
-pub use print::{Lines, RowPaint, Slots};
+pub use print::{Lines, RESET, RowPaint, Slots, put_text};
 
 pub use shorten::{
     fit_lines, shorten_command, shorten_end, shorten_middle, shorten_words, width_of, wrap,

@@ -21,7 +21,7 @@ pub enum RowPaint<'a> {
     Cells(&'a str),
 }
 
-const RESET: &[u8] = b"\x1b[0m";
+pub const RESET: &[u8] = b"\x1b[0m";
 
 /// Lines of text laid over spaces: everything past the text written so far is spaces,
 /// so a row's padding is skipped over rather than written ([`Grid::packed_row`]).
@@ -71,6 +71,30 @@ impl Lines {
             self.extend_from_slice(RESET);
         }
         self.extend_from_slice(b"\n");
+    }
+
+    /// Begin a line of at most `max` bytes: the buffer, spaces past what is written with
+    /// room for the line and 16 bytes more, and where the line's text starts (after its
+    /// leading space). End it with [`Lines::close_line`].
+    #[inline]
+    pub fn open_line(&mut self, max: usize) -> (&mut [u8], usize) {
+        self.room(self.len + 1 + max + 16);
+        let base = self.len + 1;
+        (&mut self.bytes[..], base)
+    }
+
+    /// End the line [`Lines::open_line`] began, whose last text ends at `end`, no further
+    /// than the line's `max` from there: the reset when its colour is still on, and the
+    /// newline, in the room `open_line` made.
+    #[inline]
+    pub fn close_line(&mut self, end: usize, painted: bool) {
+        let mut e = end;
+        if painted {
+            self.bytes[e..e + RESET.len()].copy_from_slice(RESET);
+            e += RESET.len();
+        }
+        self.bytes[e] = b'\n';
+        self.len = e + 1;
     }
 
     /// Forget what was written (spaces again).
@@ -353,7 +377,7 @@ fn whole_row(slots: &Slots, row: &[u8], padded: &[u8], sgr: &[u8], out: &mut Lin
 /// more. Up to 16 bytes are copied as 16 when `src` has them (what follows the text, then
 /// 16 spaces over it): two fixed-size copies rather than a call to `memcpy`.
 #[inline]
-fn put_text(buf: &mut [u8], n: usize, src: &[u8], len: usize) {
+pub fn put_text(buf: &mut [u8], n: usize, src: &[u8], len: usize) {
     if len <= 16 && src.len() >= 16 {
         buf[n..n + 16].copy_from_slice(&src[..16]);
         buf[n + len..n + len + 16].copy_from_slice(&SPACES[..16]);

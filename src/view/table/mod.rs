@@ -19,8 +19,10 @@
 //! formatted once and copied, see docs/performance.md.
 //!
 //! Here: the columns and the view; a row's cells made in `row.rs`; the rows printed in
-//! `write.rs`.
+//! `write.rs`. The basic table (`vasmap PID`: no option adds a column) keeps its rows as
+//! records instead, printed straight into their lines (`basic.rs`).
 
+mod basic;
 mod row;
 mod write;
 
@@ -116,6 +118,10 @@ struct Table<'o> {
     /// Which of the optional columns are there, from `shows`: [`Table::add`] makes the
     /// cells in column order without a `match` per cell.
     has: Has,
+    /// No option added a column: rows are kept and printed as `basic.rs` does.
+    basic: bool,
+    /// The basic table's widest cells.
+    basic_widths: basic::Widths,
 }
 
 /// The optional columns a table has (see [`Table::add`]).
@@ -207,9 +213,12 @@ impl<'o> Table<'o> {
         if opts.explain {
             add(Show::Explain, "What it is", Align::Left, Fit::Wrap);
         }
+        use Show::{Address, Kind, Mark, Name, Perm, Size};
         Table {
             opts,
             has: Has::of(&shows),
+            basic: shows == [Address, Size, Perm, Kind, Name, Mark],
+            basic_widths: basic::Widths::default(),
             shows,
             sums: vec![0; n],
             fields,

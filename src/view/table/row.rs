@@ -11,29 +11,58 @@ use crate::view::numfmt::{hex16, push_dec, push_hex};
 
 /// Append the name cell: printable ASCII as it is (most names), anything else escaped; an
 /// unnamed thread stack shows its thread. Returns its width when that is not its length.
-fn push_name(buf: &mut Vec<u8>, r: &Region, show_path: bool) -> Option<usize> {
+///
+/// The common cases inline (no name, a plain one: every row of the table comes here),
+/// the rest out of line.
+#[inline(always)]
+pub(super) fn push_name(buf: &mut Vec<u8>, r: &Region, show_path: bool) -> Option<usize> {
     let raw = if show_path { &r.name[..] } else { r.basename() };
     if raw.is_empty() {
         if let Kind::ThreadStack { tid } = r.kind {
-            buf.extend_from_slice(b"(tid ");
-            crate::view::numfmt::push_idec(buf, i64::from(tid), 0);
-            buf.push(b')');
+            push_tid(buf, tid);
         }
         None
     } else if is_plain(raw) {
         buf.extend_from_slice(raw);
         None
     } else {
-        let e = r.escape_name_part(raw);
-        buf.extend_from_slice(e.as_bytes());
-        Some(width_of(e.as_bytes()))
+        push_escaped(buf, r, raw)
     }
+}
+
+/// An unnamed thread stack's name: `(tid 123)`.
+#[cold]
+#[inline(never)]
+fn push_tid(buf: &mut Vec<u8>, tid: i32) {
+    buf.extend_from_slice(b"(tid ");
+    crate::view::numfmt::push_idec(buf, i64::from(tid), 0);
+    buf.push(b')');
+}
+
+/// [`push_name`] of a name that is escaped: its width.
+#[cold]
+#[inline(never)]
+fn push_escaped(buf: &mut Vec<u8>, r: &Region, raw: &[u8]) -> Option<usize> {
+    let e = r.escape_name_part(raw);
+    buf.extend_from_slice(e.as_bytes());
+    Some(width_of(e.as_bytes()))
 }
 
 /// True for a name shown as it is: printable ASCII, no backslash, no space at either end.
 #[inline]
 pub(super) fn is_plain(raw: &[u8]) -> bool {
     raw.first() != Some(&b' ') && raw.last() != Some(&b' ') && crate::text::is_plain_ascii(raw)
+}
+
+/// Which permission letters are `?` (a core does not record them), as
+/// [`Table::unknown_perms`](super::Table) keeps them: 1 private/shared, 2 readable, 4 all.
+#[inline]
+pub(super) fn unknown_perms(letters: [u8; 4]) -> u8 {
+    if letters == *b"????" {
+        4
+    } else {
+        u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
+    }
 }
 
 /// A figure in kB (`123K`; `None`: no figure was read, a `-`).
@@ -79,6 +108,9 @@ impl Table<'_> {
                     self.sums[i] = self.sums[i].saturating_add(v);
                 }
             }
+        }
+        if self.basic {
+            return self.add_basic(r, mark);
         }
         let text = explain.map(|e| e.text.as_str());
         let (p, start) = self.rows.begin_row();
@@ -139,11 +171,7 @@ impl Table<'_> {
             });
         }
         let letters = r.perm_letters();
-        self.unknown_perms |= if letters == *b"????" {
-            4
-        } else {
-            u8::from(letters[0] == b'?') << 1 | u8::from(letters[3] == b'?')
-        };
+        self.unknown_perms |= unknown_perms(letters);
         // The permissions, header and text in one append; W+X is flagged in the text
         // too, so it shows without colour.
         let [a, b, c, d] = letters;

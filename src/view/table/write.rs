@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use super::{Show, Table, is_not_additive};
+use super::{Show, Table, basic, is_not_additive};
 use crate::view::color::{Paint, paints_background, sgr};
 use crate::view::grid::{Lines, RowPaint, line_end};
 use crate::view::spool::RowStore;
@@ -56,6 +56,9 @@ impl Table<'_> {
                 }
             }
         }
+        if self.basic {
+            self.basic_widths.tell(&mut self.grid);
+        }
         let plan = self.grid.plan(width);
         // Small at first (it grows by doubling to the 64 KiB written at a time): spaces
         // for 64 KiB up front were 5% of a 124-mapping table's instructions.
@@ -84,18 +87,32 @@ impl Table<'_> {
                     _ => RowPaint::None,
                 },
             );
-        // A row is its paint's byte then its cells; `padded` goes on past it.
+        // The basic table's rows are records (`basic.rs`), printed straight into their
+        // lines, or made into cells for the general printer when a line needs it.
+        let basic = self.basic;
+        let layout = basic.then(|| basic::Layout::of(&plan)).flatten();
+        let colours = paints.map(basic::Colour::of);
+        let mut made = Vec::new();
+        // A row is its paint's byte then its cells (or the rest of its record); `padded`
+        // goes on past it.
         let mut emit = |padded: &[u8], n: usize| -> io::Result<()> {
-            let (Some((&paint, cells)), true) = (padded.split_first(), n > 0) else {
+            let (Some(&paint), true) = (padded.first(), n > 0) else {
                 return Ok(());
             };
-            let cells = (cells, n - 1);
-            let paint = paints
-                .get(usize::from(paint))
-                .copied()
-                .unwrap_or(RowPaint::None);
+            let code = usize::from(paint);
+            let paint = paints.get(code).copied().unwrap_or(RowPaint::None);
             let mut under: &[u8] = b"";
-            grid.packed_row(&slots, cells, paint, &mut under, &mut buf);
+            if !basic {
+                grid.packed_row(&slots, (&padded[1..], n - 1), paint, &mut under, &mut buf);
+            } else if !layout.as_ref().is_some_and(|lay| {
+                let colour = colours.get(code).copied().unwrap_or(basic::Colour::NONE);
+                basic::line(lay, &padded[..n], padded, colour, &mut buf)
+            }) {
+                basic::cells_of(&padded[..n], &mut made);
+                let m = made.len();
+                made.extend_from_slice(&[0; RowStore::PAD]);
+                grid.packed_row(&slots, (&made[1..], m - 1), paint, &mut under, &mut buf);
+            }
             if !under.is_empty() {
                 scratch.clear();
                 grid.under(
