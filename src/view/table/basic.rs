@@ -88,18 +88,18 @@ fn kb_width(v: u64) -> usize {
     v.checked_ilog10().map_or(1, |l| l as usize + 1) + 1
 }
 
+/// The u32 at `AT` of a record's fixed part.
 #[inline]
-fn u32_at(rec: &[u8], at: usize) -> usize {
-    rec.get(at..at + 4)
-        .and_then(|b| b.first_chunk::<4>())
-        .map_or(0, |b| u32::from_le_bytes(*b) as usize)
+fn u32_at<const AT: usize>(fixed: &[u8; FIXED]) -> usize {
+    let b: [u8; 4] = std::array::from_fn(|i| fixed[AT + i]);
+    u32::from_le_bytes(b) as usize
 }
 
+/// The u64 at `AT` of a record's fixed part.
 #[inline]
-fn u64_at(rec: &[u8], at: usize) -> u64 {
-    rec.get(at..at + 8)
-        .and_then(|b| b.first_chunk::<8>())
-        .map_or(0, |b| u64::from_le_bytes(*b))
+fn u64_at<const AT: usize>(fixed: &[u8; FIXED]) -> u64 {
+    let b: [u8; 8] = std::array::from_fn(|i| fixed[AT + i]);
+    u64::from_le_bytes(b)
 }
 
 impl Table<'_> {
@@ -147,8 +147,8 @@ impl Table<'_> {
             None => (0, 0),
         };
         let lens = [name_len, name_width, mark_len, mark_width].map(|n| n as u32);
-        for (i, n) in lens.iter().enumerate() {
-            p[at + 4 + 4 * i..at + 8 + 4 * i].copy_from_slice(&n.to_le_bytes());
+        if let Some(place) = p.get_mut(at + 4..at + 20) {
+            place.copy_from_slice(lens.map(u32::to_le_bytes).as_flattened());
         }
         let w = &mut self.basic_widths;
         w.rows = true;
@@ -242,9 +242,9 @@ pub(super) fn line(
     let Some(fixed) = rec.first_chunk::<FIXED>() else {
         return false;
     };
-    let name_len = u32_at(rec, 4);
-    let name_width = u32_at(rec, 8);
-    if name_width > lay.name_width || u32_at(rec, 12) != 0 {
+    let name_len = u32_at::<4>(fixed);
+    let name_width = u32_at::<8>(fixed);
+    if name_width > lay.name_width || u32_at::<12>(fixed) != 0 {
         return false;
     }
     let kind_len = usize::from(fixed[2]);
@@ -255,8 +255,8 @@ pub(super) fn line(
     // The SGR as 16 bytes: the address covers what follows it.
     buf[base..base + 16].copy_from_slice(&sgr);
     let n = base + sgr_len;
-    buf[n..n + 16].copy_from_slice(&hex16(u64_at(rec, 24)));
-    put_kb(buf, n + lay.size_end, u64_at(rec, 32));
+    buf[n..n + 16].copy_from_slice(&hex16(u64_at::<24>(fixed)));
+    put_kb(buf, n + lay.size_end, u64_at::<32>(fixed));
     let p = n + lay.perm;
     buf[p..p + 4].copy_from_slice(&fixed[20..24]);
     if fixed[1] == 8 {
@@ -308,15 +308,15 @@ pub(super) fn cells_of(rec: &[u8], cells: &mut Vec<u8>) {
         return;
     };
     let kind_len = usize::from(fixed[2]);
-    let (name_len, name_width) = (u32_at(rec, 4), u32_at(rec, 8));
-    let (mark_len, mark_width) = (u32_at(rec, 12), u32_at(rec, 16));
+    let (name_len, name_width) = (u32_at::<4>(fixed), u32_at::<8>(fixed));
+    let (mark_len, mark_width) = (u32_at::<12>(fixed), u32_at::<16>(fixed));
     let text = |at: usize, len: usize| rec.get(at..at + len).unwrap_or(&[]);
     cells.push(fixed[0]);
     let mut addr = [0; 17];
-    addr[1..].copy_from_slice(&hex16(u64_at(rec, 24)));
+    addr[1..].copy_from_slice(&hex16(u64_at::<24>(fixed)));
     cells.extend_from_slice(&short_cell(addr));
     let at = begin_cell(cells);
-    push_dec(cells, u64_at(rec, 32), 0);
+    push_dec(cells, u64_at::<32>(fixed), 0);
     cells.push(b'K');
     end_cell(cells, at, None);
     let [a, b, c, d] = [fixed[20], fixed[21], fixed[22], fixed[23]];
