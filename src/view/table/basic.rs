@@ -274,6 +274,10 @@ pub(super) fn line(
 }
 
 /// Write `v` and a `K` ending just before `end` (the line is spaces there).
+///
+/// By hand rather than `itoa` (which the cells' path uses): itoa writes into a buffer of
+/// its own, from which a text of any length would be copied into the line (a `memcpy`
+/// call a row); this writes the digits in place, two at a time from the right.
 #[inline]
 fn put_kb(buf: &mut [u8], end: usize, v: u64) {
     /// The two digits of every number below 100.
