@@ -375,8 +375,9 @@ fn whole_row(slots: &Slots, row: &[u8], padded: &[u8], sgr: &[u8], out: &mut Lin
 
 /// Put the first `len` bytes of `src` at `buf[n..]`, which has room for them and 16 bytes
 /// more. Up to 16 bytes are copied as 16 when `src` has them (what follows the text, then
-/// 16 spaces over it): two fixed-size copies rather than a call to `memcpy`.
-#[inline]
+/// 16 spaces over it): two fixed-size copies rather than a call to `memcpy`. Always
+/// inlined: called from two printers, it had become a call for every cell.
+#[inline(always)]
 pub fn put_text(buf: &mut [u8], n: usize, src: &[u8], len: usize) {
     if len <= 16 && src.len() >= 16 {
         buf[n..n + 16].copy_from_slice(&src[..16]);

@@ -101,17 +101,25 @@ impl Table<'_> {
             };
             let code = usize::from(paint);
             let paint = paints.get(code).copied().unwrap_or(RowPaint::None);
-            let mut under: &[u8] = b"";
-            if !basic {
-                grid.packed_row(&slots, (&padded[1..], n - 1), paint, &mut under, &mut buf);
-            } else if !layout.as_ref().is_some_and(|lay| {
+            // The cells to print: the row's own, or a basic record's made into cells
+            // when its line needs the general printer (one call of it either way, so
+            // that it stays inlined here).
+            let cells = if !basic {
+                Some((&padded[1..], n - 1))
+            } else if layout.as_ref().is_some_and(|lay| {
                 let colour = colours.get(code).copied().unwrap_or(basic::Colour::NONE);
                 basic::line(lay, &padded[..n], padded, colour, &mut buf)
             }) {
+                None
+            } else {
                 basic::cells_of(&padded[..n], &mut made);
                 let m = made.len();
                 made.extend_from_slice(&[0; RowStore::PAD]);
-                grid.packed_row(&slots, (&made[1..], m - 1), paint, &mut under, &mut buf);
+                Some((&made[1..], m - 1))
+            };
+            let mut under: &[u8] = b"";
+            if let Some(cells) = cells {
+                grid.packed_row(&slots, cells, paint, &mut under, &mut buf);
             }
             if !under.is_empty() {
                 scratch.clear();
