@@ -36,12 +36,12 @@
 use std::io;
 
 use super::Table;
-use super::row::{push_name, unknown_perms};
-use crate::model::Region;
-use crate::view::grid::{
-    Lines, Plan, RESET, RowPaint, begin_cell, end_cell, put_text, short_cell, width_of,
+use super::row::{
+    push_address_cell, push_mark, push_name, push_perm_cell, push_size_cell, unknown_perms,
 };
-use crate::view::numfmt::{hex16, push_dec};
+use crate::model::Region;
+use crate::view::grid::{Lines, Plan, RESET, RowPaint, begin_cell, end_cell, put_text};
+use crate::view::numfmt::{dec_width, hex16};
 
 /// The fixed part of a record.
 const FIXED: usize = 56;
@@ -58,7 +58,6 @@ const MARK: usize = 5;
 /// written: [`Widths::tell`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Widths {
-    rows: bool,
     /// The largest size (its width is the widest).
     size: u64,
     perm: usize,
@@ -68,24 +67,18 @@ pub(super) struct Widths {
 }
 
 impl Widths {
-    /// Measure the grid's columns with the widest cells: what measuring every cell of
-    /// every row would have told it.
-    pub(super) fn tell(&self, grid: &mut crate::view::grid::Grid) {
-        if self.rows {
+    /// Measure the grid's columns with the widest cells of the table's `rows` rows: what
+    /// measuring every cell of every row would have told it.
+    pub(super) fn tell(&self, rows: usize, grid: &mut crate::view::grid::Grid) {
+        if rows > 0 {
             grid.measure(ADDRESS, 16);
-            grid.measure(SIZE, kb_width(self.size));
+            grid.measure(SIZE, dec_width(self.size) + 1);
             grid.measure(PERM, self.perm);
             grid.measure(KIND, self.kind);
             grid.measure(NAME, self.name);
             grid.measure(MARK, self.mark);
         }
     }
-}
-
-/// `v`'s width in decimal, and the `K`.
-#[inline]
-fn kb_width(v: u64) -> usize {
-    v.checked_ilog10().map_or(1, |l| l as usize + 1) + 1
 }
 
 /// The u32 at `AT` of a record's fixed part.
@@ -137,21 +130,14 @@ impl Table<'_> {
         let wide = push_name(p, r, self.opts.show_path);
         let name_len = p.len() - name_at;
         let name_width = wide.unwrap_or(name_len);
-        let (mark_len, mark_width) = match mark.filter(|m| !m.is_empty()) {
-            Some(m) => {
-                let mark_at = p.len();
-                p.extend_from_slice("◀ ".as_bytes());
-                p.extend_from_slice(m.as_bytes());
-                (p.len() - mark_at, 2 + width_of(m.as_bytes()))
-            }
-            None => (0, 0),
-        };
+        let mark_at = p.len();
+        let mark_width = push_mark(p, mark).unwrap_or(0);
+        let mark_len = p.len() - mark_at;
         let lens = [name_len, name_width, mark_len, mark_width].map(|n| n as u32);
         if let Some(place) = p.get_mut(at + 4..at + 20) {
             place.copy_from_slice(lens.map(u32::to_le_bytes).as_flattened());
         }
         let w = &mut self.basic_widths;
-        w.rows = true;
         // The widest size is the largest's.
         w.size = w.size.max(size);
         w.perm = w.perm.max(if wx { 8 } else { 4 });
@@ -316,19 +302,10 @@ pub(super) fn cells_of(rec: &[u8], cells: &mut Vec<u8>) {
     let (mark_len, mark_width) = (u32_at::<12>(fixed), u32_at::<16>(fixed));
     let text = |at: usize, len: usize| rec.get(at..at + len).unwrap_or(&[]);
     cells.push(fixed[0]);
-    let mut addr = [0; 17];
-    addr[1..].copy_from_slice(&hex16(u64_at::<24>(fixed)));
-    cells.extend_from_slice(&short_cell(addr));
-    let at = begin_cell(cells);
-    push_dec(cells, u64_at::<32>(fixed), 0);
-    cells.push(b'K');
-    end_cell(cells, at, None);
-    let [a, b, c, d] = [fixed[20], fixed[21], fixed[22], fixed[23]];
-    if fixed[1] == 8 {
-        cells.extend_from_slice(&short_cell([0, a, b, c, d, b' ', b'W', b'+', b'X']));
-    } else {
-        cells.extend_from_slice(&short_cell([0, a, b, c, d]));
-    }
+    push_address_cell(cells, u64_at::<24>(fixed));
+    push_size_cell(cells, u64_at::<32>(fixed));
+    let letters = [fixed[20], fixed[21], fixed[22], fixed[23]];
+    push_perm_cell(cells, letters, fixed[1] == 8);
     let kind = &fixed[40..40 + kind_len.min(16)];
     for (text, width) in [
         (kind, kind.len()),

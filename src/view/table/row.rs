@@ -77,6 +77,45 @@ fn kb_cell(p: &mut Vec<u8>, v: Option<u64>) {
     }
 }
 
+/// The address cell: always sixteen digits, header and text in one fixed-size append.
+#[inline(always)]
+pub(super) fn push_address_cell(p: &mut Vec<u8>, start: u64) {
+    let mut addr = [0; 17];
+    addr[1..].copy_from_slice(&hex16(start));
+    p.extend_from_slice(&short_cell(addr));
+}
+
+/// The size cell (`123K`).
+#[inline(always)]
+pub(super) fn push_size_cell(p: &mut Vec<u8>, kb: u64) {
+    let at = begin_cell(p);
+    kb_cell(p, Some(kb));
+    end_cell(p, at, None);
+}
+
+/// The permissions cell, header and text in one append; W+X is flagged in the text too,
+/// so it shows without colour. Returns its width.
+#[inline(always)]
+pub(super) fn push_perm_cell(p: &mut Vec<u8>, [a, b, c, d]: [u8; 4], wx: bool) -> usize {
+    if wx {
+        p.extend_from_slice(&short_cell([0, a, b, c, d, b' ', b'W', b'+', b'X']));
+        8
+    } else {
+        p.extend_from_slice(&short_cell([0, a, b, c, d]));
+        4
+    }
+}
+
+/// The demo's mark's text (`◀ ` and the mark; nothing without one): its width when it
+/// has one.
+#[inline(always)]
+pub(super) fn push_mark(p: &mut Vec<u8>, mark: Option<&str>) -> Option<usize> {
+    let m = mark.filter(|m| !m.is_empty())?;
+    p.extend_from_slice("◀ ".as_bytes());
+    p.extend_from_slice(m.as_bytes());
+    Some(2 + width_of(m.as_bytes()))
+}
+
 /// How much of a mapping a core dump holds.
 fn in_core(r: &Region) -> &'static str {
     match r.dumped {
@@ -131,10 +170,7 @@ impl Table<'_> {
                 i += 1;
             }};
         }
-        // The address: always sixteen digits, header and text in one fixed-size append.
-        let mut addr = [0; 17];
-        addr[1..].copy_from_slice(&hex16(r.start));
-        p.extend_from_slice(&short_cell(addr));
+        push_address_cell(p, r.start);
         grid.measure(i, 16);
         i += 1;
         cell!({
@@ -172,16 +208,7 @@ impl Table<'_> {
         }
         let letters = r.perm_letters();
         self.unknown_perms |= unknown_perms(letters);
-        // The permissions, header and text in one append; W+X is flagged in the text
-        // too, so it shows without colour.
-        let [a, b, c, d] = letters;
-        if r.perms.is_wx() {
-            p.extend_from_slice(&short_cell([0, a, b, c, d, b' ', b'W', b'+', b'X']));
-            grid.measure(i, 8);
-        } else {
-            p.extend_from_slice(&short_cell([0, a, b, c, d]));
-            grid.measure(i, 4);
-        }
+        grid.measure(i, push_perm_cell(p, letters, r.perms.is_wx()));
         i += 1;
         if has.in_core {
             cell!({
@@ -223,16 +250,7 @@ impl Table<'_> {
             });
         }
         cell!({ push_name(p, r, self.opts.show_path) });
-        cell!({
-            match mark.filter(|m| !m.is_empty()) {
-                Some(m) => {
-                    p.extend_from_slice("◀ ".as_bytes());
-                    p.extend_from_slice(m.as_bytes());
-                    Some(2 + width_of(m.as_bytes()))
-                }
-                None => None,
-            }
-        });
+        cell!({ push_mark(p, mark) });
         if has.explain {
             cell!({
                 let e = text.unwrap_or("");

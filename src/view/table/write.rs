@@ -57,7 +57,7 @@ impl Table<'_> {
             }
         }
         if self.basic {
-            self.basic_widths.tell(&mut self.grid);
+            self.basic_widths.tell(self.rows.len(), &mut self.grid);
         }
         let plan = self.grid.plan(width);
         // Small at first (it grows by doubling to the 64 KiB written at a time): spaces
