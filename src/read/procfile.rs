@@ -78,7 +78,8 @@ pub fn is_process(pid: i32) -> bool {
 /// The thread group (process) a thread id belongs to, from `Tgid:` in
 /// `/proc/TID/status`; a process's own pid gives itself. pmap shows a thread id as its
 /// process: the header says the tgid, and the rows are the process's (all its threads
-/// share one address space); vasmap's own views do the same, and say so. `None` when the file cannot be read (no such task).
+/// share one address space); vasmap's own views do the same, and say so. `None` when
+/// the file cannot be read (no such task).
 pub fn tgid_of(pid: i32) -> Option<i32> {
     // A process's own pid, told by one system call (most pids given are processes).
     if is_process(pid) {

@@ -11,7 +11,7 @@
 //! own work cost about 1,030 instructions a row of the table of 60,000 mappings, more
 //! than reading and parsing the line; as a record (the numbers kept as numbers, the
 //! widest of each column kept as rows come, every text written straight to its place,
-//! which the plan fixes) about 690. Callgrind, `vasmap --color always PID` of 60,000
+//! which the plan fixes) about 660. Callgrind, `vasmap --color always PID` of 60,000
 //! mappings: 101.6 million instructions before, 78.3 million after; user time 16.3 ms to
 //! 13.3 ms (docs/performance.md). The output is the same byte for byte: a test below
 //! prints random rows both ways at many widths, with and without colour, sorted or not.
